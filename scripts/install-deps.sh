@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install everything xperf needs to build, test and run its guest demo on
+# Debian 12. Idempotent; run as root.
+set -euo pipefail
+
+usage() {
+	cat <<USAGE
+usage: scripts/install-deps.sh [-h]
+
+Installs the Debian packages xperf builds and runs with: the C++ toolchain
+and libraries (CLI11, nlohmann-json, {fmt}, GoogleTest), the kernel build
+tools and linux-source-6.12, QEMU, busybox-static, clang, libbpf and bpftool.
+Needs root and access to Debian's package mirrors. V=1 shows apt's output.
+USAGE
+}
+
+[[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
+[[ $# -eq 0 ]] || { usage >&2; exit 2; }
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "install-deps: must run as root (apt-get install); try: sudo $0" >&2
+	exit 2
+fi
+
+packages=(
+	# userland
+	build-essential cmake pkg-config
+	libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev googletest
+	linux-perf python3
+	# kernel, module and guest harness
+	linux-source-6.12 bc bison flex libssl-dev libelf-dev dwarves
+	cpio xz-utils kmod busybox-static qemu-system-x86
+	# eBPF
+	clang llvm libbpf-dev bpftool
+)
+
+quiet=(-qq)
+[[ ${V:-0} == 1 ]] && quiet=()
+
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+	echo "install-deps: installing ${missing[*]}"
+	apt-get "${quiet[@]}" update
+	apt-get "${quiet[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "install-deps: all dependencies present"
