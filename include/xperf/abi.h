@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * xperf ABI shared by the kernel series, xperf.ko, the BPF programs and
+ * xperf-user: plain C, usable from the kernel, from user space C and C++,
+ * and from BPF.
+ *
+ * The kernel series cannot include this file; it carries its own copy of
+ * the values that cross into it (include/uapi/linux/xperf.h and enum
+ * xperf_crossing in include/linux/xperf.h), and xperf.ko checks at build
+ * time that the two agree.
+ */
+#ifndef XPERF_ABI_H
+#define XPERF_ABI_H
+
+#ifndef __VMLINUX_H__		/* BPF programs get the types from vmlinux.h */
+#include <linux/types.h>
+#endif
+
+/* The no-op system call added by the series, and what it returns. */
+#define XPERF_NOP_NR	500
+#define XPERF_NOP_MAGIC	0x78706572L	/* "xper" */
+
+/* xperf.ko's files, under the debugfs mount (/sys/kernel/debug). */
+#define XPERF_DEBUGFS_DIR	"xperf"
+#define XPERF_DEBUGFS_RING	"ring"		/* read: consume records */
+#define XPERF_DEBUGFS_CONTROL	"control"	/* write: commands below */
+#define XPERF_DEBUGFS_COUNTERS	"counters"	/* read: accounting */
+
+/*
+ * Commands written to the control file, one per write, a trailing newline
+ * allowed.  Reading the control file shows the state.
+ *   "pid N"  measure the task (thread) whose global PID is N; only while
+ *            stopped
+ *   "start"  start measuring (stamps on); a pid must have been given
+ *   "stop"   stop measuring (stamps off, the zero-cost state)
+ *   "reset"  while stopped: empty the rings and zero the counters
+ */
+#define XPERF_CMD_PID	"pid"
+#define XPERF_CMD_START	"start"
+#define XPERF_CMD_STOP	"stop"
+#define XPERF_CMD_RESET	"reset"
+
+/* What crossed (xperf_record.kind). */
+#define XPERF_KIND_SYSCALL	1
+#define XPERF_KIND_PGFAULT	2
+
+/* Which stamps of a record are valid (xperf_record.flags). */
+#define XPERF_REC_ENTRY		(1U << 0)  /* entry_tsc */
+#define XPERF_REC_KEXIT		(1U << 1)  /* kernel_exit_tsc */
+#define XPERF_REC_EXIT		(1U << 2)  /* exit_tsc, paired with this crossing */
+#define XPERF_REC_MIGRATED	(1U << 3)  /* left on another CPU (exit_cpu) */
+
+/*
+ * One crossing of the measured task, 64 bytes.  All stamps are TSC values
+ * of the CPU named; the legs of a crossing timed from user space with
+ * t_before (just before the crossing) and t_after (just after) are:
+ *
+ *   t_before  -> entry_tsc         hardware transition to the first
+ *                                  instructions of the entry code
+ *   entry_tsc -> kernel_entry_tsc  entry code: swapgs, KPTI's CR3 switch,
+ *                                  mitigations, register save
+ *   kernel_entry_tsc -> kernel_exit_tsc   the kernel's own work
+ *   kernel_exit_tsc  -> exit_tsc   exit code: register restore, KPTI's CR3
+ *                                  switch back
+ *   exit_tsc  -> t_after           sysret/iret and back in user space
+ *
+ * The user->kernel leg is t_before -> kernel_entry_tsc and the
+ * kernel->user leg is kernel_exit_tsc -> t_after, so that the CR3 switches
+ * count in the legs; the asm stamps split each leg into its hardware and
+ * entry-code parts.
+ */
+struct xperf_record {
+	__u16 kind;		/* XPERF_KIND_* */
+	__u16 flags;		/* XPERF_REC_* */
+	__u16 cpu;		/* CPU of the entry */
+	__u16 exit_cpu;		/* CPU of the return to user */
+	__u32 pid;		/* the measured task's global PID */
+	__u32 error_code;	/* page fault error code; 0 for a syscall */
+	__u64 seq;		/* order of entry, from 0 after "reset" */
+	__u64 entry_tsc;	/* entry code, before SWITCH_TO_KERNEL_CR3 */
+	__u64 kernel_entry_tsc;	/* C handler reached (fault.c, do_syscall_64) */
+	__u64 kernel_exit_tsc;	/* C exit work done, interrupts off */
+	__u64 exit_tsc;		/* exit code, after SWITCH_TO_USER_CR3 */
+	__u64 arg;		/* syscall number, or the faulting address */
+};
+
+#define XPERF_RECORD_SIZE	64
+
+#ifdef __cplusplus
+static_assert(sizeof(struct xperf_record) == XPERF_RECORD_SIZE,
+	      "xperf_record is 64 bytes");
+#else
+_Static_assert(sizeof(struct xperf_record) == XPERF_RECORD_SIZE,
+	       "xperf_record is 64 bytes");
+#endif
+
+#endif /* XPERF_ABI_H */
