@@ -1,0 +1,121 @@
+// Every crossing, briefly, on this machine: properties that hold anywhere.
+#include "host_setup.h"
+#include "registry.h"
+#include "report.h"
+#include "tsc.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+
+using namespace xperf;
+
+namespace {
+
+class Crossings : public ::testing::Test {
+protected:
+	static void SetUpTestSuite()
+	{
+		ctx.opt.samples = 2000;
+		ctx.opt.warmup = 200;
+		ctx.opt.rounds = 2;
+		ctx.cpu = pin_to_cpu(-1);
+		ctx.tsc = tsc_info();
+		for (const auto &c : crossings())
+			for (auto &r : c.run(ctx))
+				results[c.name].push_back(std::move(r));
+	}
+	static RunContext ctx;
+	static std::map<std::string_view, std::vector<Result>> results;
+};
+
+RunContext Crossings::ctx;
+std::map<std::string_view, std::vector<Result>> Crossings::results;
+
+} // namespace
+
+TEST_F(Crossings, EveryCrossingGivesResults)
+{
+	for (const auto &c : crossings())
+		EXPECT_FALSE(results[c.name].empty()) << c.name;
+}
+
+TEST_F(Crossings, SamplesCountedEqualSamplesRequested)
+{
+	for (const auto &[name, rs] : results)
+		for (const auto &r : rs) {
+			EXPECT_EQ(r.stats.n, ctx.opt.samples * ctx.opt.rounds) << name;
+			EXPECT_EQ(r.round_sizes.size(), ctx.opt.rounds) << name;
+		}
+}
+
+TEST_F(Crossings, StatisticsAreOrdered)
+{
+	for (const auto &[name, rs] : results)
+		for (const auto &r : rs) {
+			const Stats &s = r.stats;
+			EXPECT_LE(s.min, s.p1) << name;
+			EXPECT_LE(s.p1, s.p5) << name;
+			EXPECT_LE(s.p5, s.q1) << name;
+			EXPECT_LE(s.q1, s.median) << name;
+			EXPECT_LE(s.median, s.q3) << name;
+			EXPECT_LE(s.q3, s.p95) << name;
+			EXPECT_LE(s.p95, s.p99) << name;
+			EXPECT_LE(s.p99, s.max) << name;
+			EXPECT_GE(s.stddev, 0) << name;
+		}
+}
+
+TEST_F(Crossings, FunctionCallIsCheaperThanASystemCall)
+{
+	EXPECT_LT(results["funccall"][0].stats.median, results["getppid"][0].stats.median);
+	EXPECT_LT(results["getppid"][0].stats.median, results["pgfault"][0].stats.median)
+		<< "a fault that allocates and zeroes a page costs more than getppid";
+}
+
+TEST_F(Crossings, EveryPageFaultIterationFaulted)
+{
+	const Result &r = results["pgfault"][0];
+	EXPECT_GE(r.detail["minor_faults_counted"].get<long>(),
+		  r.detail["minor_faults_expected"].get<long>());
+}
+
+TEST_F(Crossings, SyscallSaysWhichKernelPathRan)
+{
+	const Result &r = results["syscall"][0];
+	std::string path = r.detail["kernel_path"].get<std::string>();
+	EXPECT_TRUE(path == "xperf-nop" || path == "enosys") << path;
+	ASSERT_FALSE(r.notes.empty());
+}
+
+TEST_F(Crossings, TscFrequencyAgreesWithTheClock)
+{
+	double cal = tsc_calibrate_hz(100);
+	EXPECT_NEAR(ctx.tsc.hz / cal, 1.0, 0.02) << ctx.tsc.source;
+}
+
+TEST(Binary, JsonFromTheToolFollowsTheContract)
+{
+	std::string cmd = std::string(XPERF_USER_BIN) +
+			  " --crossing syscall,pgfault -n 200 --warmup 20 --rounds 1 --json";
+	std::unique_ptr<FILE, int (*)(FILE *)> p(popen(cmd.c_str(), "r"), pclose);
+	ASSERT_TRUE(p);
+	std::string text;
+	char buf[4096];
+	while (std::size_t n = fread(buf, 1, sizeof(buf), p.get()))
+		text.append(buf, n);
+	auto j = nlohmann::json::parse(text);
+	EXPECT_EQ(j["tool"], "xperf");
+	EXPECT_TRUE(j.contains("version"));
+	ASSERT_EQ(j["results"].size(), 2u);
+	for (const auto &r : j["results"]) {
+		for (const char *k : { "crossing", "variant", "unit_tsc_hz", "samples", "stats",
+				       "stats_ns", "method" })
+			EXPECT_TRUE(r.contains(k)) << k;
+		EXPECT_EQ(r["samples"], 200);
+		EXPECT_GT(r["unit_tsc_hz"].get<double>(), 1e8);
+	}
+	EXPECT_NE(j["meta"]["conditions"]["kernel"]["release"], nullptr);
+}

@@ -1,0 +1,109 @@
+#include "report.h"
+
+#include <gtest/gtest.h>
+
+using namespace xperf;
+
+namespace {
+
+Result sample_result()
+{
+	Result r;
+	r.crossing = "syscall";
+	r.variant = "nr500";
+	r.tsc_hz = 2.5e9;
+	r.cycles = { 100, 110, 120, 130, 105, 115 };
+	r.round_sizes = { 3, 3 };
+	r.method = { { "timer", "rdtsc" }, { "batch", 1 }, { "overhead_cycles", 30.0 } };
+	r.detail = { { "kernel_path", "enosys" } };
+	r.notes = { "a note" };
+	r.analyse();
+	return r;
+}
+
+} // namespace
+
+TEST(ReportJson, ResultCarriesTheContractFields)
+{
+	nlohmann::json j = to_json(sample_result());
+	for (const char *k : { "crossing", "variant", "unit_tsc_hz", "samples", "stats", "stats_ns",
+			       "method", "path" })
+		EXPECT_TRUE(j.contains(k)) << k;
+	for (const char *k : { "n", "min", "mean", "stddev", "median", "q1", "q3", "p1", "p5",
+			       "p95", "p99", "max" }) {
+		EXPECT_TRUE(j["stats"].contains(k)) << k;
+		EXPECT_TRUE(j["stats_ns"].contains(k)) << k;
+	}
+	EXPECT_EQ(j["samples"], 6);
+	EXPECT_DOUBLE_EQ(j["stats_ns"]["median"].get<double>(),
+			 j["stats"]["median"].get<double>() / 2.5);
+}
+
+TEST(ReportJson, RoundTripKeepsEverything)
+{
+	Report rep;
+	rep.meta = { { "conditions", { { "kpti", { { "enabled", true } } } } } };
+	rep.results.push_back(sample_result());
+	Report back = report_from_json(nlohmann::json::parse(report_to_json(rep).dump()));
+	ASSERT_EQ(back.results.size(), 1u);
+	const Result &a = rep.results[0], &b = back.results[0];
+	EXPECT_EQ(b.crossing, a.crossing);
+	EXPECT_EQ(b.variant, a.variant);
+	EXPECT_EQ(b.cycles, a.cycles);
+	EXPECT_EQ(b.round_sizes, a.round_sizes);
+	EXPECT_EQ(b.stats, a.stats);
+	EXPECT_EQ(b.stats_ns, a.stats_ns);
+	EXPECT_EQ(b.method, a.method);
+	EXPECT_EQ(b.detail, a.detail);
+	EXPECT_EQ(b.notes, a.notes);
+	EXPECT_EQ(b.drift.round_medians, a.drift.round_medians);
+	EXPECT_EQ(back.meta, rep.meta);
+}
+
+TEST(ReportJson, WithoutRawSamplesStatsSurvive)
+{
+	Report rep;
+	rep.results.push_back(sample_result());
+	Report back = report_from_json(report_to_json(rep, false));
+	EXPECT_TRUE(back.results[0].cycles.empty());
+	EXPECT_EQ(back.results[0].stats, rep.results[0].stats);
+}
+
+TEST(ReportJson, ForeignDocumentIsRejected)
+{
+	EXPECT_THROW(report_from_json(nlohmann::json{ { "tool", "perf" }, { "results", {} } }),
+		     ReportError);
+	EXPECT_THROW(report_from_json(nlohmann::json::array()), ReportError);
+	EXPECT_THROW(report_from_json(nlohmann::json{ { "tool", "xperf" } }), ReportError);
+}
+
+TEST(ReportJson, ResultWithMissingFieldNamesIt)
+{
+	nlohmann::json j = report_to_json(Report{ {}, { sample_result() } });
+	j["results"][0].erase("stats");
+	try {
+		report_from_json(j);
+		FAIL() << "no error";
+	} catch (const ReportError &e) {
+		EXPECT_NE(std::string(e.what()).find("stats"), std::string::npos) << e.what();
+	}
+}
+
+TEST(ReportJson, CsvHasOneRowPerResultAndAHeader)
+{
+	Report rep;
+	rep.results = { sample_result(), sample_result() };
+	std::string csv = render_csv(rep);
+	EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+	EXPECT_EQ(csv.rfind("crossing,variant,", 0), 0u);
+	EXPECT_NE(csv.find("syscall,nr500,2500000000,6,"), std::string::npos) << csv;
+}
+
+TEST(ReportJson, TableShowsEveryResultAndItsNotes)
+{
+	Report rep;
+	rep.results = { sample_result() };
+	std::string t = render_table(rep);
+	EXPECT_NE(t.find("nr500"), std::string::npos);
+	EXPECT_NE(t.find("note: syscall/nr500: a note"), std::string::npos) << t;
+}

@@ -1,0 +1,17 @@
+// The run functions of the crossings in the registry, one file each.
+#pragma once
+
+#include "result.h"
+#include "run_context.h"
+
+#include <vector>
+
+namespace xperf {
+
+std::vector<Result> run_funccall(const RunContext &ctx);
+std::vector<Result> run_syscall(const RunContext &ctx);
+std::vector<Result> run_getppid(const RunContext &ctx);
+std::vector<Result> run_pgfault(const RunContext &ctx);
+std::vector<Result> run_alloc(const RunContext &ctx);
+
+} // namespace xperf

@@ -1,0 +1,63 @@
+// pgfault: the user-visible round trip of a minor fault on a fresh
+// anonymous page. Each iteration re-arms the page with MADV_DONTNEED
+// (untimed) and writes to it (timed): the kernel allocates and zeroes a page.
+#include "crossings.h"
+#include "sampler.h"
+#include "unique_fd.h"
+
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace xperf {
+
+namespace {
+
+long minor_faults()
+{
+	rusage ru{};
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_minflt;
+}
+
+} // namespace
+
+std::vector<Result> run_pgfault(const RunContext &ctx)
+{
+	const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+	Mapping map(page);
+	// mlockall(MCL_FUTURE) would lock the page, and MADV_DONTNEED refuses
+	// locked pages; no huge page either, the figure is for one 4 KiB fault.
+	munlock(map.data(), page);
+	madvise(map.data(), page, MADV_NOHUGEPAGE);
+	auto *p = static_cast<volatile char *>(map.data());
+
+	auto rearm = [&] {
+		if (madvise(map.data(), page, MADV_DONTNEED))
+			throw std::runtime_error(std::string("madvise(MADV_DONTNEED): ") +
+						 std::strerror(errno));
+	};
+	auto touch = [p] { *p = 1; };
+
+	long before = minor_faults();
+	// One fault per timed region: batching would not re-arm.
+	Timing t = measure(ctx, 1, rearm, touch);
+	long faults = minor_faults() - before;
+
+	Result r = timed_result(ctx, "pgfault", "anon-write", t);
+	std::size_t expected = ctx.opt.warmup + r.cycles.size();
+	r.detail = { { "page_size", page },
+		     { "minor_faults_expected", expected },
+		     { "minor_faults_counted", faults },
+		     { "legs", "none: round trip only (load xperf.ko on a patched kernel for "
+			       "the user->kernel and kernel->user legs)" } };
+	if (faults < static_cast<long>(expected))
+		r.notes.push_back("fewer minor faults than iterations: some writes did not fault");
+	return { r };
+}
+
+} // namespace xperf

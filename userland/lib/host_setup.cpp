@@ -1,0 +1,68 @@
+#include "host_setup.h"
+
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace xperf {
+
+std::string allowed_cpus()
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return "?";
+	std::string out;
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &set))
+			continue;
+		int end = c;
+		while (end + 1 < CPU_SETSIZE && CPU_ISSET(end + 1, &set))
+			end++;
+		out += (out.empty() ? "" : ",") +
+		       (end > c ? fmt::format("{}-{}", c, end) : std::to_string(c));
+		c = end;
+	}
+	return out;
+}
+
+int pin_to_cpu(int cpu)
+{
+	if (cpu < 0)
+		cpu = sched_getcpu();
+	if (cpu < 0 || cpu >= CPU_SETSIZE)
+		throw std::invalid_argument(
+			fmt::format("CPU {} does not exist; this process may use CPUs {}", cpu,
+				    allowed_cpus()));
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		throw std::invalid_argument(fmt::format(
+			"cannot run on CPU {} ({}); this process may use CPUs {}", cpu,
+			std::strerror(errno), allowed_cpus()));
+	return cpu;
+}
+
+std::string lock_memory()
+{
+	rlimit lim{};
+	getrlimit(RLIMIT_MEMLOCK, &lim);
+	// Without privilege, MCL_FUTURE would make every allocation past the
+	// limit fail; lock only what is mapped now then.
+	bool unlimited = lim.rlim_cur == RLIM_INFINITY || geteuid() == 0;
+	int flags = MCL_CURRENT | MCL_ONFAULT | (unlimited ? MCL_FUTURE : 0);
+	if (mlockall(flags))
+		return fmt::format("none (mlockall: {})", std::strerror(errno));
+	return unlimited ? "mlockall(current, future, on fault)"
+			 : "mlockall(current, on fault): RLIMIT_MEMLOCK limits future memory";
+}
+
+} // namespace xperf

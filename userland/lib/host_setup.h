@@ -1,0 +1,21 @@
+// Preparing the process for measuring: one CPU, locked memory.
+#pragma once
+
+#include <string>
+
+namespace xperf {
+
+// The CPUs this process may run on, as a list like "0-1".
+std::string allowed_cpus();
+
+// Pins the calling thread to cpu (-1: the CPU it runs on now). Returns the
+// CPU pinned to; throws std::invalid_argument when cpu does not exist or is
+// not allowed.
+int pin_to_cpu(int cpu);
+
+// Locks present and future memory where the limit allows, so that no
+// sample is taken across a page fault of the tool's own. Returns what was
+// done, for the report.
+std::string lock_memory();
+
+} // namespace xperf

@@ -1,0 +1,67 @@
+#include "registry.h"
+
+#include "crossings/crossings.h"
+
+#include <stdexcept>
+
+namespace xperf {
+
+namespace {
+
+const Crossing table[] = {
+	{ "funccall", "a call the compiler cannot inline or remove (batched)", run_funccall },
+	{ "syscall", "system call 500: the xperf no-op on a patched kernel, -ENOSYS elsewhere",
+	  run_syscall },
+	{ "getppid", "getppid(2), the call perf bench syscall basic times", run_getppid },
+	{ "pgfault", "minor fault on a fresh anonymous page, re-armed with MADV_DONTNEED",
+	  run_pgfault },
+	{ "alloc", "malloc latency for small, page and mmap-sized blocks", run_alloc },
+};
+
+} // namespace
+
+std::span<const Crossing> crossings()
+{
+	return table;
+}
+
+const Crossing *find_crossing(std::string_view name)
+{
+	for (const auto &c : table)
+		if (c.name == name)
+			return &c;
+	return nullptr;
+}
+
+std::vector<const Crossing *> select_crossings(std::string_view spec)
+{
+	std::vector<const Crossing *> out;
+	if (spec == "all") {
+		for (const auto &c : table)
+			out.push_back(&c);
+		return out;
+	}
+	while (true) {
+		auto comma = spec.find(',');
+		std::string_view name = spec.substr(0, comma);
+		const Crossing *c = find_crossing(name);
+		if (!c) {
+			std::string known;
+			for (const auto &k : table)
+				known += std::string(known.empty() ? "" : ", ") + std::string(k.name);
+			throw std::invalid_argument("unknown crossing '" + std::string(name) +
+						    "' (known: " + known + ", or all)");
+		}
+		bool seen = false;
+		for (auto *o : out)
+			seen |= o == c;
+		if (!seen)
+			out.push_back(c);
+		if (comma == std::string_view::npos)
+			break;
+		spec.remove_prefix(comma + 1);
+	}
+	return out;
+}
+
+} // namespace xperf

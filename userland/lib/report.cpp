@@ -1,0 +1,144 @@
+#include "report.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace xperf {
+
+nlohmann::json report_to_json(const Report &r, bool include_raw)
+{
+	nlohmann::json results = nlohmann::json::array();
+	for (const auto &res : r.results)
+		results.push_back(to_json(res, include_raw));
+	return { { "tool", "xperf" },
+		 { "version", XPERF_VERSION },
+		 { "meta", r.meta },
+		 { "results", results } };
+}
+
+Report report_from_json(const nlohmann::json &j)
+{
+	if (!j.is_object() || !j.contains("tool"))
+		throw ReportError("not an xperf result: no \"tool\" field");
+	if (j["tool"] != "xperf")
+		throw ReportError("not an xperf result: tool is " + j["tool"].dump());
+	if (!j.contains("results") || !j["results"].is_array())
+		throw ReportError("xperf result without a \"results\" array");
+	Report r;
+	r.meta = j.value("meta", nlohmann::json::object());
+	for (std::size_t i = 0; i < j["results"].size(); i++) {
+		try {
+			r.results.push_back(result_from_json(j["results"][i]));
+		} catch (const std::exception &e) {
+			throw ReportError(fmt::format("result {}: {}", i, e.what()));
+		}
+	}
+	return r;
+}
+
+Report load_report(const std::string &path)
+{
+	std::ifstream in(path);
+	if (!in)
+		throw ReportError(path + ": cannot open");
+	nlohmann::json j;
+	try {
+		j = nlohmann::json::parse(in);
+	} catch (const nlohmann::json::parse_error &e) {
+		throw ReportError(path + ": not valid JSON (" + e.what() + ")");
+	}
+	try {
+		return report_from_json(j);
+	} catch (const ReportError &e) {
+		throw ReportError(path + ": " + e.what());
+	}
+}
+
+namespace {
+
+std::string meta_str(const nlohmann::json &meta, const char *pointer)
+{
+	auto ptr = nlohmann::json::json_pointer(pointer);
+	if (!meta.contains(ptr) || meta[ptr].is_null())
+		return "?";
+	const auto &v = meta[ptr];
+	return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+std::string flags_of(const Result &r)
+{
+	std::string f;
+	if (r.bimodal)
+		f += "bimodal ";
+	if (r.drift.drifting)
+		f += fmt::format("drift({:.0f}%) ", r.drift.spread * 100);
+	if (!f.empty())
+		f.pop_back();
+	return f.empty() ? "-" : f;
+}
+
+} // namespace
+
+std::string render_table(const Report &r)
+{
+	std::ostringstream o;
+	const auto &m = r.meta;
+	o << fmt::format("xperf {}  cpu {} ({})  kernel {}\n", XPERF_VERSION,
+			 meta_str(m, "/run/cpu"), meta_str(m, "/conditions/cpu/model_name"),
+			 meta_str(m, "/conditions/kernel/release"));
+	o << fmt::format("TSC {} MHz ({})  KPTI {}  SMT {}  governor {}\n",
+			 m.contains("tsc") ? fmt::format("{:.1f}", m["tsc"].value("hz", 0.0) / 1e6)
+					   : "?",
+			 meta_str(m, "/tsc/source"), meta_str(m, "/conditions/kpti/enabled"),
+			 meta_str(m, "/conditions/smt/active"),
+			 meta_str(m, "/conditions/cpufreq/governor"));
+	if (m.contains("warnings"))
+		for (const auto &w : m["warnings"])
+			o << "warning: " << w.get<std::string>() << "\n";
+	o << "\n";
+	o << fmt::format("{:<9} {:<14} {:>8} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10}  {}\n",
+			 "crossing", "variant", "n", "min", "q1", "median", "q3", "p99",
+			 "median_ns", "flags");
+	for (const auto &res : r.results) {
+		const Stats &s = res.stats;
+		o << fmt::format("{:<9} {:<14} {:>8} {:>9.1f} {:>9.1f} {:>9.1f} {:>9.1f} {:>10.1f} "
+				 "{:>10.1f}  {}\n",
+				 res.crossing, res.variant, s.n, s.min, s.q1, s.median, s.q3, s.p99,
+				 res.stats_ns.median, flags_of(res));
+	}
+	o << "\ncycles are net of the empty timed region";
+	if (!r.results.empty())
+		o << fmt::format(" ({:.0f} cycles here)",
+				 r.results.front().method.value("overhead_cycles", 0.0));
+	o << "; median_ns at the TSC frequency above\n";
+	for (const auto &res : r.results)
+		for (const auto &n : res.notes)
+			o << fmt::format("note: {}/{}: {}\n", res.crossing, res.variant, n);
+	return o.str();
+}
+
+std::string render_csv(const Report &r)
+{
+	std::ostringstream o;
+	o << "crossing,variant,unit_tsc_hz,samples,batch,overhead_cycles";
+	for (const char *f : { "min", "mean", "stddev", "median", "q1", "q3", "p1", "p5", "p95",
+			       "p99", "max" })
+		o << "," << f << "_cycles";
+	o << ",median_ns,bimodal,drift\n";
+	for (const auto &res : r.results) {
+		const Stats &s = res.stats;
+		o << fmt::format("{},{},{:.0f},{},{},{:.1f}", res.crossing, res.variant, res.tsc_hz,
+				 s.n, res.method.value("batch", 1),
+				 res.method.value("overhead_cycles", 0.0));
+		for (double v : { s.min, s.mean, s.stddev, s.median, s.q1, s.q3, s.p1, s.p5, s.p95,
+				  s.p99, s.max })
+			o << fmt::format(",{:.3f}", v);
+		o << fmt::format(",{:.3f},{},{}\n", res.stats_ns.median, res.bimodal ? 1 : 0,
+				 res.drift.drifting ? 1 : 0);
+	}
+	return o.str();
+}
+
+} // namespace xperf

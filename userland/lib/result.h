@@ -1,0 +1,47 @@
+// One measured crossing: its samples, statistics and how they were taken.
+#pragma once
+
+#include "stats.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace xperf {
+
+struct Result {
+	std::string crossing; // registry name: "syscall", "pgfault", ...
+	std::string variant;  // form of the crossing: "nr500", "anon-write", ...
+	double tsc_hz = 0;
+	// Net cycles per crossing, one per iteration, all rounds in order.
+	std::vector<double> cycles;
+	std::vector<std::size_t> round_sizes; // how cycles split into rounds
+	Stats stats;    // of cycles
+	Stats stats_ns; // the same in nanoseconds
+	Interval median_ci; // of cycles, ~95 %
+	bool bimodal = false;
+	Drift drift;
+	// How it was timed: timer, side, batch, empty-region overhead, cpu, ...
+	nlohmann::json method = nlohmann::json::object();
+	// What the kernel did, when verified (later: eBPF); null otherwise.
+	nlohmann::json path;
+	// Facts about this crossing's outcome (e.g. which syscall 500 ran).
+	nlohmann::json detail = nlohmann::json::object();
+	std::vector<std::string> notes;
+
+	// Fill stats, stats_ns, median_ci, bimodal and drift from cycles.
+	void analyse();
+	std::vector<std::vector<double>> rounds() const;
+};
+
+// Stable JSON form (the output contract in the documentation).
+// include_raw adds the per-iteration cycles that compare needs.
+nlohmann::json to_json(const Result &r, bool include_raw = true);
+// Throws std::runtime_error naming the missing or malformed field.
+Result result_from_json(const nlohmann::json &j);
+
+nlohmann::json stats_to_json(const Stats &s);
+Stats stats_from_json(const nlohmann::json &j);
+
+} // namespace xperf

@@ -1,0 +1,26 @@
+// What a crossing needs to know to run: the user's options and the timer.
+#pragma once
+
+#include "tsc.h"
+
+#include <cstddef>
+
+namespace xperf {
+
+struct Options {
+	std::size_t samples = 10000; // per round
+	std::size_t warmup = 1000;
+	unsigned rounds = 3;
+	int cpu = -1;		  // -1: stay on the CPU we start on
+	std::size_t batch = 0;	  // crossings timed as one; 0: the crossing's default
+	double ci_width = 0;	  // adaptive: relative width of the median's CI; 0: off
+	std::size_t max_samples = 1000000; // adaptive sampling stops here
+};
+
+struct RunContext {
+	Options opt;
+	TscInfo tsc;
+	int cpu = -1; // the CPU the run is pinned to
+};
+
+} // namespace xperf

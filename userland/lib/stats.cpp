@@ -1,0 +1,249 @@
+#include "stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+namespace xperf {
+
+Stats Stats::scaled(double f) const
+{
+	Stats s = *this;
+	for (double *v : { &s.min, &s.mean, &s.stddev, &s.median, &s.q1, &s.q3, &s.p1,
+			   &s.p5, &s.p95, &s.p99, &s.max })
+		*v *= f;
+	return s;
+}
+
+double quantile_sorted(std::span<const double> sorted, double q)
+{
+	if (sorted.empty())
+		return 0;
+	double pos = q * static_cast<double>(sorted.size() - 1);
+	auto lo = static_cast<std::size_t>(std::floor(pos));
+	std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+	double frac = pos - static_cast<double>(lo);
+	return sorted[lo] + (sorted[hi] - sorted[lo]) * frac;
+}
+
+namespace {
+
+std::vector<double> sorted_copy(std::span<const double> v)
+{
+	std::vector<double> s(v.begin(), v.end());
+	std::sort(s.begin(), s.end());
+	return s;
+}
+
+double median_of(std::span<const double> v)
+{
+	auto s = sorted_copy(v);
+	return quantile_sorted(s, 0.5);
+}
+
+} // namespace
+
+Stats describe(std::span<const double> samples)
+{
+	Stats st;
+	st.n = samples.size();
+	if (samples.empty())
+		return st;
+	auto s = sorted_copy(samples);
+	double n = static_cast<double>(s.size());
+	st.min = s.front();
+	st.max = s.back();
+	st.mean = std::accumulate(s.begin(), s.end(), 0.0) / n;
+	if (s.size() > 1) {
+		double ss = 0;
+		for (double x : s)
+			ss += (x - st.mean) * (x - st.mean);
+		st.stddev = std::sqrt(ss / (n - 1));
+	}
+	st.median = quantile_sorted(s, 0.5);
+	st.q1 = quantile_sorted(s, 0.25);
+	st.q3 = quantile_sorted(s, 0.75);
+	st.p1 = quantile_sorted(s, 0.01);
+	st.p5 = quantile_sorted(s, 0.05);
+	st.p95 = quantile_sorted(s, 0.95);
+	st.p99 = quantile_sorted(s, 0.99);
+	return st;
+}
+
+Interval median_ci_of(std::span<const double> samples)
+{
+	if (samples.empty())
+		return {};
+	auto s = sorted_copy(samples);
+	double n = static_cast<double>(s.size());
+	double half = 1.96 * std::sqrt(n) / 2;
+	auto clamp_rank = [&](double r) {
+		return static_cast<std::size_t>(std::clamp(r, 0.0, n - 1));
+	};
+	return { s[clamp_rank(std::floor(n / 2 - half))], s[clamp_rank(std::ceil(n / 2 + half))] };
+}
+
+double resolution(std::span<const double> samples)
+{
+	auto s = sorted_copy(samples);
+	double step = 0;
+	for (std::size_t i = 1; i < s.size(); i++) {
+		double gap = s[i] - s[i - 1];
+		if (gap > 1e-9 && (step == 0 || gap < step))
+			step = gap;
+	}
+	return step;
+}
+
+bool is_bimodal(std::span<const double> samples, double min_share)
+{
+	if (samples.size() < 50)
+		return false;
+	auto s = sorted_copy(samples);
+	double lo = quantile_sorted(s, 0.01), hi = quantile_sorted(s, 0.99);
+	// Shift so that the log scale is defined for net figures near zero.
+	double shift = lo <= 1 ? 1 - lo : 0;
+	double llo = std::log(lo + shift), lhi = std::log(hi + shift);
+	if (lhi - llo < 1e-9)
+		return false;
+	constexpr int bins = 40;
+	std::vector<double> h(bins, 0);
+	std::size_t inside = 0;
+	for (double x : s) {
+		if (x < lo || x > hi)
+			continue;
+		int b = static_cast<int>((std::log(x + shift) - llo) / (lhi - llo) * bins);
+		h[std::clamp(b, 0, bins - 1)] += 1;
+		inside++;
+	}
+	// Smooth with a 3-bin moving average so that single-bin noise is no mode.
+	std::vector<double> sm(bins, 0);
+	for (int i = 0; i < bins; i++) {
+		double sum = 0;
+		int cnt = 0;
+		for (int j = std::max(0, i - 1); j <= std::min(bins - 1, i + 1); j++, cnt++)
+			sum += h[j];
+		sm[i] = sum / cnt;
+	}
+	// Peaks: local maxima. For every pair of peaks, the mass on each side of
+	// the deepest valley between them must be at least min_share, and the
+	// valley must be below half the smaller peak.
+	double step = resolution(samples);
+	auto center = [&](int bin) {
+		return std::exp(llo + (bin + 0.5) * (lhi - llo) / bins) - shift;
+	};
+	std::vector<int> peaks;
+	for (int i = 0; i < bins; i++) {
+		double left = i > 0 ? sm[i - 1] : -1, right = i < bins - 1 ? sm[i + 1] : -1;
+		if (sm[i] > left && sm[i] >= right && sm[i] > 0)
+			peaks.push_back(i);
+	}
+	for (std::size_t a = 0; a < peaks.size(); a++) {
+		for (std::size_t b = a + 1; b < peaks.size(); b++) {
+			int pa = peaks[a], pb = peaks[b];
+			double ca = center(pa), cb = center(pb);
+			if (cb - ca < 3 * step || (ca > 0 && cb / ca < 1.25))
+				continue;
+			auto valley = std::min_element(sm.begin() + pa, sm.begin() + pb + 1);
+			int v = static_cast<int>(valley - sm.begin());
+			if (*valley >= 0.5 * std::min(sm[pa], sm[pb]))
+				continue;
+			double left = std::accumulate(h.begin(), h.begin() + v, 0.0);
+			double right = static_cast<double>(inside) - left - h[v];
+			double total = static_cast<double>(inside);
+			if (left / total >= min_share && right / total >= min_share)
+				return true;
+		}
+	}
+	return false;
+}
+
+Drift round_drift(std::span<const std::vector<double>> rounds, double threshold)
+{
+	Drift d;
+	for (const auto &r : rounds)
+		d.round_medians.push_back(median_of(r));
+	if (d.round_medians.size() < 2)
+		return d;
+	auto [mn, mx] = std::minmax_element(d.round_medians.begin(), d.round_medians.end());
+	double mid = median_of(d.round_medians);
+	d.spread = mid != 0 ? (*mx - *mn) / std::fabs(mid) : 0;
+	std::vector<double> all;
+	for (const auto &r : rounds)
+		all.insert(all.end(), r.begin(), r.end());
+	d.drifting = d.spread > threshold && *mx - *mn > 2 * resolution(all);
+	return d;
+}
+
+DiffCI bootstrap_median_diff(std::span<const double> a, std::span<const double> b,
+			     std::size_t resamples, std::uint64_t seed)
+{
+	DiffCI ci;
+	if (a.empty() || b.empty())
+		return ci;
+	std::mt19937_64 rng(seed);
+	std::uniform_int_distribution<std::size_t> pick_a(0, a.size() - 1), pick_b(0, b.size() - 1);
+	std::vector<double> diffs, ratios, ra(a.size()), rb(b.size());
+	diffs.reserve(resamples);
+	ratios.reserve(resamples);
+	for (std::size_t i = 0; i < resamples; i++) {
+		for (auto &x : ra)
+			x = a[pick_a(rng)];
+		for (auto &x : rb)
+			x = b[pick_b(rng)];
+		double ma = median_of(ra), mb = median_of(rb);
+		diffs.push_back(mb - ma);
+		if (ma != 0)
+			ratios.push_back(mb / ma);
+	}
+	std::sort(diffs.begin(), diffs.end());
+	std::sort(ratios.begin(), ratios.end());
+	ci.diff = { quantile_sorted(diffs, 0.025), quantile_sorted(diffs, 0.975) };
+	ci.ratio = { quantile_sorted(ratios, 0.025), quantile_sorted(ratios, 0.975) };
+	ci.resamples = resamples;
+	return ci;
+}
+
+double mann_whitney_p(std::span<const double> a, std::span<const double> b)
+{
+	std::size_t na = a.size(), nb = b.size();
+	if (!na || !nb)
+		return 1;
+	struct Item {
+		double v;
+		bool from_a;
+	};
+	std::vector<Item> all;
+	all.reserve(na + nb);
+	for (double x : a)
+		all.push_back({ x, true });
+	for (double x : b)
+		all.push_back({ x, false });
+	std::sort(all.begin(), all.end(), [](const Item &l, const Item &r) { return l.v < r.v; });
+	double rank_sum_a = 0, tie_term = 0;
+	for (std::size_t i = 0; i < all.size();) {
+		std::size_t j = i;
+		while (j < all.size() && all[j].v == all[i].v)
+			j++;
+		double avg_rank = (static_cast<double>(i + j) + 1) / 2; // ranks are 1-based
+		double t = static_cast<double>(j - i);
+		tie_term += t * t * t - t;
+		for (std::size_t k = i; k < j; k++)
+			if (all[k].from_a)
+				rank_sum_a += avg_rank;
+		i = j;
+	}
+	double n1 = static_cast<double>(na), n2 = static_cast<double>(nb), n = n1 + n2;
+	double u = rank_sum_a - n1 * (n1 + 1) / 2;
+	double mu = n1 * n2 / 2;
+	double var = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1)));
+	if (var <= 0)
+		return 1;
+	double z = (std::fabs(u - mu) - 0.5) / std::sqrt(var);
+	if (z < 0)
+		z = 0;
+	return std::erfc(z / std::sqrt(2.0));
+}
+
+} // namespace xperf

@@ -1,0 +1,69 @@
+// Descriptive statistics over per-iteration samples.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace xperf {
+
+struct Stats {
+	std::size_t n = 0;
+	double min = 0, mean = 0, stddev = 0;
+	double median = 0, q1 = 0, q3 = 0;
+	double p1 = 0, p5 = 0, p95 = 0, p99 = 0;
+	double max = 0;
+
+	// Every field multiplied by factor (cycles to ns, per-call in a batch).
+	Stats scaled(double factor) const;
+	bool operator==(const Stats &) const = default;
+};
+
+// Quantile q in [0,1] of sorted data, linear interpolation between order
+// statistics (Hyndman & Fan type 7, as R and numpy default).
+double quantile_sorted(std::span<const double> sorted, double q);
+
+Stats describe(std::span<const double> samples);
+
+// Distribution-free confidence interval of the median from order
+// statistics (normal approximation to the binomial), at about 95 %.
+struct Interval {
+	double lo = 0, hi = 0;
+};
+Interval median_ci_of(std::span<const double> samples);
+
+// The timer's step as seen in the data: the smallest gap between two
+// distinct sample values (0 with fewer than two distinct values).
+double resolution(std::span<const double> samples);
+
+// True when the distribution between p1 and p99 has two separated modes,
+// each holding a sizeable share of the samples: a histogram on a log scale,
+// smoothed, with two peaks of at least min_share of the mass, a valley
+// below half of the smaller peak, and the peaks at least 25 % and three
+// timer steps apart (so that a quantized timer makes no second mode).
+bool is_bimodal(std::span<const double> samples, double min_share = 0.1);
+
+// Drift between rounds: the spread of the round medians relative to their
+// median exceeds threshold, and is more than two timer steps.
+struct Drift {
+	std::vector<double> round_medians;
+	double spread = 0; // (max - min) / median of round medians
+	bool drifting = false;
+};
+Drift round_drift(std::span<const std::vector<double>> rounds, double threshold = 0.05);
+
+// Bootstrap confidence interval (percentile method) of median(b) -
+// median(a) and of median(b) / median(a). Deterministic for a given seed.
+struct DiffCI {
+	Interval diff;
+	Interval ratio;
+	std::size_t resamples = 0;
+};
+DiffCI bootstrap_median_diff(std::span<const double> a, std::span<const double> b,
+			     std::size_t resamples = 2000, std::uint64_t seed = 1);
+
+// Two-sided Mann-Whitney U test, normal approximation with tie correction.
+double mann_whitney_p(std::span<const double> a, std::span<const double> b);
+
+} // namespace xperf
