@@ -187,6 +187,15 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	app.add_option("--max-samples", a.opt.max_samples, "adaptive sampling stops here")
 		->check(CLI::Range(std::size_t{ 1 }, std::size_t{ 100000000 }))
 		->capture_default_str();
+	app.add_option("--exit", a.opt.vm_exit, "vmexit: cpuid, rdmsr, vmcall, pio or all")
+		->check(CLI::IsMember({ "cpuid", "rdmsr", "vmcall", "pio", "all" }))
+		->capture_default_str();
+	app.add_option("--from", a.opt.vm_from, "vmexit: start in guest user, kernel or all")
+		->check(CLI::IsMember({ "user", "kernel", "all" }))
+		->capture_default_str();
+	app.add_option("--vmm", a.opt.vmm, "vmexit: builtin (KVM API) or qemu")
+		->check(CLI::IsMember({ "builtin", "qemu" }))
+		->capture_default_str();
 	auto *json = app.add_flag("--json", a.json, "write the JSON document");
 	auto *csv = app.add_flag("--csv", a.csv, "write CSV");
 	json->excludes(csv);

@@ -4,6 +4,7 @@
 #include "tsc.h"
 
 #include <cstddef>
+#include <string>
 
 namespace xperf {
 
@@ -15,6 +16,10 @@ struct Options {
 	std::size_t batch = 0;	  // crossings timed as one; 0: the crossing's default
 	double ci_width = 0;	  // adaptive: relative width of the median's CI; 0: off
 	std::size_t max_samples = 1000000; // adaptive sampling stops here
+	// VM exits: which exits, started from where, under which VMM.
+	std::string vm_exit = "all";   // cpuid, rdmsr, vmcall, pio, or all
+	std::string vm_from = "all";   // user, kernel, or all
+	std::string vmm = "builtin";   // builtin (KVM API) or qemu
 };
 
 struct RunContext {
