@@ -17,11 +17,6 @@ USAGE
 [[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
 [[ $# -eq 0 ]] || { usage >&2; exit 2; }
 
-if [[ $(id -u) -ne 0 ]]; then
-	echo "install-deps: must run as root (apt-get install); try: sudo $0" >&2
-	exit 2
-fi
-
 packages=(
 	# userland
 	build-essential cmake pkg-config
@@ -44,6 +39,10 @@ for p in "${packages[@]}"; do
 		missing+=("$p")
 done
 if [[ ${#missing[@]} -gt 0 ]]; then
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "install-deps: missing ${missing[*]}; run as root: sudo $0" >&2
+		exit 2
+	fi
 	echo "install-deps: installing ${missing[*]}"
 	apt-get "${quiet[@]}" update
 	apt-get "${quiet[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null

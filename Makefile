@@ -1,0 +1,64 @@
+# xperf: top-level build.
+#
+#   make            build xperf-user (build/userland/userland/xperf-user)
+#   make demo       install nothing, build, run every crossing, print the table
+#   make check      build and run the unit, host and VM tests (ctest)
+#   make bench      getppid: xperf against perf bench, and xperf's run-to-run spread
+#
+# V=1 shows the commands.
+
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_BUILD_TYPE ?= RelWithDebInfo
+USERLAND_BUILD := $(BUILD)/userland
+STATIC_BUILD := $(BUILD)/userland-static
+XPERF_USER := $(USERLAND_BUILD)/userland/xperf-user
+
+MAKEFLAGS += --no-print-directory
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all userland userland-static demo check test unit bench deps clean
+
+all: userland
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+$(USERLAND_BUILD)/CMakeCache.txt:
+	$(Q)cmake -S . -B $(USERLAND_BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) \
+		$(if $(filter 1,$(V)),,> /dev/null)
+
+userland: $(USERLAND_BUILD)/CMakeCache.txt
+	$(Q)cmake --build $(USERLAND_BUILD) -j $(JOBS) $(if $(filter 1,$(V)),-- VERBOSE=1,)
+
+# A static xperf-user for the guest initramfs.
+$(STATIC_BUILD)/CMakeCache.txt:
+	$(Q)cmake -S . -B $(STATIC_BUILD) -DCMAKE_BUILD_TYPE=Release -DXPERF_STATIC=ON \
+		-DXPERF_TESTS=OFF $(if $(filter 1,$(V)),,> /dev/null)
+
+userland-static: $(STATIC_BUILD)/CMakeCache.txt
+	$(Q)cmake --build $(STATIC_BUILD) -j $(JOBS) --target xperf-user
+
+demo: userland
+	$(Q)$(XPERF_USER) --crossing all
+
+unit: userland
+	$(Q)ctest --test-dir $(USERLAND_BUILD) -L unit --output-on-failure
+
+check: deps userland
+	$(Q)ctest --test-dir $(USERLAND_BUILD) --output-on-failure
+
+test: check
+
+bench: userland
+	$(Q)scripts/bench-getppid.sh $(XPERF_USER)
+
+clean:
+	$(Q)rm -rf $(USERLAND_BUILD) $(STATIC_BUILD)
+
+-include Makefile.vm

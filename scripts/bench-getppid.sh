@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# getppid, side by side in one run: xperf's per-iteration distribution and
+# perf bench syscall basic's loop average, then the run-to-run spread of
+# xperf's median.
+set -euo pipefail
+
+usage() {
+	cat <<USAGE
+usage: scripts/bench-getppid.sh [XPERF_USER]
+
+Runs RUNS (default 5) alternating pairs of
+  xperf-user --crossing getppid   (SAMPLES iterations, default 200000)
+  perf bench syscall basic        (LOOPS calls, default 2000000)
+pinned to CPU (default: 0), and prints each pair and the spread of
+xperf's medians across the runs. V=1 shows the commands.
+USAGE
+}
+
+[[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
+[[ $# -le 1 ]] || { usage >&2; exit 2; }
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+xperf=${1:-$here/build/userland/userland/xperf-user}
+runs=${RUNS:-5}
+samples=${SAMPLES:-200000}
+loops=${LOOPS:-2000000}
+cpu=${CPU:-0}
+
+[[ -x $xperf ]] || { echo "bench: $xperf not built; run make" >&2; exit 2; }
+command -v perf >/dev/null ||
+	{ echo "bench: perf not found; run scripts/install-deps.sh" >&2; exit 2; }
+perf bench syscall basic --loop 1000 >/dev/null 2>&1 ||
+	{ echo "bench: 'perf bench syscall basic' does not run here" >&2; exit 2; }
+
+run() {
+	[[ ${V:-0} == 1 ]] && echo "+ $*" >&2
+	"$@"
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for ((i = 1; i <= runs; i++)); do
+	run taskset -c "$cpu" "$xperf" --crossing getppid -n "$samples" --rounds 1 \
+		--cpu "$cpu" --json --no-raw -o "$tmp/xperf-$i.json"
+	run taskset -c "$cpu" perf bench syscall basic --loop "$loops" >"$tmp/perf-$i.txt"
+done
+
+python3 - "$tmp" "$runs" <<'PY'
+import json, re, statistics, sys
+
+tmp, runs = sys.argv[1], int(sys.argv[2])
+rows = []
+for i in range(1, runs + 1):
+    with open(f"{tmp}/xperf-{i}.json") as f:
+        doc = json.load(f)
+    r = doc["results"][0]
+    with open(f"{tmp}/perf-{i}.txt") as f:
+        m = re.search(r"([0-9.]+)\s+usecs/op", f.read())
+    if not m:
+        sys.exit("bench: no usecs/op in perf bench output")
+    rows.append((r["stats_ns"]["median"], r["stats_ns"]["mean"],
+                 r["stats_ns"]["q1"], r["stats_ns"]["q3"], float(m.group(1)) * 1000))
+
+kernel = doc["meta"]["conditions"]["kernel"]["release"]
+cpu = doc["meta"]["conditions"]["cpu"]["model_name"]
+tsc = doc["meta"]["tsc"]
+print(f"getppid on {cpu}, kernel {kernel}, TSC {tsc['hz'] / 1e6:.1f} MHz ({tsc['source']})")
+print(f"{'run':>3} {'xperf median':>13} {'xperf q1-q3':>15} {'xperf mean':>11} "
+      f"{'perf bench':>11} {'perf/median':>12}")
+for i, (med, mean, q1, q3, perf) in enumerate(rows, 1):
+    print(f"{i:>3} {med:>10.1f} ns {q1:>6.1f}-{q3:<6.1f}ns {mean:>8.1f} ns "
+          f"{perf:>8.1f} ns {perf / med:>12.3f}")
+meds = [r[0] for r in rows]
+perfs = [r[4] for r in rows]
+mid = statistics.median(meds)
+print(f"xperf median of medians {mid:.1f} ns, spread (max-min)/median "
+      f"{(max(meds) - min(meds)) / mid * 100:.1f} %")
+pmid = statistics.median(perfs)
+print(f"perf bench median {pmid:.1f} ns/op, spread "
+      f"{(max(perfs) - min(perfs)) / pmid * 100:.1f} %; "
+      f"perf / xperf medians {pmid / mid:.3f}")
+print("xperf times each call between serialized TSC reads and subtracts the empty "
+      "region; perf bench divides a loop's wall time by its count (loop included).")
+PY
