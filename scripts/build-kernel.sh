@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Build the xperf guest kernel, patched or baseline, out of tree.
+set -euo pipefail
+
+usage() {
+	cat <<USAGE
+usage: scripts/build-kernel.sh [-h] patched|baseline
+
+Builds a bzImage from Linux 6.12 with the one config fragment
+kernel/xperf.config merged on top of 'make tinyconfig':
+
+  patched    the source with patches/series applied  -> build/kernel/patched
+  baseline   the same source, unpatched              -> build/kernel/baseline
+
+Both flavours share version and configuration, so they differ only by the
+series. Incremental: the source is extracted once, the patched copy is
+re-made only when patches/ changes, and make rebuilds only what changed.
+
+Environment:
+  KSRC=DIR        use this (clean) kernel tree instead of the Debian tarball
+  KERNEL_TARBALL  default /usr/src/linux-source-6.12.tar.xz
+  BUILD_DIR       default <repo>/build
+  JOBS            parallel jobs, default \$(nproc)
+  V=1             show the commands and the kernel build's output
+USAGE
+}
+
+# shellcheck source=harness-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
+
+[[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
+[[ $# -eq 1 && ( $1 == patched || $1 == baseline ) ]] || { usage >&2; exit 2; }
+flavour=$1
+
+KERNEL_TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+JOBS=${JOBS:-$(nproc)}
+FRAGMENT=$XPERF_ROOT/kernel/xperf.config
+PATCHES=$XPERF_ROOT/patches
+SRC_DIR=$BUILD_DIR/src
+
+need_cmd make gcc flex bison bc patch sha256sum flock
+[[ -f $FRAGMENT ]] || die "config fragment $FRAGMENT missing"
+
+# One kernel build at a time: the machines have two cores.
+mkdir -p "$BUILD_DIR/kernel"
+exec 9>"$BUILD_DIR/kernel/.build.lock"
+if ! flock -n 9; then
+	info "another kernel build is running; waiting for it"
+	flock 9
+fi
+
+# The pristine tree: KSRC as given, or the tarball extracted once. Sets
+# PRISTINE, and PRISTINE_ID which changes whenever its content may have.
+pristine_tree() {
+	if [[ -n ${KSRC:-} ]]; then
+		[[ -f $KSRC/Makefile && -d $KSRC/arch/x86 ]] ||
+			die "KSRC=$KSRC is not a kernel source tree"
+		[[ ! -f $KSRC/.config ]] ||
+			die "KSRC=$KSRC has a .config; out-of-tree builds need a clean tree (make mrproper)"
+		PRISTINE=$(cd "$KSRC" && pwd)
+		PRISTINE_ID="$PRISTINE $(stat -c %Y "$PRISTINE/Makefile")"
+		return
+	fi
+	[[ -f $KERNEL_TARBALL ]] ||
+		die "no kernel source: $KERNEL_TARBALL missing (apt-get install linux-source-6.12, or give KSRC=)"
+	local top id stamp
+	# tar dies of SIGPIPE once head has its line; that is expected.
+	top=$( (tar -tJf "$KERNEL_TARBALL" 2>/dev/null || true) | head -n 1)
+	top=${top%%/*}
+	id="$KERNEL_TARBALL $(stat -c '%s %Y' "$KERNEL_TARBALL")"
+	stamp=$SRC_DIR/$top.extracted
+	if [[ ! -d $SRC_DIR/$top || $(cat "$stamp" 2>/dev/null) != "$id" ]]; then
+		info "extracting $(basename "$KERNEL_TARBALL") into ${SRC_DIR#"$XPERF_ROOT"/}/$top"
+		rm -rf "${SRC_DIR:?}/$top" "$stamp"
+		mkdir -p "$SRC_DIR"
+		run tar -xJf "$KERNEL_TARBALL" -C "$SRC_DIR"
+		echo "$id" >"$stamp"
+	fi
+	PRISTINE=$SRC_DIR/$top
+	PRISTINE_ID=$id
+}
+
+# Files a series touches, from the "+++ b/path" lines of its patches.
+touched_files() {
+	local p
+	for p in "$@"; do
+		sed -n 's|^+++ [^/]*/\([^[:space:]]*\).*|\1|p' "$p"
+	done | sort -u
+}
+
+# The patched tree: a copy of the pristine tree with patches/series applied
+# in order, re-made whenever the tree or anything in the series changes.
+# Sets SRC and SRC_ID.
+patched_tree() {
+	local pristine=$PRISTINE
+	if [[ ! -f $PATCHES/series ]]; then
+		warn "**************************************************************"
+		warn "patches/series does not exist: the 'patched' kernel is the"
+		warn "UNPATCHED source. Results from it are baseline results."
+		warn "**************************************************************"
+		SRC=$PRISTINE
+		SRC_ID=$PRISTINE_ID
+		return
+	fi
+	local name list=()
+	while read -r name _; do
+		[[ -z $name || $name == \#* ]] && continue
+		[[ -f $PATCHES/$name ]] || die "patches/series names $name, which does not exist"
+		list+=("$PATCHES/$name")
+	done <"$PATCHES/series"
+
+	local tree=$SRC_DIR/linux-patched stamp id
+	stamp=$tree.stamp
+	id=$({
+		echo "$PRISTINE_ID"
+		cat "$PATCHES/series"
+		[[ ${#list[@]} -eq 0 ]] || sha256sum "${list[@]}"
+	} | sha256sum | cut -d' ' -f1)
+	SRC=$tree
+	SRC_ID=$id
+	[[ -d $tree && $(head -n 1 "$stamp" 2>/dev/null) == "$id" ]] && return
+
+	info "applying patches/series (${#list[@]} patches) to a fresh copy of the source"
+	local previously_touched=()
+	[[ -f $stamp ]] && mapfile -t previously_touched < <(tail -n +2 "$stamp")
+	rm -rf "$tree" "$stamp"
+	run cp -a "$pristine" "$tree"
+	local p
+	for p in "${list[@]}"; do
+		run patch -d "$tree" -p1 --forward --batch --no-backup-if-mismatch -i "$p" ||
+			die "patch ${p#"$XPERF_ROOT"/} does not apply"
+	done
+	# The copy keeps the pristine timestamps: a file that an earlier series
+	# changed and this one does not would look older than its object file.
+	# Touch everything either series touches so make rebuilds it.
+	local f now_touched=()
+	[[ ${#list[@]} -eq 0 ]] || mapfile -t now_touched < <(touched_files "${list[@]}")
+	for f in "${previously_touched[@]}" "${now_touched[@]}"; do
+		[[ -e $tree/$f ]] && touch "$tree/$f"
+	done
+	{
+		echo "$id"
+		[[ ${#now_touched[@]} -eq 0 ]] || printf '%s\n' "${now_touched[@]}"
+	} >"$stamp"
+}
+
+# Every "CONFIG_X=v" and "# CONFIG_X is not set" of the fragment must be in
+# the final .config: merge_config.sh only warns when a dependency drops one.
+verify_config() {
+	local config=$1 line sym missing=0
+	while IFS= read -r line; do
+		if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
+			grep -qxF "$line" "$config" && continue
+			sym=${BASH_REMATCH[1]}
+			warn "$line requested, but .config has: $(grep -E "^(# )?$sym[= ]" "$config" || echo "nothing")"
+			missing=1
+		elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+			sym=${BASH_REMATCH[1]}
+			grep -qE "^$sym=" "$config" || continue
+			warn "$line requested, but .config has: $(grep -E "^$sym=" "$config")"
+			missing=1
+		fi
+	done <"$FRAGMENT"
+	[[ $missing -eq 0 ]] ||
+		die "kernel/xperf.config: options above did not survive the merge (missing dependency?)"
+}
+
+configure() {
+	local src=$1 out=$2 id stamp=$2/.xperf-config.stamp
+	id=$({ echo "$src $SRC_ID"; cat "$FRAGMENT"; } | sha256sum | cut -d' ' -f1)
+	if [[ -f $out/.config && $(cat "$stamp" 2>/dev/null) == "$id" ]]; then
+		return
+	fi
+	info "configuring $flavour: tinyconfig + kernel/xperf.config"
+	mkdir -p "$out"
+	run make -C "$src" O="$out" tinyconfig
+	run "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$FRAGMENT"
+	run make -C "$src" O="$out" olddefconfig
+	verify_config "$out/.config"
+	echo "$id" >"$stamp"
+}
+
+pristine_tree
+if [[ $flavour == patched ]]; then
+	patched_tree
+else
+	SRC=$PRISTINE
+	SRC_ID=$PRISTINE_ID
+fi
+src=$SRC
+out=$(kernel_dir "$flavour")
+configure "$src" "$out"
+
+info "building $flavour kernel (-j$JOBS) in ${out#"$XPERF_ROOT"/}"
+start=$SECONDS
+run make -C "$src" O="$out" -j"$JOBS" all
+info "$flavour kernel ready: ${out#"$XPERF_ROOT"/}/arch/x86/boot/bzImage ($((SECONDS - start)) s, $(make -s -C "$src" O="$out" kernelrelease 2>/dev/null))"

@@ -1,0 +1,49 @@
+# shellcheck shell=bash
+# Shared by the guest-harness scripts (build-kernel.sh, mkinitramfs.sh,
+# vm-run.sh, vm-test.sh): paths, logging and the V=1 convention.
+# Sourced, never run.
+
+XPERF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$XPERF_ROOT/build}
+V=${V:-0}
+
+# Every script prefixes its messages with its own name.
+HARNESS_NAME=$(basename "$0" .sh)
+
+info() { echo "$HARNESS_NAME: $*"; }
+warn() { echo "$HARNESS_NAME: WARNING: $*" >&2; }
+die() {
+	echo "$HARNESS_NAME: error: $*" >&2
+	exit 1
+}
+
+# run CMD...: quiet unless V=1; on failure the captured output is shown,
+# so a quiet build still says why it broke.
+run() {
+	if [[ $V == 1 ]]; then
+		echo "+ $*" >&2
+		"$@"
+		return
+	fi
+	local out rc=0
+	out=$(mktemp)
+	"$@" >"$out" 2>&1 || rc=$?
+	if [[ $rc -ne 0 ]]; then
+		echo "$HARNESS_NAME: command failed ($rc): $*" >&2
+		tail -n 60 "$out" >&2
+	fi
+	rm -f "$out"
+	return "$rc"
+}
+
+need_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 ||
+			die "'$c' not found; run scripts/install-deps.sh"
+	done
+}
+
+# Kernel build directories, one per flavour.
+kernel_dir() { echo "$BUILD_DIR/kernel/$1"; }
+kernel_image() { echo "$BUILD_DIR/kernel/$1/arch/x86/boot/bzImage"; }

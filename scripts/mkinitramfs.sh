@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Build the xperf test guest's initramfs.
+set -euo pipefail
+
+usage() {
+	cat <<USAGE
+usage: scripts/mkinitramfs.sh [-h] [-o OUT]
+
+Packs a gzip'd cpio (default build/vm/initramfs.cpio.gz) holding busybox,
+the guest init and tests from scripts/guest/, the exit-status helper, and
+whichever of the project's static binaries and module exist. A missing one
+is left out with a warning; the guest tests that need it then skip.
+
+Environment (defaults in brackets):
+  BUSYBOX       static busybox                [/bin/busybox]
+  XPERF_USER    static xperf-user             [build/userland-static/xperf-user]
+  XPERF_KTEST   static guest test program     [build/ktest/xperf-ktest]
+  XPERF_MODULE  the module                    [module/xperf.ko]
+  BUILD_DIR     [<repo>/build]   V=1 shows the commands
+USAGE
+}
+
+# shellcheck source=harness-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
+
+out=$BUILD_DIR/vm/initramfs.cpio.gz
+while getopts ho: opt; do
+	case $opt in
+	h) usage; exit 0 ;;
+	o) out=$OPTARG ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[[ $# -eq 0 ]] || { usage >&2; exit 2; }
+
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+XPERF_USER=${XPERF_USER:-$BUILD_DIR/userland-static/xperf-user}
+XPERF_KTEST=${XPERF_KTEST:-$BUILD_DIR/ktest/xperf-ktest}
+XPERF_MODULE=${XPERF_MODULE:-$XPERF_ROOT/module/xperf.ko}
+GUEST=$XPERF_ROOT/scripts/guest
+
+need_cmd gcc gzip readelf
+
+# gen_init_cpio from a kernel build: it writes device nodes (/dev/console)
+# without needing root or mknod.
+gen_init_cpio=
+for k in patched baseline; do
+	if [[ -x $(kernel_dir "$k")/usr/gen_init_cpio ]]; then
+		gen_init_cpio=$(kernel_dir "$k")/usr/gen_init_cpio
+		break
+	fi
+done
+[[ -n $gen_init_cpio ]] || die "no kernel built yet (need its usr/gen_init_cpio): run 'make kernel-baseline'"
+
+is_static() { ! readelf -l "$1" 2>/dev/null | grep -q 'interpreter'; }
+
+[[ -x $BUSYBOX ]] || die "$BUSYBOX missing: apt-get install busybox-static"
+is_static "$BUSYBOX" || die "$BUSYBOX is dynamically linked: install busybox-static"
+
+mkdir -p "$BUILD_DIR/vm"
+exit_status=$BUILD_DIR/vm/xperf-exit-status
+if [[ ! -x $exit_status || $GUEST/exit-status.c -nt $exit_status ]]; then
+	run gcc -static -O2 -Wall -Wextra -Werror -o "$exit_status" "$GUEST/exit-status.c"
+fi
+
+spec=$(mktemp)
+manifest=$(mktemp)
+trap 'rm -f "$spec" "$manifest" "$out.tmp"' EXIT
+
+{
+	for d in /bin /dev /proc /sys /tmp /root /xperf /xperf/tests /lib /lib/modules; do
+		echo "dir $d 0755 0 0"
+	done
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "file /init $GUEST/init 0755 0 0"
+	echo "file /xperf/lib.sh $GUEST/lib.sh 0644 0 0"
+	for t in "$GUEST"/tests/*.sh; do
+		echo "file /xperf/tests/$(basename "$t") $t 0644 0 0"
+	done
+	echo "file /bin/busybox $BUSYBOX 0755 0 0"
+	echo "file /bin/xperf-exit-status $exit_status 0755 0 0"
+	echo "file /xperf/manifest $manifest 0644 0 0"
+} >"$spec"
+
+# add_optional GUEST_PATH HOST_PATH WHAT: into the image if it exists.
+add_optional() {
+	local guest_path=$1 host_path=$2 what=$3 mode=0755
+	if [[ ! -f $host_path ]]; then
+		warn "$what not found at ${host_path#"$XPERF_ROOT"/}: left out, its guest tests will skip"
+		return
+	fi
+	if [[ $guest_path == *.ko ]]; then
+		mode=0644
+	elif ! is_static "$host_path"; then
+		die "$what (${host_path#"$XPERF_ROOT"/}) is dynamically linked; the guest has no libc: link it statically"
+	fi
+	echo "file $guest_path $host_path $mode 0 0" >>"$spec"
+	echo "$guest_path ${host_path#"$XPERF_ROOT"/}" >>"$manifest"
+}
+add_optional /bin/xperf-user "$XPERF_USER" "xperf-user (static)"
+add_optional /bin/xperf-ktest "$XPERF_KTEST" "guest test program"
+add_optional /lib/modules/xperf.ko "$XPERF_MODULE" "xperf.ko"
+
+[[ $V == 1 ]] && echo "+ $gen_init_cpio $spec | gzip -9n > $out" >&2
+"$gen_init_cpio" "$spec" | gzip -9n >"$out.tmp"
+mv "$out.tmp" "$out"
+info "${out#"$XPERF_ROOT"/}: $(wc -c <"$out") bytes; optional parts: $(cut -d' ' -f1 "$manifest" | tr '\n' ' ')"
