@@ -2,6 +2,7 @@
 #include "host_setup.h"
 #include "registry.h"
 #include "report.h"
+#include "sampler.h"
 #include "tsc.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,8 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+
+#include <unistd.h>
 
 using namespace xperf;
 
@@ -118,4 +121,46 @@ TEST(Binary, JsonFromTheToolFollowsTheContract)
 		EXPECT_GT(r["unit_tsc_hz"].get<double>(), 1e8);
 	}
 	EXPECT_NE(j["meta"]["conditions"]["kernel"]["release"], nullptr);
+}
+
+TEST(Adaptive, SamplesUntilTheMedianIsPinnedDown)
+{
+	RunContext c;
+	c.opt.samples = 500;
+	c.opt.warmup = 50;
+	c.opt.rounds = 1;
+	c.opt.ci_width = 0.2;
+	c.opt.max_samples = 200000;
+	c.tsc = tsc_info();
+	Timing t = measure(c, 1, [] {}, [] { getppid(); });
+	EXPECT_TRUE(t.ci_reached);
+	Interval ci = median_ci_of(t.cycles);
+	EXPECT_LE((ci.hi - ci.lo) / describe(t.cycles).median, 0.2);
+	EXPECT_EQ(t.cycles.size() % 500, 0u);
+}
+
+TEST(Adaptive, StopsAtMaxSamplesAndSaysSo)
+{
+	RunContext c;
+	c.opt.samples = 500;
+	c.opt.warmup = 0;
+	c.opt.rounds = 1;
+	c.opt.ci_width = 0.0001; // far below what 2000 samples of a spread cost give
+	c.opt.max_samples = 2000;
+	c.tsc = tsc_info();
+	unsigned spins = 0;
+	// A cost spread evenly over 0..999 loop turns: a wide distribution.
+	auto spread_cost = [&spins] {
+		spins = (spins + 337) % 1000;
+		for (unsigned i = 0; i < spins; i++)
+			asm volatile("" ::: "memory");
+	};
+	Timing t = measure(c, 1, [] {}, spread_cost);
+	EXPECT_FALSE(t.ci_reached);
+	EXPECT_LE(t.cycles.size(), 2000u);
+	Result r = timed_result(c, "getppid", "adaptive", t);
+	bool noted = false;
+	for (const auto &n : r.notes)
+		noted |= n.find("--max-samples") != std::string::npos;
+	EXPECT_TRUE(noted);
 }
