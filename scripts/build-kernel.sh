@@ -146,12 +146,21 @@ patched_tree() {
 
 # Every "CONFIG_X=v" and "# CONFIG_X is not set" of the fragment must be in
 # the final .config: merge_config.sh only warns when a dependency drops one.
+# Symbols the tree does not define at all (those the series adds, seen from
+# the baseline tree) are left out of the check and listed.
 verify_config() {
-	local config=$1 line sym missing=0
+	local src=$1 config=$2 line sym missing=0 known unknown=()
+	known=$(mktemp)
+	find "$src" -name 'Kconfig*' -exec sed -n 's/^[[:space:]]*\(menu\)\{0,1\}config[[:space:]]\{1,\}\([A-Za-z0-9_]*\).*/CONFIG_\2/p' {} + |
+		sort -u >"$known"
 	while IFS= read -r line; do
 		if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
-			grep -qxF "$line" "$config" && continue
 			sym=${BASH_REMATCH[1]}
+			grep -qxF "$line" "$config" && continue
+			if ! grep -qxF "$sym" "$known"; then
+				unknown+=("$sym")
+				continue
+			fi
 			warn "$line requested, but .config has: $(grep -E "^(# )?$sym[= ]" "$config" || echo "nothing")"
 			missing=1
 		elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
@@ -161,6 +170,15 @@ verify_config() {
 			missing=1
 		fi
 	done <"$FRAGMENT"
+	rm -f "$known"
+	if [[ ${#unknown[@]} -gt 0 ]]; then
+		if [[ $flavour == patched && -f $PATCHES/series ]]; then
+			warn "not defined by the patched tree: ${unknown[*]}"
+			missing=1
+		else
+			info "not in this (unpatched) tree, left out: ${unknown[*]}"
+		fi
+	fi
 	[[ $missing -eq 0 ]] ||
 		die "kernel/xperf.config: options above did not survive the merge (missing dependency?)"
 }
@@ -176,7 +194,7 @@ configure() {
 	run make -C "$src" O="$out" tinyconfig
 	run "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$FRAGMENT"
 	run make -C "$src" O="$out" olddefconfig
-	verify_config "$out/.config"
+	verify_config "$src" "$out/.config"
 	echo "$id" >"$stamp"
 }
 

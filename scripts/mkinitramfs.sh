@@ -13,8 +13,9 @@ is left out with a warning; the guest tests that need it then skip.
 
 Environment (defaults in brackets):
   BUSYBOX       static busybox                [/bin/busybox]
-  XPERF_USER    static xperf-user             [build/userland-static/xperf-user]
-  XPERF_KTEST   static guest test program     [build/ktest/xperf-ktest]
+  GUEST_XPERF_USER static xperf-user          [build/userland-static/userland/xperf-user,
+                                               else build/userland-static/xperf-user]
+  RINGCHECK     static kernel-side checker    [module/tests/xperf-ringcheck]
   XPERF_MODULE  the module                    [module/xperf.ko]
   BUILD_DIR     [<repo>/build]   V=1 shows the commands
 USAGE
@@ -35,8 +36,11 @@ shift $((OPTIND - 1))
 [[ $# -eq 0 ]] || { usage >&2; exit 2; }
 
 BUSYBOX=${BUSYBOX:-/bin/busybox}
-XPERF_USER=${XPERF_USER:-$BUILD_DIR/userland-static/xperf-user}
-XPERF_KTEST=${XPERF_KTEST:-$BUILD_DIR/ktest/xperf-ktest}
+if [[ -z ${GUEST_XPERF_USER:-} ]]; then
+	GUEST_XPERF_USER=$BUILD_DIR/userland-static/userland/xperf-user
+	[[ -f $GUEST_XPERF_USER ]] || GUEST_XPERF_USER=$BUILD_DIR/userland-static/xperf-user
+fi
+RINGCHECK=${RINGCHECK:-$XPERF_ROOT/module/tests/xperf-ringcheck}
 XPERF_MODULE=${XPERF_MODULE:-$XPERF_ROOT/module/xperf.ko}
 GUEST=$XPERF_ROOT/scripts/guest
 
@@ -98,8 +102,8 @@ add_optional() {
 	echo "file $guest_path $host_path $mode 0 0" >>"$spec"
 	echo "$guest_path ${host_path#"$XPERF_ROOT"/}" >>"$manifest"
 }
-add_optional /bin/xperf-user "$XPERF_USER" "xperf-user (static)"
-add_optional /bin/xperf-ktest "$XPERF_KTEST" "guest test program"
+add_optional /bin/xperf-user "$GUEST_XPERF_USER" "xperf-user (static)"
+add_optional /bin/xperf-ringcheck "$RINGCHECK" "xperf-ringcheck (static)"
 add_optional /lib/modules/xperf.ko "$XPERF_MODULE" "xperf.ko"
 
 [[ $V == 1 ]] && echo "+ $gen_init_cpio $spec | gzip -9n > $out" >&2

@@ -69,13 +69,16 @@ EXIT_HARNESS=125
 qemu_boot() {
 	local accel=$1 secs=$2 out=$3
 	shift 3
-	local cpu=(-cpu max)
-	[[ $accel == kvm ]] && cpu=(-cpu "$KVM_CPU")
+	# TCG delivers timer ticks late, and with no ACPI there is no HPET or PM
+	# timer: the clocksource watchdog would judge the TSC against jiffies and
+	# drop it, leaving CLOCK_MONOTONIC_RAW at jiffy resolution.
+	local cpu=(-cpu max) clock=tsc=reliable
+	[[ $accel == kvm ]] && cpu=(-cpu "$KVM_CPU") clock=
 	local cmd=(timeout -k 5 "$secs" "$QEMU" -nodefaults -nographic -no-reboot
 		-monitor none -serial stdio -accel "$accel" "${cpu[@]}" -m "$VM_MEM"
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
 		-kernel "$kernel" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 oops=panic $*")
+		-append "console=ttyS0 panic=-1 oops=panic $clock $*")
 	[[ $V == 1 ]] && echo "+ ${cmd[*]}" >&2
 	QEMU_RC=0
 	if [[ $SHOW_CONSOLE == 1 ]]; then
@@ -83,7 +86,8 @@ qemu_boot() {
 	else
 		"${cmd[@]}" </dev/null >"$out" 2>&1 || QEMU_RC=$?
 	fi
-	sed -i 's/\r$//' "$out"
+	# Line endings from the serial port; a header says how the log came to be.
+	sed -i -e 's/\r$//' -e "1i # vm-run: accelerator=$accel cpu=${cpu[1]} cmdline: $*" "$out"
 }
 
 # The guest's own report of its status, or nothing.

@@ -1,0 +1,12 @@
+# What `make vm-demo` shows: the page-fault and system-call crossings as a
+# person reads them, with xperf.ko loaded when it is in the initramfs.
+. /xperf/lib.sh
+
+[ -x /bin/xperf-user ] || { fail "xperf-user: not in the initramfs (make userland-static)"; finish; exit; }
+echo "kernel $(uname -r), command line: $(cat /proc/cmdline)"
+if [ -f /lib/modules/xperf.ko ]; then
+	check "insmod xperf.ko" insmod /lib/modules/xperf.ko
+fi
+check "xperf-user --crossing pgfault,syscall" xperf-user --crossing pgfault,syscall
+[ -d /sys/module/xperf ] && check "rmmod xperf" rmmod xperf
+finish

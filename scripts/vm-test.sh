@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# End-to-end test of the kernel side in QEMU guests: patched kernel with
+# and without xperf.ko, pti=on and pti=off, then the baseline kernel.
+set -euo pipefail
+
+usage() {
+	cat <<USAGE
+usage: scripts/vm-test.sh [-h]
+
+Needs the kernels, module and initramfs built first (make vm-test does).
+Boots, each under scripts/vm-run.sh:
+
+  1. the baseline kernel, told to fail with status 3: the harness itself
+     must see a failing guest fail;
+  2. the patched kernel with pti=on, then pti=off: every crossing without
+     the module, then xperf.ko loaded, xperf-ringcheck, every crossing
+     again, unload (guest test scripts/guest/tests/crossings.sh);
+  3. the baseline kernel with pti=on, then pti=off: every crossing, no module;
+
+then prints the overhead table, patched-without-module against baseline,
+per crossing (xperf-user compare). Results: build/vm/<run>/*.json, console
+logs: build/vm/<run>.log. Exits non-zero if any check failed.
+
+Environment:
+  VM_XPERF_ARGS   extra xperf-user options in the guest, comma-separated
+                  [--samples=2000]
+  HOST_XPERF_USER xperf-user that runs compare on the host
+                  [build/userland/userland/xperf-user]
+  ACCEL, VM_TIMEOUT, QEMU, SHOW_CONSOLE: see scripts/vm-run.sh;  V=1
+USAGE
+}
+
+# shellcheck source=harness-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
+
+[[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
+[[ $# -eq 0 ]] || { usage >&2; exit 2; }
+
+VM_XPERF_ARGS=${VM_XPERF_ARGS:---samples=2000}
+HOST_XPERF_USER=${HOST_XPERF_USER:-$BUILD_DIR/userland/userland/xperf-user}
+VM_DIR=$BUILD_DIR/vm
+INITRD=$VM_DIR/initramfs.cpio.gz
+vm_run=$XPERF_ROOT/scripts/vm-run.sh
+
+command -v "${QEMU:-qemu-system-x86_64}" >/dev/null ||
+	die "${QEMU:-qemu-system-x86_64} not found: apt-get install qemu-system-x86 (or scripts/install-deps.sh)"
+for k in patched baseline; do
+	[[ -f $(kernel_image "$k") ]] ||
+		die "no $k kernel at $(kernel_image "$k"): run 'make vm-test' (it builds it)"
+done
+[[ -f $INITRD ]] || die "no initramfs at $INITRD: run 'make initramfs'"
+
+failed=0 passed=0
+results=()
+
+# Kernel messages that mean something went wrong even if the test passed.
+kernel_trouble() { grep -aE '(WARNING:|BUG:|Oops|general protection fault|Kernel panic|Call Trace:)' "$1" | head -n 5; }
+
+# boot RUN FLAVOUR EXPECTED_STATUS CMDLINE...: one guest of the patched or
+# baseline kernel; RUN names the log and the result folder.
+boot() {
+	local run=$1 flavour=$2 expected=$3 status=0 trouble
+	shift 3
+	rm -rf "${VM_DIR:?}/$run"
+	info "$run: booting the $flavour kernel: $*"
+	"$vm_run" -l "$VM_DIR/$run.log" -o "$VM_DIR/$run" "$(kernel_image "$flavour")" "$INITRD" "$@" ||
+		status=$?
+	# The guest's own check lines, so the caller sees what ran and what skipped.
+	grep -aE '^(ok|not ok|skip) - |^xperf-ringcheck: FAIL' "$VM_DIR/$run.log" | sed "s/^/  $run: /" || true
+	trouble=$(kernel_trouble "$VM_DIR/$run.log" || true)
+	if [[ $status -ne $expected ]]; then
+		results+=("FAIL  $run: guest status $status, expected $expected (log: ${VM_DIR#"$XPERF_ROOT"/}/$run.log)")
+		failed=$((failed + 1))
+	elif [[ -n $trouble && $expected -eq 0 ]]; then
+		results+=("FAIL  $run: kernel reported trouble: $(echo "$trouble" | head -n 1) (log: ${VM_DIR#"$XPERF_ROOT"/}/$run.log)")
+		failed=$((failed + 1))
+	else
+		results+=("ok    $run: guest status $status as expected")
+		passed=$((passed + 1))
+	fi
+}
+
+guest_args="xperf.args=$VM_XPERF_ARGS"
+start=$SECONDS
+
+boot harness-selfcheck baseline 3 xperf.test=exit-status xperf.status=3
+for pti in on off; do
+	boot "patched-pti-$pti" patched 0 \
+		xperf.test=crossings xperf.module=1 xperf.kernel=patched pti=$pti "$guest_args"
+done
+for pti in on off; do
+	boot "baseline-pti-$pti" baseline 0 \
+		xperf.test=crossings xperf.module=0 xperf.kernel=baseline pti=$pti "$guest_args"
+done
+
+echo
+echo "=== Overhead of the patch with no consumer: baseline (A) against patched without xperf.ko (B)"
+if grep -qs '^# vm-run: accelerator=tcg' "$VM_DIR"/{patched,baseline}-pti-*.log; then
+	echo "    TCG: these guests ran on an emulated CPU. Their cycle counts are emulation"
+	echo "    artefacts, not hardware costs: they test the harness, not the patch."
+fi
+for pti in on off; do
+	a=$VM_DIR/baseline-pti-$pti/nomod.json b=$VM_DIR/patched-pti-$pti/nomod.json
+	echo
+	echo "--- pti=$pti"
+	if [[ ! -s $a || ! -s $b ]]; then
+		echo "    no comparison: $( [[ -s $a ]] || echo "${a#"$XPERF_ROOT"/} missing ")$( [[ -s $b ]] || echo "${b#"$XPERF_ROOT"/} missing")"
+		continue
+	fi
+	if [[ ! -x $HOST_XPERF_USER ]]; then
+		echo "    no comparison: host xperf-user not built (${HOST_XPERF_USER#"$XPERF_ROOT"/}; make userland)"
+		continue
+	fi
+	if ! "$HOST_XPERF_USER" compare "$a" "$b"; then
+		results+=("FAIL  compare pti=$pti: xperf-user compare rejected the guest's JSON")
+		failed=$((failed + 1))
+	fi
+done
+
+echo
+echo "=== vm-test summary ($((SECONDS - start)) s)"
+printf '  %s\n' "${results[@]}"
+echo "vm-test: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
