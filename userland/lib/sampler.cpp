@@ -8,8 +8,11 @@ namespace xperf {
 
 namespace detail {
 
-double median_u64(std::vector<uint64_t> v)
+double median_region(const Stamps &s)
 {
+	std::vector<uint64_t> v(s.start.size());
+	for (std::size_t i = 0; i < v.size(); i++)
+		v[i] = s.end[i] - s.start[i];
 	if (v.empty())
 		return 0;
 	auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);

@@ -21,16 +21,26 @@ struct Timing {
 	std::vector<std::size_t> round_sizes;
 	double overhead_cycles = 0; // median of the empty timed region
 	std::size_t batch = 1;
+	// TSC at the start and end of every timed region, when asked for: the
+	// kernel's stamps of the same crossings fall between them.
+	std::vector<uint64_t> starts, ends;
 	bool adaptive = false;
 	bool ci_reached = false;
 };
 
 namespace detail {
 
+// Buffers for one round, written before timing so that no store in the
+// loop takes a fault of the tool's own.
+struct Stamps {
+	std::vector<uint64_t> start, end;
+	explicit Stamps(std::size_t n) : start(n, 0), end(n, 0) {}
+};
+
 template <class Setup, class Body>
-void time_loop(std::vector<uint64_t> &out, std::size_t batch, Setup &setup, Body &body)
+void time_loop(Stamps &out, std::size_t batch, Setup &setup, Body &body)
 {
-	for (auto &sample : out) {
+	for (std::size_t i = 0; i < out.start.size(); i++) {
 		setup();
 		uint64_t t0 = tsc_begin();
 		for (std::size_t k = 0; k < batch; k++) {
@@ -38,45 +48,58 @@ void time_loop(std::vector<uint64_t> &out, std::size_t batch, Setup &setup, Body
 			asm volatile("" ::: "memory");
 		}
 		uint64_t t1 = tsc_end();
-		sample = t1 - t0;
+		out.start[i] = t0;
+		out.end[i] = t1;
 	}
 }
 
-double median_u64(std::vector<uint64_t> v);
+double median_region(const Stamps &s);
 bool ci_within(const std::vector<double> &cycles, double width);
 
 } // namespace detail
 
 template <class Setup, class Body>
-Timing measure(const RunContext &ctx, std::size_t batch, Setup setup, Body body)
+Timing measure(const RunContext &ctx, std::size_t batch, Setup setup, Body body,
+	       bool keep_stamps = false)
 {
 	Timing t;
 	t.batch = batch ? batch : 1;
 	auto nothing = [] {};
 
-	std::vector<uint64_t> raw(std::max<std::size_t>(ctx.opt.samples, 1000));
-	detail::time_loop(raw, t.batch, nothing, nothing); // warm the loop itself
-	detail::time_loop(raw, t.batch, nothing, nothing);
-	t.overhead_cycles = detail::median_u64(raw);
-
-	raw.assign(ctx.opt.warmup, 0);
-	detail::time_loop(raw, t.batch, setup, body);
+	{
+		detail::Stamps empty(std::max<std::size_t>(ctx.opt.samples, 1000));
+		detail::time_loop(empty, t.batch, nothing, nothing); // warm the loop itself
+		detail::time_loop(empty, t.batch, nothing, nothing);
+		t.overhead_cycles = detail::median_region(empty);
+	}
+	{
+		detail::Stamps warm(ctx.opt.warmup);
+		detail::time_loop(warm, t.batch, setup, body);
+	}
 
 	t.adaptive = ctx.opt.ci_width > 0;
-	raw.assign(ctx.opt.samples, 0);
+	detail::Stamps round_stamps(ctx.opt.samples);
 	for (unsigned round = 0;; round++) {
 		if (round >= ctx.opt.rounds) {
 			if (!t.adaptive)
 				break;
 			t.ci_reached = detail::ci_within(t.cycles, ctx.opt.ci_width);
-			if (t.ci_reached || t.cycles.size() + raw.size() > ctx.opt.max_samples)
+			if (t.ci_reached || t.cycles.size() + ctx.opt.samples > ctx.opt.max_samples)
 				break;
 		}
-		detail::time_loop(raw, t.batch, setup, body);
-		for (uint64_t c : raw)
-			t.cycles.push_back((static_cast<double>(c) - t.overhead_cycles) /
+		detail::time_loop(round_stamps, t.batch, setup, body);
+		for (std::size_t i = 0; i < ctx.opt.samples; i++) {
+			double region = static_cast<double>(round_stamps.end[i] -
+							    round_stamps.start[i]);
+			t.cycles.push_back((region - t.overhead_cycles) /
 					   static_cast<double>(t.batch));
-		t.round_sizes.push_back(raw.size());
+		}
+		if (keep_stamps) {
+			t.starts.insert(t.starts.end(), round_stamps.start.begin(),
+					round_stamps.start.end());
+			t.ends.insert(t.ends.end(), round_stamps.end.begin(), round_stamps.end.end());
+		}
+		t.round_sizes.push_back(ctx.opt.samples);
 	}
 	return t;
 }

@@ -2,6 +2,7 @@
 // anonymous page. Each iteration re-arms the page with MADV_DONTNEED
 // (untimed) and writes to it (timed): the kernel allocates and zeroes a page.
 #include "crossings.h"
+#include "legs.h"
 #include "sampler.h"
 #include "unique_fd.h"
 
@@ -43,21 +44,25 @@ std::vector<Result> run_pgfault(const RunContext &ctx)
 	};
 	auto touch = [p] { *p = 1; };
 
+	const auto page_addr = reinterpret_cast<uint64_t>(map.data());
+	auto this_page = [page_addr, page](const xperf_record &rec) {
+		return rec.kind == XPERF_KIND_PGFAULT && (rec.arg & ~(page - 1)) == page_addr;
+	};
+
 	long before = minor_faults();
 	// One fault per timed region: batching would not re-arm.
-	Timing t = measure(ctx, 1, rearm, touch);
+	std::vector<Result> out =
+		measure_with_legs(ctx, "pgfault", "anon-write", 1, rearm, touch, this_page);
 	long faults = minor_faults() - before;
 
-	Result r = timed_result(ctx, "pgfault", "anon-write", t);
+	Result &r = out.front();
 	std::size_t expected = ctx.opt.warmup + r.cycles.size();
-	r.detail = { { "page_size", page },
-		     { "minor_faults_expected", expected },
-		     { "minor_faults_counted", faults },
-		     { "legs", "none: round trip only (load xperf.ko on a patched kernel for "
-			       "the user->kernel and kernel->user legs)" } };
+	r.detail["page_size"] = page;
+	r.detail["minor_faults_expected"] = expected;
+	r.detail["minor_faults_counted"] = faults;
 	if (faults < static_cast<long>(expected))
 		r.notes.push_back("fewer minor faults than iterations: some writes did not fault");
-	return { r };
+	return out;
 }
 
 } // namespace xperf

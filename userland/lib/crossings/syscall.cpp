@@ -1,6 +1,7 @@
 // syscall: system call 500 (the xperf no-op) and getppid.
 #include "crossings.h"
 #include "raw_syscall.h"
+#include "legs.h"
 #include "sampler.h"
 #include "syscall_probe.h"
 
@@ -13,13 +14,19 @@ namespace xperf {
 std::vector<Result> run_syscall(const RunContext &ctx)
 {
 	SyscallProbe probe = probe_nop_syscall();
-	Timing t = measure(ctx, ctx.opt.batch, [] {}, [] { raw_syscall0(XPERF_NOP_NR); });
-	Result r = timed_result(ctx, "syscall", "nr500", t);
-	r.detail = { { "nr", XPERF_NOP_NR },
-		     { "returned", probe.returned },
-		     { "kernel_path", probe.path_name() } };
+	auto nop = [](const xperf_record &rec) {
+		return rec.kind == XPERF_KIND_SYSCALL && rec.arg == XPERF_NOP_NR;
+	};
+	// Legs need one crossing per timed region.
+	std::size_t batch = ctx.opt.batch ? ctx.opt.batch : 1;
+	std::vector<Result> out = measure_with_legs(
+		ctx, "syscall", "nr500", batch, [] {}, [] { raw_syscall0(XPERF_NOP_NR); }, nop);
+	Result &r = out.front();
+	r.detail["nr"] = XPERF_NOP_NR;
+	r.detail["returned"] = probe.returned;
+	r.detail["kernel_path"] = probe.path_name();
 	r.notes.push_back(probe.describe());
-	return { r };
+	return out;
 }
 
 std::vector<Result> run_getppid(const RunContext &ctx)
