@@ -1,6 +1,8 @@
 #include "sampler.h"
 
 #include <algorithm>
+#include <cmath>
+#include <ctime>
 
 #include <fmt/format.h>
 
@@ -22,6 +24,13 @@ double median_region(const Stamps &s)
 		return hi;
 	double lo = static_cast<double>(*std::max_element(v.begin(), mid));
 	return (lo + hi) / 2;
+}
+
+double wall_ns()
+{
+	timespec ts{};
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
 }
 
 bool ci_within(const std::vector<double> &cycles, double width)
@@ -58,6 +67,18 @@ Result timed_result(const RunContext &ctx, std::string crossing, std::string var
 		r.method["adaptive"] = { { "ci_width", ctx.opt.ci_width },
 					 { "max_samples", ctx.opt.max_samples },
 					 { "reached", t.ci_reached } };
+	if (t.span_wall_ns > 0 && ctx.tsc.hz > 0) {
+		double seen_hz = static_cast<double>(t.span_tsc) * 1e9 / t.span_wall_ns;
+		r.method["clock_check"] = { { "tsc_cycles", t.span_tsc },
+					    { "wall_ns", t.span_wall_ns },
+					    { "tsc_hz_seen", seen_hz } };
+		if (std::fabs(seen_hz / ctx.tsc.hz - 1) > 0.02)
+			r.notes.push_back(fmt::format(
+				"over the timed rounds the TSC ran at {:.1f} MHz against the wall "
+				"clock, not {:.1f} MHz: cycles here are not time (a hypervisor "
+				"hiding or scaling time?)",
+				seen_hz / 1e6, ctx.tsc.hz / 1e6));
+	}
 	double step = resolution(t.cycles);
 	r.method["resolution_cycles"] = step;
 	if (!t.cycles.empty() && median_ci_of(t.cycles).hi < 2 * step)

@@ -26,6 +26,10 @@ struct Timing {
 	std::vector<uint64_t> starts, ends;
 	bool adaptive = false;
 	bool ci_reached = false;
+	// The timed rounds by both clocks: a TSC that a hypervisor stops or
+	// scales while the crossing runs disagrees with the wall clock here.
+	uint64_t span_tsc = 0;
+	double span_wall_ns = 0;
 };
 
 namespace detail {
@@ -54,6 +58,7 @@ void time_loop(Stamps &out, std::size_t batch, Setup &setup, Body &body)
 }
 
 double median_region(const Stamps &s);
+double wall_ns();
 bool ci_within(const std::vector<double> &cycles, double width);
 
 } // namespace detail
@@ -79,6 +84,8 @@ Timing measure(const RunContext &ctx, std::size_t batch, Setup setup, Body body,
 
 	t.adaptive = ctx.opt.ci_width > 0;
 	detail::Stamps round_stamps(ctx.opt.samples);
+	double wall0 = detail::wall_ns();
+	uint64_t tsc0 = tsc_begin();
 	for (unsigned round = 0;; round++) {
 		if (round >= ctx.opt.rounds) {
 			if (!t.adaptive)
@@ -101,6 +108,8 @@ Timing measure(const RunContext &ctx, std::size_t batch, Setup setup, Body body,
 		}
 		t.round_sizes.push_back(ctx.opt.samples);
 	}
+	t.span_tsc = tsc_end() - tsc0;
+	t.span_wall_ns = detail::wall_ns() - wall0;
 	return t;
 }
 
