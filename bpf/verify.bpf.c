@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * --verify: record what the kernel does for the measured thread while
+ * xperf-user measures a crossing, so that the user side can tell which path
+ * every iteration took.
+ *
+ * Every event exists as several programs, one per attach type; xperf-user
+ * loads the best one the kernel allows (tp_btf before the classic tracepoint,
+ * fentry before kprobe) and reports which. The classic tracepoint contexts
+ * are declared here from the tracefs format files, their stable ABI, rather
+ * than from vmlinux.h, whose raw-event structs change names between kernels.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "verify.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Who is traced: a thread, or every thread of a process (a VMM's vCPUs). */
+volatile __u32 target_tid;
+volatile __u32 target_tgid;
+/* Written by xperf-user around every sampled iteration (verify.h). */
+volatile __u64 mark;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24); /* user side may resize before load */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VERIFY_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline int traced(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, tgid = (__u32)(id >> 32);
+
+	return (target_tid && tid == target_tid) || (target_tgid && tgid == target_tgid);
+}
+
+static __always_inline void emit(__u32 kind, __u64 a0, __u64 a1, __u64 a2)
+{
+	__u32 seq_key = VERIFY_SEQ, drop_key = VERIFY_DROPS;
+	struct verify_event *e;
+	__u64 *seq, *drops, n;
+
+	if (!traced())
+		return;
+	seq = bpf_map_lookup_elem(&counters, &seq_key);
+	drops = bpf_map_lookup_elem(&counters, &drop_key);
+	if (!seq || !drops)
+		return;
+	/* Atomic: an interrupt's program may nest inside this one. */
+	n = __sync_fetch_and_add(seq, 1);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(drops, 1);
+		return;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->mark = mark;
+	e->seq = n;
+	e->arg[0] = a0;
+	e->arg[1] = a1;
+	e->arg[2] = a2;
+	e->kind = kind;
+	e->cpu = bpf_get_smp_processor_id();
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->pad = 0;
+	/*
+	 * No wakeup: it would be an irq_work interrupt on the measured CPU for
+	 * every event. xperf-user drains the ring on a timer instead.
+	 */
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+/* ---- system calls -------------------------------------------------------- */
+
+struct xp_tp_sys_enter {
+	__u64 common;
+	long id;
+	unsigned long args[6];
+};
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
+{
+	emit(VERIFY_SYS_ENTER, (__u64)id, 0, 0);
+	return 0;
+}
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int sys_enter_tp(struct xp_tp_sys_enter *ctx)
+{
+	emit(VERIFY_SYS_ENTER, (__u64)ctx->id, 0, 0);
+	return 0;
+}
+
+/* ---- page faults --------------------------------------------------------- */
+
+struct xp_tp_exceptions {
+	__u64 common;
+	unsigned long address;
+	unsigned long ip;
+	unsigned long error_code;
+};
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(page_fault_user_btf, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	emit(VERIFY_PAGE_FAULT_USER, address, error_code, 0);
+	return 0;
+}
+
+SEC("tracepoint/exceptions/page_fault_user")
+int page_fault_user_tp(struct xp_tp_exceptions *ctx)
+{
+	emit(VERIFY_PAGE_FAULT_USER, ctx->address, ctx->error_code, 0);
+	return 0;
+}
+
+/* The generic fault handler: seen on every architecture and config. */
+SEC("fentry/handle_mm_fault")
+int BPF_PROG(mm_fault_fentry, struct vm_area_struct *vma, unsigned long address,
+	     unsigned int flags)
+{
+	emit(VERIFY_MM_FAULT, address, flags, 0);
+	return 0;
+}
+
+SEC("kprobe/handle_mm_fault")
+int BPF_KPROBE(mm_fault_kprobe, struct vm_area_struct *vma, unsigned long address,
+	       unsigned int flags)
+{
+	emit(VERIFY_MM_FAULT, address, flags, 0);
+	return 0;
+}
+
+/* ---- interrupts and preemption ------------------------------------------- */
+
+struct xp_tp_irq_handler_entry {
+	__u64 common;
+	int irq;
+};
+
+struct xp_tp_irq_vector {
+	__u64 common;
+	int vector;
+};
+
+SEC("tp_btf/irq_handler_entry")
+int BPF_PROG(irq_handler_btf, int irq)
+{
+	emit(VERIFY_IRQ, (__u64)irq, VERIFY_IRQ_DEVICE, 0);
+	return 0;
+}
+
+SEC("tracepoint/irq/irq_handler_entry")
+int irq_handler_tp(struct xp_tp_irq_handler_entry *ctx)
+{
+	emit(VERIFY_IRQ, (__u64)ctx->irq, VERIFY_IRQ_DEVICE, 0);
+	return 0;
+}
+
+/* The system vectors, each its own tracepoint with the same shape. */
+#define XP_VECTOR(name, what)							\
+	SEC("tp_btf/" #name "_entry")						\
+	int BPF_PROG(name##_btf, int vector)					\
+	{									\
+		emit(VERIFY_IRQ, (__u64)vector, what, 0);			\
+		return 0;							\
+	}									\
+	SEC("tracepoint/irq_vectors/" #name "_entry")				\
+	int name##_tp(struct xp_tp_irq_vector *ctx)				\
+	{									\
+		emit(VERIFY_IRQ, (__u64)ctx->vector, what, 0);			\
+		return 0;							\
+	}
+
+XP_VECTOR(local_timer, VERIFY_IRQ_TIMER)
+XP_VECTOR(reschedule, VERIFY_IRQ_RESCHEDULE)
+XP_VECTOR(call_function, VERIFY_IRQ_CALL_FUNCTION)
+XP_VECTOR(call_function_single, VERIFY_IRQ_CALL_FUNCTION_SINGLE)
+XP_VECTOR(irq_work, VERIFY_IRQ_WORK)
+
+struct xp_tp_sched_switch {
+	__u64 common;
+	char prev_comm[16];
+	int prev_pid;
+	int prev_prio;
+	long prev_state;
+	char next_comm[16];
+	int next_pid;
+	int next_prio;
+};
+
+/* Only the switch away is emitted: traced() sees the thread leaving. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	emit(VERIFY_SWITCH_OUT, (__u64)BPF_CORE_READ(next, pid), prev_state, preempt);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_switch")
+int sched_switch_tp(struct xp_tp_sched_switch *ctx)
+{
+	emit(VERIFY_SWITCH_OUT, (__u64)ctx->next_pid, (__u64)ctx->prev_state, 0);
+	return 0;
+}
+
+/* ---- KVM ----------------------------------------------------------------- */
+
+/*
+ * kvm_exit has only the classic form: its reason is computed by the vendor
+ * module when the event is recorded, and the tp_btf arguments (vcpu, isa)
+ * would need vendor-specific structure walking to find it.
+ */
+struct xp_tp_kvm_exit {
+	__u64 common;
+	unsigned int exit_reason;
+	unsigned long guest_rip;
+	__u32 isa;
+};
+
+SEC("tracepoint/kvm/kvm_exit")
+int kvm_exit_tp(struct xp_tp_kvm_exit *ctx)
+{
+	emit(VERIFY_KVM_EXIT, ctx->exit_reason, ctx->isa, ctx->guest_rip);
+	return 0;
+}
+
+struct xp_tp_kvm_entry {
+	__u64 common;
+	unsigned int vcpu_id;
+	unsigned long rip;
+};
+
+SEC("tp_btf/kvm_entry")
+int BPF_PROG(kvm_entry_btf, struct kvm_vcpu *vcpu)
+{
+	emit(VERIFY_KVM_ENTRY, 0, 0, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_entry")
+int kvm_entry_tp(struct xp_tp_kvm_entry *ctx)
+{
+	emit(VERIFY_KVM_ENTRY, ctx->rip, 0, 0);
+	return 0;
+}
+
+struct xp_tp_kvm_cpuid {
+	__u64 common;
+	unsigned int function;
+	unsigned int index;
+};
+
+SEC("tp_btf/kvm_cpuid")
+int BPF_PROG(kvm_cpuid_btf, unsigned int function, unsigned int index)
+{
+	emit(VERIFY_KVM_CPUID, function, index, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_cpuid")
+int kvm_cpuid_tp(struct xp_tp_kvm_cpuid *ctx)
+{
+	emit(VERIFY_KVM_CPUID, ctx->function, ctx->index, 0);
+	return 0;
+}
+
+struct xp_tp_kvm_msr {
+	__u64 common;
+	unsigned int write;
+	__u32 ecx;
+};
+
+SEC("tp_btf/kvm_msr")
+int BPF_PROG(kvm_msr_btf, unsigned int write, __u32 ecx)
+{
+	emit(VERIFY_KVM_MSR, write, ecx, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_msr")
+int kvm_msr_tp(struct xp_tp_kvm_msr *ctx)
+{
+	emit(VERIFY_KVM_MSR, ctx->write, ctx->ecx, 0);
+	return 0;
+}
+
+struct xp_tp_kvm_hypercall {
+	__u64 common;
+	unsigned long nr;
+};
+
+SEC("tp_btf/kvm_hypercall")
+int BPF_PROG(kvm_hypercall_btf, unsigned long nr)
+{
+	emit(VERIFY_KVM_HYPERCALL, nr, 0, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_hypercall")
+int kvm_hypercall_tp(struct xp_tp_kvm_hypercall *ctx)
+{
+	emit(VERIFY_KVM_HYPERCALL, ctx->nr, 0, 0);
+	return 0;
+}
+
+struct xp_tp_kvm_pio {
+	__u64 common;
+	unsigned int rw;
+	unsigned int port;
+	unsigned int size;
+	unsigned int count;
+	unsigned int val;
+};
+
+/* The value matters: the payload's phase marks are OUTLs to one port. */
+SEC("tp_btf/kvm_pio")
+int BPF_PROG(kvm_pio_btf, unsigned int rw, unsigned int port, unsigned int size,
+	     unsigned int count, const void *data)
+{
+	__u32 val = 0;
+
+	/* data is KVM's pio page: four bytes are always there to read. */
+	if (data)
+		bpf_probe_read_kernel(&val, sizeof(val), data);
+	if (size < sizeof(val))
+		val &= (1u << (size * 8)) - 1;
+	emit(VERIFY_KVM_PIO, rw, port, val);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_pio")
+int kvm_pio_tp(struct xp_tp_kvm_pio *ctx)
+{
+	emit(VERIFY_KVM_PIO, ctx->rw, ctx->port, ctx->val);
+	return 0;
+}
+
+struct xp_tp_kvm_userspace_exit {
+	__u64 common;
+	__u32 reason;
+	int err;
+};
+
+SEC("tp_btf/kvm_userspace_exit")
+int BPF_PROG(kvm_userspace_exit_btf, __u32 reason, int err)
+{
+	emit(VERIFY_KVM_USERSPACE_EXIT, reason, (__u64)err, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_userspace_exit")
+int kvm_userspace_exit_tp(struct xp_tp_kvm_userspace_exit *ctx)
+{
+	emit(VERIFY_KVM_USERSPACE_EXIT, ctx->reason, (__u64)ctx->err, 0);
+	return 0;
+}
+
+struct xp_tp_kvm_page_fault {
+	__u64 common;
+	unsigned int vcpu_id;
+	unsigned long guest_rip;
+	__u64 fault_address;
+	__u64 error_code;
+};
+
+SEC("tp_btf/kvm_page_fault")
+int BPF_PROG(kvm_page_fault_btf, struct kvm_vcpu *vcpu, __u64 fault_address, __u64 error_code)
+{
+	emit(VERIFY_KVM_PAGE_FAULT, fault_address, error_code, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_page_fault")
+int kvm_page_fault_tp(struct xp_tp_kvm_page_fault *ctx)
+{
+	emit(VERIFY_KVM_PAGE_FAULT, ctx->fault_address, ctx->error_code, 0);
+	return 0;
+}
