@@ -26,7 +26,7 @@ packages=(
 	linux-source-6.12 bc bison flex libssl-dev libelf-dev dwarves
 	cpio xz-utils kmod busybox-static qemu-system-x86
 	# eBPF
-	clang llvm libbpf-dev bpftool
+	clang llvm libbpf-dev bpftool zlib1g-dev
 )
 
 quiet=(-qq)
