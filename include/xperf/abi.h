@@ -45,10 +45,10 @@
 #define XPERF_KIND_PGFAULT	2
 
 /* Which stamps of a record are valid (xperf_record.flags). */
-#define XPERF_REC_ENTRY		(1U << 0)  /* entry_tsc */
-#define XPERF_REC_KEXIT		(1U << 1)  /* kernel_exit_tsc */
-#define XPERF_REC_EXIT		(1U << 2)  /* exit_tsc, paired with this crossing */
-#define XPERF_REC_MIGRATED	(1U << 3)  /* left on another CPU (exit_cpu) */
+#define XPERF_REC_ENTRY		0x1U	/* entry_tsc */
+#define XPERF_REC_KEXIT		0x2U	/* kernel_exit_tsc */
+#define XPERF_REC_EXIT		0x4U	/* exit_tsc, paired with this crossing */
+#define XPERF_REC_MIGRATED	0x8U	/* left on another CPU (exit_cpu) */
 
 /*
  * One crossing of the measured task, 64 bytes.  All stamps are TSC values
@@ -89,9 +89,6 @@ struct xperf_record {
 #ifdef __cplusplus
 static_assert(sizeof(struct xperf_record) == XPERF_RECORD_SIZE,
 	      "xperf_record is 64 bytes");
-#else
-_Static_assert(sizeof(struct xperf_record) == XPERF_RECORD_SIZE,
-	       "xperf_record is 64 bytes");
 #endif
 
 #endif /* XPERF_ABI_H */
