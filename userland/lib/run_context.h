@@ -20,12 +20,28 @@ struct Options {
 	std::string vm_exit = "all";   // cpuid, rdmsr, vmcall, pio, or all
 	std::string vm_from = "all";   // user, kernel, or all
 	std::string vmm = "builtin";   // builtin (KVM API) or qemu
+	// --verify: trace which path each iteration took; strict fails on a mismatch.
+	enum class Verify { off, report, strict } verify = Verify::off;
+};
+
+// Told where each sampled iteration's untimed setup and its timed region
+// begin, so that --verify can attribute the kernel's events to iterations.
+class IterationMarks {
+public:
+	virtual void begin_run() = 0; // a measurement's sampled iterations follow
+	virtual void setup(std::size_t iteration) = 0;
+	virtual void timed(std::size_t iteration) = 0;
+	virtual void end_run() = 0;
+
+protected:
+	~IterationMarks() = default;
 };
 
 struct RunContext {
 	Options opt;
 	TscInfo tsc;
 	int cpu = -1; // the CPU the run is pinned to
+	IterationMarks *marks = nullptr; // set by --verify's traced run
 };
 
 } // namespace xperf

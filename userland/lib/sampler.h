@@ -82,6 +82,17 @@ Timing measure(const RunContext &ctx, std::size_t batch, Setup setup, Body body,
 		detail::time_loop(warm, t.batch, setup, body);
 	}
 
+	// --verify attributes kernel events to sampled iterations by these marks;
+	// they run in the untimed setup, and without --verify not at all.
+	std::size_t iteration = 0;
+	auto marked_setup = [&] {
+		ctx.marks->setup(iteration);
+		setup();
+		ctx.marks->timed(iteration++);
+	};
+	if (ctx.marks)
+		ctx.marks->begin_run();
+
 	t.adaptive = ctx.opt.ci_width > 0;
 	detail::Stamps round_stamps(ctx.opt.samples);
 	double wall0 = detail::wall_ns();
@@ -94,7 +105,10 @@ Timing measure(const RunContext &ctx, std::size_t batch, Setup setup, Body body,
 			if (t.ci_reached || t.cycles.size() + ctx.opt.samples > ctx.opt.max_samples)
 				break;
 		}
-		detail::time_loop(round_stamps, t.batch, setup, body);
+		if (ctx.marks)
+			detail::time_loop(round_stamps, t.batch, marked_setup, body);
+		else
+			detail::time_loop(round_stamps, t.batch, setup, body);
 		for (std::size_t i = 0; i < ctx.opt.samples; i++) {
 			double region = static_cast<double>(round_stamps.end[i] -
 							    round_stamps.start[i]);
@@ -108,6 +122,8 @@ Timing measure(const RunContext &ctx, std::size_t batch, Setup setup, Body body,
 		}
 		t.round_sizes.push_back(ctx.opt.samples);
 	}
+	if (ctx.marks)
+		ctx.marks->end_run();
 	t.span_tsc = tsc_end() - tsc0;
 	t.span_wall_ns = detail::wall_ns() - wall0;
 	return t;
