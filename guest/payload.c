@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM-exit payload: a guest kernel (CPL0) and a guest user context
+ * (CPL3) that time VM exits with the TSC from inside the guest.
+ *
+ * For each requested exit kind and starting point it runs a warm-up, then
+ * N timed round trips, each between lfence;rdtsc and rdtscp;lfence, and
+ * stores the cycles in guest memory (vmexit_protocol.h has the layout). The
+ * empty timed region is measured the same way in each context, so the host
+ * can subtract the timer's own cost.
+ */
+#include "guest.h"
+#include "x86.h"
+#include "xperf/vmexit_protocol.h"
+
+/* GCC may emit calls to these even in freestanding code. */
+void *memset(void *d, int c, unsigned long n)
+{
+	unsigned char *p = d;
+
+	while (n--)
+		*p++ = (unsigned char)c;
+	return d;
+}
+
+void *memcpy(void *d, const void *s, unsigned long n)
+{
+	unsigned char *p = d;
+	const unsigned char *q = s;
+
+	while (n--)
+		*p++ = *q++;
+	return d;
+}
+
+struct multiboot_info {
+	uint32_t flags;
+	uint32_t mem_lower;
+	uint32_t mem_upper;
+	uint32_t boot_device;
+	uint32_t cmdline;
+};
+
+#define MB_INFO_CMDLINE	(1u << 2)
+
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+struct idt_gate {
+	uint16_t offset_low;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type;
+	uint16_t offset_mid;
+	uint32_t offset_high;
+	uint32_t reserved;
+} __attribute__((packed));
+
+struct table_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+extern char exception_stubs[], kernel_stack_top[];
+void syscall_gate(void);
+void enter_user(void (*fn)(void), char *stack_top, uint64_t arg);
+void guest_main(uint64_t multiboot_info);
+void guest_fault(uint64_t *frame);
+void fault_resume(void);
+void measurement_faulted(void) __attribute__((noreturn));
+
+struct recover_point {
+	uint64_t rip, rsp, rbx, rbp, r12, r13, r14, r15;
+};
+
+int recover_set(struct recover_point *p) __attribute__((returns_twice));
+void recover_jump(struct recover_point *p) __attribute__((noreturn));
+uint64_t syscall_dispatch(uint64_t nr);
+
+static struct xperf_vm_params params;
+static struct xperf_vm_results *const results = (struct xperf_vm_results *)XPERF_VM_RESULTS_GPA;
+static uint32_t *const samples = (uint32_t *)XPERF_VM_SAMPLES_GPA;
+static uint32_t next_sample;
+
+static uint64_t gdt[7] __attribute__((aligned(16)));
+static struct tss64 tss __attribute__((aligned(16)));
+static struct idt_gate idt[32] __attribute__((aligned(16)));
+static char user_stack[16384] __attribute__((aligned(16)));
+static struct xperf_vm_stream stream;
+
+/* The measurement in progress, to resume after its fault. */
+static struct recover_point recover;
+static struct xperf_vm_record *volatile measuring;
+static int measuring_cpl;
+
+/* GDT with kernel and user segments and the TSS. */
+static void setup_segments(void)
+{
+	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	struct table_ptr p;
+
+	gdt[SEL_KCODE / 8] = 0x00af9a000000ffff;
+	gdt[SEL_KDATA / 8] = 0x00cf92000000ffff;
+	gdt[SEL_UDATA / 8] = 0x00cff2000000ffff;
+	gdt[SEL_UCODE / 8] = 0x00affa000000ffff;
+	gdt[SEL_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 |
+			   (limit >> 16 & 0xf) << 48 | (base >> 24 & 0xff) << 56;
+	gdt[SEL_TSS / 8 + 1] = base >> 32;
+	/* Exceptions from CPL3 land on the kernel stack; no I/O bitmap: IOPL rules. */
+	tss.rsp[0] = (uint64_t)kernel_stack_top;
+	tss.iomap_base = sizeof(tss);
+
+	p.limit = sizeof(gdt) - 1;
+	p.base = (uint64_t)gdt;
+	asm volatile("lgdt %0" : : "m"(p) : "memory");
+	asm volatile("pushq %0\n\t"
+		     "leaq 1f(%%rip), %%rax\n\t"
+		     "pushq %%rax\n\t"
+		     "lretq\n"
+		     "1:"
+		     : : "i"(SEL_KCODE) : "rax", "memory");
+	asm volatile("mov %0, %%ds\n\t"
+		     "mov %0, %%es\n\t"
+		     "mov %0, %%ss\n\t"
+		     "mov %0, %%fs\n\t"
+		     "mov %0, %%gs"
+		     : : "r"(SEL_KDATA) : "memory");
+	asm volatile("ltr %w0" : : "r"(SEL_TSS) : "memory");
+}
+
+static void set_gate(unsigned vector, void *handler, unsigned dpl)
+{
+	uint64_t at = (uint64_t)handler;
+
+	idt[vector].offset_low = (uint16_t)at;
+	idt[vector].selector = SEL_KCODE;
+	idt[vector].type = (uint8_t)(0x8e | dpl << 5); /* present, interrupt gate */
+	idt[vector].offset_mid = (uint16_t)(at >> 16);
+	idt[vector].offset_high = (uint32_t)(at >> 32);
+}
+
+/* Exceptions; #UD doubles as the system call (boot.S says why). */
+static void setup_idt(void)
+{
+	struct table_ptr p;
+	unsigned i;
+
+	for (i = 0; i < 32; i++)
+		set_gate(i, exception_stubs + 16 * i, 0);
+	set_gate(VECTOR_UD, syscall_gate, 0);
+	p.limit = sizeof(idt) - 1;
+	p.base = (uint64_t)idt;
+	asm volatile("lidt %0" : : "m"(p) : "memory");
+}
+
+static __attribute__((noreturn)) void finish(uint32_t status)
+{
+	results->status = status;
+	results->version = XPERF_VM_PROTOCOL_VERSION;
+	results->magic = XPERF_VM_HEADER_MAGIC;
+	if (params.output == XPERF_OUT_STREAM) {
+		stream.ctx = 0;
+		xperf_vm_stream_write(&stream, results, samples);
+	}
+	outl(XPERF_VM_PORT_EXIT, status);
+	halt_forever();
+	__builtin_unreachable();
+}
+
+static void debugcon_flush(void *ctx, const char *buf, size_t n)
+{
+	(void)ctx;
+	outsb(XPERF_VM_PORT_DEBUGCON, buf, n);
+}
+
+enum { FRAME_VECTOR, FRAME_ERROR, FRAME_RIP, FRAME_CS, FRAME_RFLAGS, FRAME_RSP, FRAME_SS };
+
+/*
+ * A fault while measuring ends that record, and the run goes on with the
+ * next one: iret to fault_resume in the privilege level the measurement ran
+ * at (a user-via-kernel record faults at CPL0 but resumes at CPL3).
+ */
+void guest_fault(uint64_t *frame)
+{
+	struct xperf_vm_record *rec = measuring;
+
+	if (!rec) {
+		results->fault_vector = (uint32_t)frame[FRAME_VECTOR];
+		results->fault_error = frame[FRAME_ERROR];
+		results->fault_rip = frame[FRAME_RIP];
+		finish(XPERF_VM_FAULT);
+	}
+	rec->fault = (uint32_t)frame[FRAME_VECTOR] + 1;
+	rec->fault_rip = frame[FRAME_RIP];
+	frame[FRAME_RIP] = (uint64_t)fault_resume;
+	frame[FRAME_RSP] = recover.rsp;
+	if (measuring_cpl == 3) {
+		frame[FRAME_CS] = SEL_UCODE | 3;
+		frame[FRAME_SS] = SEL_UDATA | 3;
+		frame[FRAME_RFLAGS] = RFLAGS_FIXED | RFLAGS_IOPL3;
+	} else {
+		frame[FRAME_CS] = SEL_KCODE;
+		frame[FRAME_SS] = SEL_KDATA;
+		frame[FRAME_RFLAGS] = RFLAGS_FIXED;
+	}
+}
+
+void measurement_faulted(void)
+{
+	recover_jump(&recover);
+}
+
+static int current_cpl(void)
+{
+	uint16_t cs;
+
+	asm volatile("mov %%cs, %0" : "=r"(cs));
+	return cs & 3;
+}
+
+/* ---- the exits ------------------------------------------------------- */
+
+static inline uint64_t exit_cpuid(void)
+{
+	uint32_t b, c, d;
+
+	return cpuid_eax(0, &b, &c, &d);
+}
+
+static inline uint64_t exit_pio(void)
+{
+	outb(XPERF_VM_PORT_DEBUGCON, 0);
+	return 0;
+}
+
+/* User asks the kernel to take the exit: rax in, rax out; the kernel side
+ * (a C call) may clobber every caller-saved register. */
+static inline uint64_t user_syscall(uint64_t nr)
+{
+	asm volatile("ud2"
+		     : "+a"(nr)
+		     :
+		     : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+	return nr;
+}
+
+/* One untimed exit, for the kernel side of a user-via-kernel round trip. */
+static uint64_t exit_once(uint32_t kind)
+{
+	switch (kind) {
+	case XPERF_EXIT_CPUID:
+		return exit_cpuid();
+	case XPERF_EXIT_RDMSR:
+		return rdmsr(params.msr);
+	case XPERF_EXIT_VMCALL:
+		return params.hypercall == XPERF_HC_VMMCALL ? vmmcall(XPERF_HC_UNKNOWN_NR)
+							    : vmcall(XPERF_HC_UNKNOWN_NR);
+	case XPERF_EXIT_PIO:
+		return exit_pio();
+	default:
+		return 0;
+	}
+}
+
+uint64_t syscall_dispatch(uint64_t nr)
+{
+	if ((nr & 0xffff) == XPERF_SYS_MARK) {
+		outl(XPERF_VM_PORT_MARK, (uint32_t)(nr >> 16));
+		return 0;
+	}
+	return exit_once((uint32_t)nr);
+}
+
+static inline uint32_t clamp32(uint64_t v)
+{
+	return v > 0xffffffffu ? 0xffffffffu : (uint32_t)v;
+}
+
+/* CPUID 0x80000001 EDX[27]; QEMU's qemu64 model leaves it out. */
+static int has_rdtscp(void)
+{
+	uint32_t b, c, d;
+
+	if (cpuid_eax(0x80000000, &b, &c, &d) < 0x80000001)
+		return 0;
+	cpuid_eax(0x80000001, &b, &c, &d);
+	return d >> 27 & 1;
+}
+
+static inline __attribute__((always_inline)) uint64_t tsc_end(int rdtscp)
+{
+	return rdtscp ? tsc_end_rdtscp() : tsc_end_lfence();
+}
+
+/*
+ * The timed loop, spelled out per exit so that no call or branch on the
+ * exit kind sits inside the timed region. stride 0 for the warm-up: every
+ * iteration writes out[0], which the timed loop then overwrites.
+ */
+#define TIMED_LOOP(op)							\
+	for (i = 0; i < n; i++) {					\
+		uint64_t t0 = tsc_begin();				\
+		op;							\
+		out[i * stride] = clamp32(tsc_end(rdtscp) - t0);	\
+	}
+
+/* Inlined twice with rdtscp a constant: one copy per timer. */
+static inline __attribute__((always_inline)) uint64_t
+timed_loop_with(int rdtscp, uint32_t kind, uint32_t from, uint32_t *out, uint32_t n,
+		uint32_t stride)
+{
+	uint64_t v = 0;
+	uint32_t i;
+
+	if (from == XPERF_FROM_USER_VIA_KERNEL) {
+		TIMED_LOOP(v = user_syscall(kind));
+		return v;
+	}
+	switch (kind) {
+	case XPERF_EXIT_NONE:
+		TIMED_LOOP(asm volatile("" : : : "memory"));
+		break;
+	case XPERF_EXIT_CPUID:
+		TIMED_LOOP(v = exit_cpuid());
+		break;
+	case XPERF_EXIT_RDMSR:
+		TIMED_LOOP(v = rdmsr(params.msr));
+		break;
+	case XPERF_EXIT_VMCALL:
+		if (params.hypercall == XPERF_HC_VMMCALL) {
+			TIMED_LOOP(v = vmmcall(XPERF_HC_UNKNOWN_NR));
+		} else {
+			TIMED_LOOP(v = vmcall(XPERF_HC_UNKNOWN_NR));
+		}
+		break;
+	case XPERF_EXIT_PIO:
+		TIMED_LOOP(v = exit_pio());
+		break;
+	}
+	return v;
+}
+
+static uint64_t timed_loop(uint32_t kind, uint32_t from, uint32_t *out, uint32_t n,
+			   uint32_t stride)
+{
+	if (results->timer == XPERF_TIMER_RDTSCP)
+		return timed_loop_with(1, kind, from, out, n, stride);
+	return timed_loop_with(0, kind, from, out, n, stride);
+}
+
+static void mark(uint32_t record, uint32_t what)
+{
+	uint32_t v = record << 8 | what;
+
+	if (measuring_cpl == 3)
+		user_syscall((uint64_t)v << 16 | XPERF_SYS_MARK);
+	else
+		outl(XPERF_VM_PORT_MARK, v);
+}
+
+/* One record: warm-up, then the timed round trips; runs at CPL0 or CPL3. */
+static void measure(uint32_t kind, uint32_t from)
+{
+	uint32_t idx = results->nrecords;
+	struct xperf_vm_record *rec = &results->rec[idx];
+	uint32_t *out = samples + next_sample;
+
+	rec->exit = kind;
+	rec->from = from;
+	rec->first = next_sample;
+	results->fault_record = idx;
+	results->nrecords = idx + 1;
+	measuring_cpl = current_cpl();
+	if (recover_set(&recover)) {
+		measuring = 0;
+		mark(idx, XPERF_MARK_END);
+		return;
+	}
+	measuring = rec;
+	mark(idx, XPERF_MARK_WARMUP);
+	timed_loop(kind, from, out, params.warmup, 0);
+	mark(idx, XPERF_MARK_TIMED);
+	rec->value = timed_loop(kind, from, out, params.samples, 1);
+	measuring = 0;
+	mark(idx, XPERF_MARK_END);
+	rec->count = params.samples;
+	next_sample += params.samples;
+}
+
+static int wanted(uint32_t kind)
+{
+	return params.exits >> kind & 1;
+}
+
+/* RDMSR is privileged: from CPL3 it raises #GP in the guest, no exit. */
+static int runs_at_cpl3(uint32_t kind)
+{
+	return kind != XPERF_EXIT_RDMSR;
+}
+
+static void user_main(void)
+{
+	uint32_t kind;
+
+	measure(XPERF_EXIT_NONE, XPERF_FROM_USER);
+	if (params.froms >> XPERF_FROM_USER & 1)
+		for (kind = XPERF_EXIT_CPUID; kind < XPERF_EXIT_KINDS; kind++)
+			if (wanted(kind) && runs_at_cpl3(kind))
+				measure(kind, XPERF_FROM_USER);
+	if (params.froms >> XPERF_FROM_USER_VIA_KERNEL & 1) {
+		/* The guest's own system call round trip, for reference. */
+		measure(XPERF_EXIT_NONE, XPERF_FROM_USER_VIA_KERNEL);
+		for (kind = XPERF_EXIT_CPUID; kind < XPERF_EXIT_KINDS; kind++)
+			if (wanted(kind))
+				measure(kind, XPERF_FROM_USER_VIA_KERNEL);
+	}
+	user_syscall(XPERF_SYS_DONE);
+}
+
+static uint32_t planned_records(void)
+{
+	uint32_t n = 0, kind;
+
+	for (kind = XPERF_EXIT_CPUID; kind < XPERF_EXIT_KINDS; kind++) {
+		if (!wanted(kind))
+			continue;
+		n += params.froms >> XPERF_FROM_KERNEL & 1;
+		n += params.froms >> XPERF_FROM_USER_VIA_KERNEL & 1;
+		n += (params.froms >> XPERF_FROM_USER & 1) && runs_at_cpl3(kind);
+	}
+	n += params.froms >> XPERF_FROM_KERNEL & 1;	/* empty region, CPL0 */
+	n += (params.froms & (1u << XPERF_FROM_USER | 1u << XPERF_FROM_USER_VIA_KERNEL)) != 0;
+	n += params.froms >> XPERF_FROM_USER_VIA_KERNEL & 1; /* empty syscall */
+	return n;
+}
+
+void guest_main(uint64_t multiboot_info)
+{
+	const char *cmdline = (const char *)XPERF_VM_PARAMS_GPA;
+	uint32_t kind;
+
+	setup_segments();
+	setup_idt();
+	memset(results, 0, sizeof(*results));
+	results->timer = has_rdtscp() ? XPERF_TIMER_RDTSCP : XPERF_TIMER_LFENCE;
+	stream.flush = debugcon_flush;
+	/* Under QEMU the stream is the only way out, even for a parse error. */
+	if (multiboot_info) {
+		const struct multiboot_info *mbi = (const void *)multiboot_info;
+
+		params.output = XPERF_OUT_STREAM;
+		cmdline = mbi->flags & MB_INFO_CMDLINE ? (const char *)(uint64_t)mbi->cmdline : "";
+	}
+	if (xperf_vm_parse_params(cmdline, &params))
+		finish(XPERF_VM_BAD_PARAMS);
+	if (planned_records() > XPERF_VM_MAX_RECORDS || params.mem_bytes < XPERF_VM_SAMPLES_GPA ||
+	    (uint64_t)planned_records() * params.samples * sizeof(uint32_t) >
+		    params.mem_bytes - XPERF_VM_SAMPLES_GPA)
+		finish(XPERF_VM_NO_MEMORY);
+
+	if (params.froms >> XPERF_FROM_KERNEL & 1) {
+		measure(XPERF_EXIT_NONE, XPERF_FROM_KERNEL);
+		for (kind = XPERF_EXIT_CPUID; kind < XPERF_EXIT_KINDS; kind++)
+			if (wanted(kind))
+				measure(kind, XPERF_FROM_KERNEL);
+	}
+	if (params.froms & (1u << XPERF_FROM_USER | 1u << XPERF_FROM_USER_VIA_KERNEL))
+		enter_user(user_main, user_stack + sizeof(user_stack), 0);
+	finish(XPERF_VM_OK);
+}

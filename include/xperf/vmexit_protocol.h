@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * The VM-exit payload's protocol: what the host (the built-in VMM or the
+ * QEMU runner in xperf-user) and the freestanding guest in guest/ agree on.
+ *
+ * Plain C, freestanding, also valid C++: the guest compiles it with
+ * -ffreestanding, xperf-user and its unit tests include it, so the parameter
+ * parser and the result stream encoder that the tests exercise are the very
+ * code the guest runs.
+ *
+ * Host -> guest: a command line ("xperf-vmexit exits=0x1e froms=0x7 n=1000
+ * ..."), written by the built-in VMM into the page at XPERF_VM_PARAMS_GPA, or
+ * passed by QEMU as the multiboot command line (-append).
+ *
+ * Guest -> host: struct xperf_vm_results at XPERF_VM_RESULTS_GPA and the
+ * samples (u32 cycles each) at XPERF_VM_SAMPLES_GPA, read from guest memory
+ * by the built-in VMM; under QEMU the guest also writes them as a text
+ * stream on the debugcon port (format below), and its status leaves through
+ * isa-debug-exit.
+ */
+#ifndef XPERF_VMEXIT_PROTOCOL_H
+#define XPERF_VMEXIT_PROTOCOL_H
+
+#define XPERF_VM_PROTOCOL_VERSION	1
+
+/* Guest physical layout; the guest identity-maps the first GiB. */
+#define XPERF_VM_LOAD_ADDR	0x100000	/* payload image, multiboot load_addr */
+#define XPERF_VM_PARAMS_GPA	0x9000		/* command line, one page */
+#define XPERF_VM_PARAMS_SIZE	0x1000
+#define XPERF_VM_RESULTS_GPA	0x200000	/* struct xperf_vm_results */
+#define XPERF_VM_SAMPLES_GPA	0x400000	/* u32 samples, to the end of memory */
+#define XPERF_VM_PAYLOAD_LIMIT	XPERF_VM_RESULTS_GPA	/* image + bss end below */
+
+/* Offset of struct xperf_vm_payload_header in the image (after multiboot's). */
+#define XPERF_VM_HEADER_OFFSET	32
+#define XPERF_VM_HEADER_MAGIC	0x4d565058	/* "XPVM" */
+
+/* I/O ports. */
+#define XPERF_VM_PORT_DEBUGCON	0xe9	/* the timed OUTB; QEMU's debugcon */
+#define XPERF_VM_PORT_MARK	0xec	/* outl: phase marks for the VMM's clock */
+#define XPERF_VM_PORT_EXIT	0xf4	/* outl: status; QEMU's isa-debug-exit */
+
+/* Exit kinds; NONE is the empty timed region, the timer's own overhead. */
+#define XPERF_EXIT_NONE		0
+#define XPERF_EXIT_CPUID	1
+#define XPERF_EXIT_RDMSR	2
+#define XPERF_EXIT_VMCALL	3
+#define XPERF_EXIT_PIO		4
+#define XPERF_EXIT_KINDS	5
+
+/* Where a timed round trip starts (the timed region runs in the first two). */
+#define XPERF_FROM_USER		0	/* CPL3 executes the exiting instruction */
+#define XPERF_FROM_USER_VIA_KERNEL 1	/* CPL3 syscalls; CPL0 executes it */
+#define XPERF_FROM_KERNEL	2	/* CPL0 executes it */
+#define XPERF_FROMS		3
+
+/* The hypercall instruction, chosen by the host CPU's vendor. */
+#define XPERF_HC_VMCALL		0	/* Intel */
+#define XPERF_HC_VMMCALL	1	/* AMD, Hygon */
+/* A hypercall number KVM does not know: it answers -KVM_ENOSYS in the kernel. */
+#define XPERF_HC_UNKNOWN_NR	0x7870
+
+/* Where the results go besides guest memory. */
+#define XPERF_OUT_MEMORY	0
+#define XPERF_OUT_STREAM	1	/* also the text stream on debugcon */
+
+/* Guest status: the value written to XPERF_VM_PORT_EXIT. */
+#define XPERF_VM_OK		0
+#define XPERF_VM_BAD_PARAMS	1
+#define XPERF_VM_NO_MEMORY	2	/* the samples do not fit guest memory */
+#define XPERF_VM_FAULT		3	/* an exception outside a measurement */
+
+/* How the guest ends a timed region: rdtscp where CPUID offers it. */
+#define XPERF_TIMER_RDTSCP	0	/* lfence;rdtsc;lfence .. rdtscp;lfence */
+#define XPERF_TIMER_LFENCE	1	/* lfence;rdtsc;lfence .. lfence;rdtsc;lfence */
+
+/* Phase marks: (record << 8) | mark, written to XPERF_VM_PORT_MARK. */
+#define XPERF_MARK_WARMUP	1
+#define XPERF_MARK_TIMED	2
+#define XPERF_MARK_END		3
+
+#define XPERF_VM_MAX_RECORDS	16
+
+#ifndef __ASSEMBLER__
+
+#ifdef __cplusplus
+#include <cstddef>
+#include <cstdint>
+#define XPERF_VM_CAST(type, v) static_cast<type>(v)
+#else
+#include <stddef.h>
+#include <stdint.h>
+#define XPERF_VM_CAST(type, v) ((type)(v))
+#endif
+
+struct xperf_vm_payload_header {
+	uint32_t magic;		/* XPERF_VM_HEADER_MAGIC */
+	uint32_t version;	/* XPERF_VM_PROTOCOL_VERSION */
+	uint32_t entry64;	/* long-mode entry for a VMM that sets up long mode */
+	uint32_t image_end;	/* end of the loaded image (bss included) */
+};
+
+struct xperf_vm_params {
+	uint32_t exits;		/* bit per XPERF_EXIT_* (CPUID..PIO) */
+	uint32_t froms;		/* bit per XPERF_FROM_* */
+	uint32_t samples;	/* timed round trips per measurement */
+	uint32_t warmup;	/* untimed round trips before them */
+	uint32_t msr;		/* the MSR RDMSR reads */
+	uint32_t hypercall;	/* XPERF_HC_* */
+	uint32_t output;	/* XPERF_OUT_* */
+	uint64_t mem_bytes;	/* guest memory size */
+};
+
+/*
+ * One measurement: count u32 samples from samples[first]. An exception while
+ * measuring (a #GP for OUTB at CPL3 where the hypervisor ignores IOPL, say)
+ * ends this record only: fault is its vector + 1, count 0.
+ */
+struct xperf_vm_record {
+	uint32_t exit;		/* XPERF_EXIT_* */
+	uint32_t from;		/* XPERF_FROM_* */
+	uint32_t count;
+	uint32_t first;
+	uint64_t value;		/* what the last round trip returned (rax) */
+	uint32_t fault;		/* 0, or exception vector + 1 */
+	uint32_t reserved;
+	uint64_t fault_rip;
+};
+
+struct xperf_vm_results {
+	uint32_t magic;		/* XPERF_VM_HEADER_MAGIC once written */
+	uint32_t version;
+	uint32_t status;	/* XPERF_VM_* */
+	uint32_t nrecords;
+	uint32_t timer;		/* XPERF_TIMER_* */
+	uint32_t reserved;
+	uint32_t fault_vector;
+	uint32_t fault_record;	/* record being measured at the fault */
+	uint64_t fault_error;
+	uint64_t fault_rip;
+	struct xperf_vm_record rec[XPERF_VM_MAX_RECORDS];
+};
+
+/* ---- the command line ------------------------------------------------- */
+
+static inline int xperf_vm_isspace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A decimal or 0x-hex number from [s, end); 0 on success. */
+static inline int xperf_vm_parse_u64(const char *s, const char *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned base = 10;
+
+	if (end - s > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (s == end)
+		return -1;
+	for (; s < end; s++) {
+		unsigned d;
+
+		if (*s >= '0' && *s <= '9')
+			d = XPERF_VM_CAST(unsigned, *s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = XPERF_VM_CAST(unsigned, *s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = XPERF_VM_CAST(unsigned, *s - 'A' + 10);
+		else
+			return -1;
+		if (v > (UINT64_MAX - d) / base)
+			return -1;
+		v = v * base + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static inline int xperf_vm_key_is(const char *k, const char *kend, const char *want)
+{
+	for (; k < kend && *want; k++, want++)
+		if (*k != *want)
+			return 0;
+	return k == kend && !*want;
+}
+
+/*
+ * Parse "... xperf-vmexit key=value ...": tokens before the xperf-vmexit
+ * token are ignored (QEMU puts the kernel's file name first on a multiboot
+ * command line). Every key is required; an unknown key or a bad value fails,
+ * so a host that speaks another version is caught. 0 on success.
+ */
+static inline int xperf_vm_parse_params(const char *s, struct xperf_vm_params *p)
+{
+	unsigned seen = 0, started = 0;
+
+	while (*s) {
+		const char *tok, *eq = 0, *end;
+		uint64_t v;
+		unsigned bit;
+
+		while (xperf_vm_isspace(*s))
+			s++;
+		if (!*s)
+			break;
+		tok = s;
+		while (*s && !xperf_vm_isspace(*s)) {
+			if (*s == '=' && !eq)
+				eq = s;
+			s++;
+		}
+		end = s;
+		if (!started) {
+			started = xperf_vm_key_is(tok, end, "xperf-vmexit");
+			continue;
+		}
+		if (!eq)
+			return -1;
+		if (xperf_vm_key_is(tok, eq, "hc")) {
+			if (xperf_vm_key_is(eq + 1, end, "vmcall"))
+				p->hypercall = XPERF_HC_VMCALL;
+			else if (xperf_vm_key_is(eq + 1, end, "vmmcall"))
+				p->hypercall = XPERF_HC_VMMCALL;
+			else
+				return -1;
+			seen |= 1u << 5;
+			continue;
+		}
+		if (xperf_vm_key_is(tok, eq, "out")) {
+			if (xperf_vm_key_is(eq + 1, end, "memory"))
+				p->output = XPERF_OUT_MEMORY;
+			else if (xperf_vm_key_is(eq + 1, end, "stream"))
+				p->output = XPERF_OUT_STREAM;
+			else
+				return -1;
+			seen |= 1u << 6;
+			continue;
+		}
+		if (xperf_vm_parse_u64(eq + 1, end, &v))
+			return -1;
+		if (xperf_vm_key_is(tok, eq, "exits") && v && v < (1u << XPERF_EXIT_KINDS) &&
+		    !(v & (1u << XPERF_EXIT_NONE)))
+			p->exits = XPERF_VM_CAST(uint32_t, v), bit = 0;
+		else if (xperf_vm_key_is(tok, eq, "froms") && v && v < (1u << XPERF_FROMS))
+			p->froms = XPERF_VM_CAST(uint32_t, v), bit = 1;
+		else if (xperf_vm_key_is(tok, eq, "n") && v && v <= 0xffffffu)
+			p->samples = XPERF_VM_CAST(uint32_t, v), bit = 2;
+		else if (xperf_vm_key_is(tok, eq, "warmup") && v <= 0xffffffu)
+			p->warmup = XPERF_VM_CAST(uint32_t, v), bit = 3;
+		else if (xperf_vm_key_is(tok, eq, "msr") && v <= 0xffffffffu)
+			p->msr = XPERF_VM_CAST(uint32_t, v), bit = 4;
+		else if (xperf_vm_key_is(tok, eq, "mem") && v)
+			p->mem_bytes = v, bit = 7;
+		else
+			return -1;
+		seen |= 1u << bit;
+	}
+	return seen == 0xffu ? 0 : -1;
+}
+
+/* ---- the result stream -------------------------------------------------- */
+
+/*
+ * Text, so that a human can read a debugcon log, and self-checking:
+ *
+ *   @xperf-vmexit 1
+ *   h STATUS NRECORDS TIMER FAULT_VECTOR FAULT_RECORD FAULT_ERROR FAULT_RIP
+ *   r EXIT FROM COUNT VALUE FAULT FAULT_RIP   a record, then its samples:
+ *   s SAMPLE SAMPLE ...              at most 16 a line
+ *   c FNV1A32                        of every byte from '@' to here
+ *
+ * All numbers lowercase hex without 0x. Anything before the '@' line is
+ * ignored: the timed OUTBs to debugcon write there.
+ */
+#define XPERF_STREAM_BEGIN	"@xperf-vmexit 1\n"
+#define XPERF_STREAM_PER_LINE	16
+#define XPERF_FNV_OFFSET	2166136261u
+#define XPERF_FNV_PRIME		16777619u
+
+static inline uint32_t xperf_vm_fnv1a(uint32_t h, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= XPERF_VM_CAST(unsigned char, p[i]);
+		h *= XPERF_FNV_PRIME;
+	}
+	return h;
+}
+
+struct xperf_vm_stream {
+	void (*flush)(void *ctx, const char *buf, size_t n);
+	void *ctx;
+	uint32_t fnv;
+	size_t len;
+	char buf[4096];
+};
+
+static inline void xperf_vm_stream_flush(struct xperf_vm_stream *st)
+{
+	if (st->len)
+		st->flush(st->ctx, st->buf, st->len);
+	st->len = 0;
+}
+
+static inline void xperf_vm_stream_put(struct xperf_vm_stream *st, char c, int checked)
+{
+	if (st->len == sizeof(st->buf))
+		xperf_vm_stream_flush(st);
+	st->buf[st->len++] = c;
+	if (checked)
+		st->fnv = xperf_vm_fnv1a(st->fnv, &c, 1);
+}
+
+static inline void xperf_vm_stream_hex(struct xperf_vm_stream *st, uint64_t v, char after)
+{
+	char digits[16];
+	int n = 0;
+
+	do {
+		digits[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	while (n)
+		xperf_vm_stream_put(st, digits[--n], 1);
+	xperf_vm_stream_put(st, after, 1);
+}
+
+/* Write results and their samples; flush() receives the text in pieces. */
+static inline void xperf_vm_stream_write(struct xperf_vm_stream *st,
+					 const struct xperf_vm_results *r,
+					 const uint32_t *samples)
+{
+	const char *begin = XPERF_STREAM_BEGIN;
+	uint32_t i, k;
+
+	st->fnv = XPERF_FNV_OFFSET;
+	st->len = 0;
+	while (*begin)
+		xperf_vm_stream_put(st, *begin++, 1);
+	xperf_vm_stream_put(st, 'h', 1);
+	xperf_vm_stream_put(st, ' ', 1);
+	xperf_vm_stream_hex(st, r->status, ' ');
+	xperf_vm_stream_hex(st, r->nrecords, ' ');
+	xperf_vm_stream_hex(st, r->timer, ' ');
+	xperf_vm_stream_hex(st, r->fault_vector, ' ');
+	xperf_vm_stream_hex(st, r->fault_record, ' ');
+	xperf_vm_stream_hex(st, r->fault_error, ' ');
+	xperf_vm_stream_hex(st, r->fault_rip, '\n');
+	for (i = 0; i < r->nrecords && i < XPERF_VM_MAX_RECORDS; i++) {
+		const struct xperf_vm_record *rec = &r->rec[i];
+
+		xperf_vm_stream_put(st, 'r', 1);
+		xperf_vm_stream_put(st, ' ', 1);
+		xperf_vm_stream_hex(st, rec->exit, ' ');
+		xperf_vm_stream_hex(st, rec->from, ' ');
+		xperf_vm_stream_hex(st, rec->count, ' ');
+		xperf_vm_stream_hex(st, rec->value, ' ');
+		xperf_vm_stream_hex(st, rec->fault, ' ');
+		xperf_vm_stream_hex(st, rec->fault_rip, '\n');
+		for (k = 0; k < rec->count; k++) {
+			if (k % XPERF_STREAM_PER_LINE == 0) {
+				xperf_vm_stream_put(st, 's', 1);
+				xperf_vm_stream_put(st, ' ', 1);
+			}
+			xperf_vm_stream_hex(st, samples[rec->first + k],
+					    (k % XPERF_STREAM_PER_LINE == XPERF_STREAM_PER_LINE - 1 ||
+					     k + 1 == rec->count) ? '\n' : ' ');
+		}
+	}
+	xperf_vm_stream_put(st, 'c', 0);
+	xperf_vm_stream_put(st, ' ', 0);
+	{
+		uint32_t sum = st->fnv;
+
+		xperf_vm_stream_hex(st, sum, '\n');
+	}
+	xperf_vm_stream_flush(st);
+}
+
+#endif /* __ASSEMBLER__ */
+
+#endif /* XPERF_VMEXIT_PROTOCOL_H */

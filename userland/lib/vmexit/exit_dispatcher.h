@@ -1,0 +1,56 @@
+// What the built-in VMM does with each exit to userspace: a plain class fed
+// kvm_run structures and timestamps, so that tests drive it without /dev/kvm.
+#pragma once
+
+#include <linux/kvm.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace xperf {
+
+// The VMM's view of one guest record, from the guest's phase marks.
+struct HostRecordView {
+	int64_t warmup_ns = -1, timed_ns = -1, end_ns = -1; // when each mark arrived
+	uint64_t debugcon_exits = 0;  // KVM_EXIT_IO on the debugcon port, warm-up included
+	std::vector<int64_t> pio_gaps_ns; // between successive timed debugcon exits
+};
+
+class ExitDispatcher {
+public:
+	enum class Action { resume, done };
+
+	// Handle the exit in run at host time now_ns. Throws std::runtime_error
+	// with what the guest did and what to check when the guest misbehaves
+	// or KVM gives up on it.
+	Action handle(const kvm_run &run, int64_t now_ns);
+
+	bool finished() const { return finished_; }
+	uint32_t status() const { return status_; }
+	// Bytes the guest wrote to debugcon outside its records: the stream.
+	const std::string &debugcon() const { return debugcon_; }
+	const std::vector<HostRecordView> &records() const { return records_; }
+	// Exits to userspace by reason name ("io", "hlt", "intr", ...).
+	const std::map<std::string, uint64_t> &exit_counts() const { return counts_; }
+	// The record the guest marked last, -1 before any: where a hang was.
+	int current_record() const { return current_; }
+
+private:
+	Action handle_io(const kvm_run &run, int64_t now_ns);
+	void handle_mark(uint32_t value, int64_t now_ns);
+
+	bool finished_ = false;
+	uint32_t status_ = 0;
+	std::string debugcon_;
+	std::vector<HostRecordView> records_;
+	std::map<std::string, uint64_t> counts_;
+	int current_ = -1;
+	bool in_record_ = false, timed_ = false;
+	int64_t last_pio_ns_ = -1;
+};
+
+const char *kvm_exit_reason_name(uint32_t reason);
+
+} // namespace xperf

@@ -1,0 +1,255 @@
+#include "qemu_runner.h"
+
+#include "payload.h"
+#include "unique_fd.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char **environ;
+
+namespace xperf {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// -accel with its own option and isa-debug-exit's iosize are older, but 4.2
+// is the oldest QEMU this has been run against.
+constexpr int min_major = 4, min_minor = 2;
+
+// A private directory under $TMPDIR for the image and QEMU's output,
+// removed with what is in it when it goes.
+class TempDir {
+public:
+	TempDir()
+	{
+		const char *tmp = std::getenv("TMPDIR");
+		std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/xperf-vmexit.XXXXXX";
+		if (!::mkdtemp(tmpl.data()))
+			throw std::runtime_error(fmt::format("mkdtemp {}: {}", tmpl, std::strerror(errno)));
+		path_ = tmpl;
+	}
+	TempDir(const TempDir &) = delete;
+	TempDir &operator=(const TempDir &) = delete;
+	~TempDir()
+	{
+		std::error_code ec;
+		fs::remove_all(path_, ec);
+	}
+	fs::path path() const { return path_; }
+
+private:
+	fs::path path_;
+};
+
+// A child process started by us; killed (by its pid) and reaped if it is
+// still running when this goes.
+class Child {
+public:
+	Child(const std::vector<std::string> &argv, const fs::path &output)
+	{
+		posix_spawn_file_actions_t fa;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+		posix_spawn_file_actions_addopen(&fa, 1, output.c_str(),
+						 O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		posix_spawn_file_actions_adddup2(&fa, 1, 2);
+		std::vector<char *> args;
+		for (const auto &a : argv)
+			args.push_back(const_cast<char *>(a.c_str()));
+		args.push_back(nullptr);
+		int err = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ);
+		posix_spawn_file_actions_destroy(&fa);
+		if (err)
+			throw std::runtime_error(fmt::format("starting {}: {}", argv[0], std::strerror(err)));
+	}
+	Child(const Child &) = delete;
+	Child &operator=(const Child &) = delete;
+	~Child()
+	{
+		if (pid_ > 0) {
+			::kill(pid_, SIGKILL);
+			::waitpid(pid_, nullptr, 0);
+		}
+	}
+
+	// The wait status, or nothing when the deadline passed first.
+	std::optional<int> wait_until(std::chrono::steady_clock::time_point deadline)
+	{
+		for (;;) {
+			int status = 0;
+			pid_t r = ::waitpid(pid_, &status, WNOHANG);
+			if (r == pid_) {
+				pid_ = -1;
+				return status;
+			}
+			if (r < 0 && errno != EINTR)
+				throw std::runtime_error(fmt::format("waitpid: {}", std::strerror(errno)));
+			if (std::chrono::steady_clock::now() > deadline)
+				return std::nullopt;
+			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+		}
+	}
+
+private:
+	pid_t pid_ = -1;
+};
+
+std::string find_qemu()
+{
+	if (const char *env = std::getenv("XPERF_QEMU"); env && *env)
+		return env;
+	const char *path = std::getenv("PATH");
+	std::stringstream dirs(path ? path : "/usr/bin:/bin");
+	for (std::string dir; std::getline(dirs, dir, ':');) {
+		fs::path candidate = fs::path(dir.empty() ? "." : dir) / "qemu-system-x86_64";
+		if (::access(candidate.c_str(), X_OK) == 0)
+			return candidate;
+	}
+	throw std::invalid_argument("qemu-system-x86_64 is not in PATH: install it (Debian: "
+				    "qemu-system-x86), point XPERF_QEMU at it, or use --vmm builtin");
+}
+
+std::string read_file(const fs::path &p)
+{
+	std::ifstream in(p, std::ios::binary);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	return ss.str();
+}
+
+std::string tail(const std::string &text, std::size_t lines)
+{
+	std::size_t at = text.size();
+	while (lines-- && at > 0) {
+		std::size_t nl = text.rfind('\n', at - 1);
+		at = nl == std::string::npos ? 0 : nl;
+	}
+	std::string t = text.substr(at);
+	while (!t.empty() && (t.front() == '\n'))
+		t.erase(0, 1);
+	return t;
+}
+
+QemuVersion qemu_version(const std::string &qemu, const fs::path &dir)
+{
+	Child c({ qemu, "--version" }, dir / "version.txt");
+	auto status = c.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(10));
+	if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0)
+		throw std::invalid_argument(fmt::format("{} --version failed: is it QEMU?", qemu));
+	return parse_qemu_version(read_file(dir / "version.txt"));
+}
+
+} // namespace
+
+QemuVersion parse_qemu_version(std::string_view version_output)
+{
+	static const std::regex re(R"(QEMU emulator version (\d+)\.(\d+)(?:\.(\d+))?)");
+	std::match_results<std::string_view::const_iterator> m;
+	if (!std::regex_search(version_output.begin(), version_output.end(), m, re))
+		throw std::runtime_error("no 'QEMU emulator version' in QEMU's --version output");
+	QemuVersion v;
+	v.major = std::stoi(m[1].str());
+	v.minor = std::stoi(m[2].str());
+	v.micro = m[3].matched ? std::stoi(m[3].str()) : 0;
+	v.text = fmt::format("{}.{}.{}", v.major, v.minor, v.micro);
+	return v;
+}
+
+std::vector<std::string> qemu_command(const std::string &qemu, const std::string &image,
+				      const std::string &debugcon, const xperf_vm_params &p)
+{
+	return {
+		qemu,
+		// KVM with a named model: -cpu host fails under the build machines'
+		// nested KVM (QEMU cannot set MSR 0x10a).
+		"-accel", "kvm", "-cpu", "qemu64",
+		"-m", fmt::format("{}M", p.mem_bytes >> 20),
+		// Multiboot: QEMU loads the flat image through its header's address fields.
+		"-kernel", image, "-append", encode_params(p),
+		"-debugcon", "file:" + debugcon,
+		"-device", fmt::format("isa-debug-exit,iobase={:#x},iosize=4", XPERF_VM_PORT_EXIT),
+		"-nographic", "-no-reboot",
+	};
+}
+
+VmRun run_qemu(const xperf_vm_params &p)
+{
+	std::string qemu = find_qemu();
+	TempDir dir;
+	QemuVersion version = qemu_version(qemu, dir.path());
+	if (!version.at_least(min_major, min_minor))
+		throw std::invalid_argument(fmt::format("{} is QEMU {}; --vmm qemu needs {}.{} or "
+							"later (or use --vmm builtin)",
+							qemu, version.text, min_major, min_minor));
+	auto image = payload_image();
+	payload_header(image);
+	const fs::path image_path = dir.path() / "xperf-vmexit.bin";
+	{
+		std::ofstream f(image_path, std::ios::binary);
+		f.write(reinterpret_cast<const char *>(image.data()),
+			static_cast<std::streamsize>(image.size()));
+		if (!f)
+			throw std::runtime_error("writing the payload to " + image_path.string());
+	}
+	const fs::path debugcon = dir.path() / "debugcon.out", log = dir.path() / "qemu.log";
+	auto argv = qemu_command(qemu, image_path, debugcon, p);
+
+	VmRun out;
+	out.params = encode_params(p);
+	auto t0 = std::chrono::steady_clock::now();
+	// QEMU's firmware runs emulated under nested KVM: seconds before the payload.
+	auto limit = run_deadline(XPERF_VM_MAX_RECORDS, p.samples, p.warmup) + std::chrono::seconds(30);
+	Child child(argv, log);
+	auto status = child.wait_until(t0 + limit);
+	out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+	if (!status)
+		throw std::runtime_error(fmt::format(
+			"QEMU did not finish within {} s (the payload hung, or QEMU waits on "
+			"something); its output ends:\n{}",
+			limit.count(), tail(read_file(log), 8)));
+	std::string captured = read_file(debugcon);
+	GuestResults g;
+	try {
+		g = decode_stream(captured);
+	} catch (const std::runtime_error &e) {
+		throw std::runtime_error(fmt::format(
+			"{} (QEMU {}, exit status {}); QEMU's output ends:\n{}", e.what(), version.text,
+			WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, tail(read_file(log), 8)));
+	}
+	// isa-debug-exit makes QEMU exit with (value << 1) | 1.
+	if (!WIFEXITED(*status) || WEXITSTATUS(*status) != static_cast<int>(g.status << 1 | 1))
+		throw std::runtime_error(fmt::format(
+			"QEMU's exit status {} does not carry the guest's status {}",
+			WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, g.status));
+	out.guest = std::move(g);
+	std::string cmdline;
+	for (const auto &a : argv)
+		cmdline += (cmdline.empty() ? "" : " ") + (a == image_path.string() ? "PAYLOAD" : a);
+	out.vmm = { { "name", "qemu" },
+		    { "accelerator", "kvm" },
+		    { "version", version.text },
+		    { "cpu", "qemu64" },
+		    { "command", cmdline },
+		    { "memory_bytes", p.mem_bytes } };
+	return out;
+}
+
+} // namespace xperf

@@ -1,0 +1,34 @@
+// The payload under QEMU with KVM: -kernel (multiboot) with the parameters on
+// its command line, results back as a checksummed text stream on debugcon,
+// the guest's status through isa-debug-exit.
+#pragma once
+
+#include "vm_run.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xperf {
+
+struct QemuVersion {
+	int major = 0, minor = 0, micro = 0;
+	std::string text; // "7.2.22"
+	bool at_least(int maj, int min) const
+	{
+		return major > maj || (major == maj && minor >= min);
+	}
+};
+
+// From `qemu-system-x86_64 --version`; throws std::runtime_error if unrecognised.
+QemuVersion parse_qemu_version(std::string_view version_output);
+
+// The command line run_qemu starts.
+std::vector<std::string> qemu_command(const std::string &qemu, const std::string &image,
+				      const std::string &debugcon, const xperf_vm_params &p);
+
+// Throws std::invalid_argument when QEMU is missing or too old, and
+// std::runtime_error when it fails, times out or the stream is bad.
+VmRun run_qemu(const xperf_vm_params &p);
+
+} // namespace xperf

@@ -1,0 +1,35 @@
+// What a run of the payload under either VMM gives back.
+#pragma once
+
+#include "exit_dispatcher.h"
+#include "guest_protocol.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace xperf {
+
+struct VmRun {
+	std::string params;  // the command line the guest got
+	GuestResults guest;
+	// The built-in VMM's own view; empty under QEMU, which does not show it.
+	std::vector<HostRecordView> host;
+	std::map<std::string, uint64_t> exit_counts;
+	double wall_s = 0;   // the whole run, VM creation to the guest's exit
+	nlohmann::json vmm;  // name, accelerator, version, cpu model, ...
+};
+
+// Guest memory for p's samples: the protocol's layout plus the samples,
+// rounded up to 2 MiB.
+uint64_t guest_memory_bytes(uint32_t records, uint32_t samples);
+
+// How long a run may take before it is called hung: generous, since nested
+// or emulated exits can cost tens of microseconds.
+std::chrono::seconds run_deadline(uint32_t records, uint32_t samples, uint32_t warmup);
+
+} // namespace xperf

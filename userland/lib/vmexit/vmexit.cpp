@@ -1,0 +1,286 @@
+// vmexit: the six VM-exit round trips of DESIGN.md, timed inside the guest
+// payload (guest/) under the built-in VMM or QEMU.
+//
+// Variants are EXIT/FROM: EXIT is cpuid, rdmsr, vmcall (VMCALL or VMMCALL by
+// host vendor; KVM answers in the kernel: the fast path) or pio (OUTB to the
+// debugcon port: a round trip through the userspace VMM); FROM is user
+// (guest CPL3 executes it), user-via-kernel (CPL3 asks the guest kernel by a
+// system call, which executes it) or kernel (guest CPL0 executes it).
+#include "crossings/crossings.h"
+
+#include "builtin_vmm.h"
+#include "qemu_runner.h"
+#include "stats.h"
+#include "vm_run.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <stdexcept>
+
+namespace xperf {
+
+namespace {
+
+// IA32_TSC: KVM answers it in the kernel (kvm_get_msr_common) on Intel, AMD
+// and the PVM-style KVM of the build machines alike.
+constexpr uint32_t rdmsr_index = 0x10;
+
+bool fast_path(uint32_t exit)
+{
+	return exit != XPERF_EXIT_PIO;
+}
+
+// Row of the table in DESIGN.md.
+int measurement_number(uint32_t exit, uint32_t from)
+{
+	int base = from == XPERF_FROM_USER ? 1 : from == XPERF_FROM_USER_VIA_KERNEL ? 3 : 5;
+	return base + (fast_path(exit) ? 0 : 1);
+}
+
+uint32_t exits_mask(const std::string &spec)
+{
+	if (spec == "all")
+		return 1u << XPERF_EXIT_CPUID | 1u << XPERF_EXIT_RDMSR | 1u << XPERF_EXIT_VMCALL |
+		       1u << XPERF_EXIT_PIO;
+	for (uint32_t e = XPERF_EXIT_CPUID; e < XPERF_EXIT_KINDS; e++)
+		if (spec == exit_name(e))
+			return 1u << e;
+	throw std::invalid_argument("--exit: '" + spec + "' is not cpuid, rdmsr, vmcall, pio or all");
+}
+
+uint32_t froms_mask(const std::string &spec)
+{
+	constexpr uint32_t user = 1u << XPERF_FROM_USER | 1u << XPERF_FROM_USER_VIA_KERNEL;
+	if (spec == "all")
+		return user | 1u << XPERF_FROM_KERNEL;
+	if (spec == "user")
+		return user;
+	if (spec == "kernel")
+		return 1u << XPERF_FROM_KERNEL;
+	throw std::invalid_argument("--from: '" + spec + "' is not user, kernel or all");
+}
+
+double median_of(const std::vector<uint32_t> &v)
+{
+	std::vector<double> d(v.begin(), v.end());
+	return d.empty() ? 0 : describe(d).median;
+}
+
+const GuestRecord *find_record(const GuestResults &g, uint32_t exit, uint32_t from)
+{
+	for (const auto &r : g.records)
+		if (r.exit == exit && r.from == from && !r.fault)
+			return &r;
+	return nullptr;
+}
+
+std::string instruction_name(uint32_t exit, uint32_t hypercall)
+{
+	switch (exit) {
+	case XPERF_EXIT_CPUID:
+		return "cpuid (leaf 0)";
+	case XPERF_EXIT_RDMSR:
+		return fmt::format("rdmsr {:#x}", rdmsr_index);
+	case XPERF_EXIT_VMCALL:
+		return fmt::format("{} (nr {:#x}, unknown to KVM)",
+				   hypercall == XPERF_HC_VMMCALL ? "vmmcall" : "vmcall",
+				   XPERF_HC_UNKNOWN_NR);
+	default:
+		return fmt::format("outb to port {:#x}", XPERF_VM_PORT_DEBUGCON);
+	}
+}
+
+VmRun run_vmm(const std::string &vmm, const xperf_vm_params &p)
+{
+	if (vmm == "builtin")
+		return run_builtin_vmm(p);
+	if (vmm == "qemu")
+		return run_qemu(p);
+	throw std::invalid_argument("--vmm: '" + vmm + "' is not builtin or qemu");
+}
+
+std::string fault_note(const GuestRecord &rec)
+{
+	uint32_t vector = rec.fault - 1;
+	std::string why;
+	if (rec.exit == XPERF_EXIT_PIO && rec.from == XPERF_FROM_USER && vector == 13)
+		why = ": the hypervisor ignores the guest's IOPL 3 (PVM-style KVM does)";
+	return fmt::format("{}/{} not measured: the guest took {} at rip {:#x}{}",
+			   exit_name(rec.exit), from_name(rec.from), exception_name(vector),
+			   rec.fault_rip, why);
+}
+
+} // namespace
+
+std::vector<Result> run_vmexit(const RunContext &ctx)
+{
+	const Options &o = ctx.opt;
+	if (o.samples * o.rounds > 0xffffffu || o.warmup > 0xffffffu)
+		throw std::invalid_argument("vmexit: at most 16777215 samples (x rounds) and warm-up "
+					    "round trips per measurement");
+	xperf_vm_params p{};
+	p.exits = exits_mask(o.vm_exit);
+	p.froms = froms_mask(o.vm_from);
+	p.samples = static_cast<uint32_t>(o.samples * o.rounds);
+	p.warmup = static_cast<uint32_t>(o.warmup);
+	p.msr = rdmsr_index;
+	p.hypercall = host_hypercall_insn();
+	p.output = o.vmm == "qemu" ? XPERF_OUT_STREAM : XPERF_OUT_MEMORY;
+	p.mem_bytes = guest_memory_bytes(XPERF_VM_MAX_RECORDS, p.samples);
+
+	// An exit that never completes would hang the whole run: find out first.
+	std::vector<std::string> dropped;
+	p.exits = completing_exits(p, dropped);
+	if (!p.exits)
+		throw std::runtime_error("vmexit: no requested exit completes here: " + dropped.front());
+
+	VmRun run = run_vmm(o.vmm, p);
+	const GuestResults &g = run.guest;
+	if (g.status != XPERF_VM_OK)
+		throw std::runtime_error(fmt::format(
+			"the guest payload stopped: {} (status {}){}", guest_status_name(g.status),
+			g.status,
+			g.status == XPERF_VM_FAULT
+				? fmt::format(": {} error {:#x} at rip {:#x}",
+					      exception_name(g.fault_vector), g.fault_error, g.fault_rip)
+				: ""));
+
+	// The empty timed region, measured by the guest in each context.
+	const GuestRecord *empty_kernel = find_record(g, XPERF_EXIT_NONE, XPERF_FROM_KERNEL);
+	const GuestRecord *empty_user = find_record(g, XPERF_EXIT_NONE, XPERF_FROM_USER);
+	const GuestRecord *empty_syscall =
+		find_record(g, XPERF_EXIT_NONE, XPERF_FROM_USER_VIA_KERNEL);
+	const std::string timer = g.timer == XPERF_TIMER_RDTSCP
+					  ? "lfence;rdtsc;lfence .. rdtscp;lfence"
+					  : "lfence;rdtsc;lfence .. lfence;rdtsc;lfence (no RDTSCP in "
+					    "the guest's CPU model)";
+
+	std::vector<std::string> not_measured;
+	for (const auto &rec : g.records)
+		if (rec.fault)
+			not_measured.push_back(fault_note(rec));
+
+	std::vector<Result> out;
+	for (std::size_t i = 0; i < g.records.size(); i++) {
+		const GuestRecord &rec = g.records[i];
+		if (rec.exit == XPERF_EXIT_NONE || rec.fault)
+			continue;
+		const GuestRecord *empty = rec.from == XPERF_FROM_KERNEL ? empty_kernel : empty_user;
+		double overhead = empty ? median_of(empty->samples) : 0;
+
+		Result r;
+		r.crossing = "vmexit";
+		r.variant = fmt::format("{}/{}", exit_name(rec.exit), from_name(rec.from));
+		r.tsc_hz = ctx.tsc.hz;
+		r.cycles.reserve(rec.samples.size());
+		for (uint32_t c : rec.samples)
+			r.cycles.push_back(static_cast<double>(c) - overhead);
+		r.round_sizes.assign(o.rounds, o.samples);
+
+		nlohmann::json host = nullptr;
+		if (i < run.host.size()) {
+			const HostRecordView &h = run.host[i];
+			host = { { "wall_ns_per_round_trip",
+				   h.end_ns > h.timed_ns && rec.samples.size()
+					   ? static_cast<double>(h.end_ns - h.timed_ns) /
+						     static_cast<double>(rec.samples.size())
+					   : 0.0 },
+				 { "includes", "the guest's timer reads and sample store" } };
+			if (!h.pio_gaps_ns.empty()) {
+				std::vector<double> gaps(h.pio_gaps_ns.begin(), h.pio_gaps_ns.end());
+				host["median_ns_between_io_exits"] = describe(gaps).median;
+			}
+		}
+		r.method = {
+			{ "timer", timer },
+			{ "side", "guest" },
+			{ "vmm", run.vmm },
+			{ "accelerator", run.vmm.value("accelerator", "kvm") },
+			{ "overhead_cycles", overhead },
+			{ "overhead_from", empty ? fmt::format("none/{}", from_name(empty->from)) : "" },
+			{ "net", "per round trip: guest TSC cycles - median empty region in the same "
+				 "guest context" },
+			{ "warmup", o.warmup },
+			{ "tsc", "guest TSC, running at the host TSC rate (no TSC scaling asked)" },
+			{ "host", host },
+			{ "guest_params", run.params },
+			{ "run_wall_s", run.wall_s },
+		};
+		if (rec.from == XPERF_FROM_USER_VIA_KERNEL && empty_syscall)
+			r.method["guest_syscall_cycles"] = median_of(empty_syscall->samples) - overhead;
+		r.detail = {
+			{ "measurement", measurement_number(rec.exit, rec.from) },
+			{ "exit", exit_name(rec.exit) },
+			{ "from", from_name(rec.from) },
+			{ "instruction", instruction_name(rec.exit, p.hypercall) },
+			{ "handled_by", fast_path(rec.exit) ? "kvm (in the kernel: fast path)"
+							     : "the userspace VMM (round trip)" },
+			{ "returned", rec.value },
+			{ "guest_syscall", rec.from == XPERF_FROM_USER_VIA_KERNEL
+						   ? "ud2 trapping to the guest kernel's #UD handler"
+						   : "" },
+		};
+		if (i < run.host.size()) {
+			const HostRecordView &h = run.host[i];
+			r.detail["vmm_exits"] = { { "io_debugcon", h.debugcon_exits },
+						  { "expected_io_debugcon",
+						    rec.exit == XPERF_EXIT_PIO ? o.warmup + rec.samples.size()
+									       : 0 } };
+		}
+		if (rec.exit == XPERF_EXIT_RDMSR && rec.from != XPERF_FROM_USER)
+			r.notes.push_back("rdmsr/user does not exist: RDMSR at CPL3 raises #GP inside "
+					  "the guest before any exit; rdmsr/user-via-kernel is the "
+					  "user-started form");
+		for (const auto &other : g.records)
+			if (other.fault && other.exit == rec.exit)
+				r.notes.push_back(fault_note(other));
+		r.analyse();
+		out.push_back(std::move(r));
+	}
+	if (out.empty())
+		throw std::runtime_error("vmexit: nothing was measured" +
+					 (not_measured.empty() ? std::string()
+							       : "; " + not_measured.front()));
+
+	// Where CPUID from CPL3 answered differently from CPL0, it did not reach
+	// this VMM's KVM (PVM-style KVM lets it through to the outer hypervisor).
+	const GuestRecord *cpuid_user = find_record(g, XPERF_EXIT_CPUID, XPERF_FROM_USER);
+	const GuestRecord *cpuid_kernel = find_record(g, XPERF_EXIT_CPUID, XPERF_FROM_KERNEL);
+	std::string cpuid_note;
+	if (cpuid_user && cpuid_kernel && cpuid_user->value != cpuid_kernel->value)
+		cpuid_note = fmt::format(
+			"cpuid/user returned max leaf {:#x} where the guest kernel got {:#x}: CPUID "
+			"at guest CPL3 was not answered by this VM's KVM (the hypervisor lets it "
+			"through), so cpuid/user is not measurement 1 here",
+			cpuid_user->value, cpuid_kernel->value);
+
+	// Fast path against the userspace round trip, per starting point.
+	for (auto &r : out) {
+		const std::string from = r.detail["from"];
+		if (r.detail["exit"] != "pio")
+			continue;
+		for (const auto &f : out) {
+			if (f.detail["from"] != from || f.detail["exit"] == "pio")
+				continue;
+			double fast = f.stats.median, slow = r.stats.median;
+			r.notes.push_back(fmt::format(
+				"{} median {:.0f} cycles vs {} {:.0f}: the fast path is {}", f.variant,
+				fast, r.variant, slow,
+				fast < slow ? fmt::format("{:.1f}x cheaper than the userspace round "
+							  "trip",
+							  slow / fast)
+					    : "NOT cheaper than the userspace round trip here"));
+		}
+	}
+	for (auto &r : out)
+		if (!cpuid_note.empty() && r.variant == "cpuid/user")
+			r.notes.push_back(cpuid_note);
+	// Said once, on the first result: it concerns the run, not one variant.
+	out.front().notes.insert(out.front().notes.end(), dropped.begin(), dropped.end());
+	return out;
+}
+
+} // namespace xperf
