@@ -16,6 +16,8 @@ const Crossing table[] = {
 	{ "pgfault", "minor fault on a fresh anonymous page, re-armed with MADV_DONTNEED",
 	  run_pgfault },
 	{ "alloc", "malloc latency for small, page and mmap-sized blocks", run_alloc },
+	{ "vmexit", "VM exits from guest user and kernel: fast path in KVM vs VMM round trip",
+	  run_vmexit },
 };
 
 } // namespace

@@ -13,5 +13,6 @@ std::vector<Result> run_syscall(const RunContext &ctx);
 std::vector<Result> run_getppid(const RunContext &ctx);
 std::vector<Result> run_pgfault(const RunContext &ctx);
 std::vector<Result> run_alloc(const RunContext &ctx);
+std::vector<Result> run_vmexit(const RunContext &ctx); // vmexit/vmexit.cpp
 
 } // namespace xperf
