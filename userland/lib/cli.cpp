@@ -8,6 +8,7 @@
 #include "report.h"
 #include "run_context.h"
 #include "tsc.h"
+#include "verify/verify_run.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -32,6 +33,7 @@ struct Args {
 	bool json = false, csv = false, no_raw = false;
 	std::string output;
 	std::string compare_a, compare_b;
+	std::string verify; // "", "on" or "strict"
 };
 
 constexpr int exit_bad_input = 2;
@@ -125,10 +127,27 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 			    { "started_utc", utc_now() } };
 	rep.meta["warnings"] = warnings;
 
+	std::unique_ptr<verify::Tracer> tracer;
+	if (a.opt.verify != Options::Verify::off) {
+		try {
+			tracer = std::make_unique<verify::Tracer>(ctx.cpu);
+		} catch (const verify::Unavailable &e) {
+			err << "xperf-user: " << e.what() << "\n";
+			return exit_failed;
+		}
+		rep.meta["verify"] = verify::tracer_json(*tracer);
+	}
+	std::vector<std::string> mismatches;
 	for (const Crossing *c : selected) {
 		try {
-			for (auto &r : c->run(ctx))
+			verify::Verified v;
+			if (tracer)
+				v = verify::run_verified(*c, ctx, *tracer);
+			else
+				v.results = c->run(ctx);
+			for (auto &r : v.results)
 				rep.results.push_back(std::move(r));
+			mismatches.insert(mismatches.end(), v.mismatches.begin(), v.mismatches.end());
 		} catch (const std::exception &e) {
 			err << fmt::format("xperf-user: crossing {} failed: {}\n", c->name, e.what());
 			return exit_failed;
@@ -136,6 +155,11 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 	}
 	sink.write(render(fmt_kind, render_table(rep), report_to_json(rep, !a.no_raw),
 			  render_csv(rep)));
+	if (a.opt.verify == Options::Verify::strict && !mismatches.empty()) {
+		for (const auto &m : mismatches)
+			err << "xperf-user: --verify=strict: " << m << "\n";
+		return exit_failed;
+	}
 	return 0;
 }
 
@@ -196,6 +220,10 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	app.add_option("--vmm", a.opt.vmm, "vmexit: builtin (KVM API) or qemu")
 		->check(CLI::IsMember({ "builtin", "qemu" }))
 		->capture_default_str();
+	app.add_flag("--verify{on}", a.verify,
+		     "trace each crossing with eBPF and report the path every iteration took "
+		     "(needs root); --verify=strict: a mismatch is exit status 1")
+		->check(CLI::IsMember({ "on", "strict" }));
 	auto *json = app.add_flag("--json", a.json, "write the JSON document");
 	auto *csv = app.add_flag("--csv", a.csv, "write CSV");
 	json->excludes(csv);
@@ -228,6 +256,9 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		return exit_bad_input;
 	}
 
+	a.opt.verify = a.verify.empty()	     ? Options::Verify::off
+		       : a.verify == "strict" ? Options::Verify::strict
+					      : Options::Verify::report;
 	Format fmt_kind = a.json ? Format::json : a.csv ? Format::csv : Format::table;
 	try {
 		if (a.list) {

@@ -1,0 +1,338 @@
+// The correlation behind --verify, fed recorded and synthetic event
+// sequences: no BPF, no root.
+#include "result.h"
+#include "verify/correlate.h"
+#include "verify/expectations.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+using namespace xperf;
+using namespace xperf::verify;
+
+namespace {
+
+struct Recording {
+	nlohmann::json meta;
+	std::vector<Event> events;
+};
+
+Recording load(const std::string &name)
+{
+	std::ifstream in(std::string(XPERF_FIXTURES) + "/verify/" + name);
+	Recording r;
+	r.meta = nlohmann::json::parse(in);
+	r.events = events_from_json(r.meta.at("events"));
+	return r;
+}
+
+Expectation expected_for(const std::string &crossing, const std::string &variant = "")
+{
+	Result r;
+	r.crossing = crossing;
+	r.variant = variant;
+	auto x = expectation_for(r);
+	if (!x)
+		throw std::runtime_error("no expectation for " + crossing);
+	return *x;
+}
+
+// Builds a stream the way the BPF side would: one CPU, sequence numbers in
+// order, time advancing, the current mark on every event.
+class Stream {
+public:
+	explicit Stream(uint64_t run = 1) : run_(run) {}
+
+	Stream &setup(std::size_t it)
+	{
+		mark_ = make_mark(run_, it, false);
+		return *this;
+	}
+	Stream &timed(std::size_t it)
+	{
+		mark_ = make_mark(run_, it, true);
+		return *this;
+	}
+	Stream &outside()
+	{
+		mark_ = 0;
+		return *this;
+	}
+	Stream &add(uint32_t kind, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0)
+	{
+		Event e{};
+		e.kind = kind;
+		e.mark = mark_;
+		e.seq = seq_++;
+		e.ts_ns = ts_ += 100;
+		e.tid = 42;
+		e.arg[0] = a0;
+		e.arg[1] = a1;
+		e.arg[2] = a2;
+		events.push_back(e);
+		return *this;
+	}
+	Stream &drop(uint64_t n) // the ring buffer was full for n events
+	{
+		seq_ += n;
+		return *this;
+	}
+	Stream &wait(uint64_t ns)
+	{
+		ts_ += ns;
+		return *this;
+	}
+
+	std::vector<Event> events;
+
+private:
+	uint64_t run_, mark_ = 0, seq_ = 1000, ts_ = 1'000'000;
+};
+
+// n iterations of syscall 500, each with a getppid-free setup.
+Stream syscalls(std::size_t n)
+{
+	Stream s;
+	for (std::size_t i = 0; i < n; i++)
+		s.setup(i).timed(i).add(VERIFY_SYS_ENTER, 500);
+	s.outside();
+	return s;
+}
+
+} // namespace
+
+TEST(VerifyCorrelate, RecordedSyscallRunTookSyscall500EveryIteration)
+{
+	Recording rec = load("syscall.json");
+	std::size_t n = rec.meta["iterations"];
+	PathReport p = correlate(rec.events, rec.meta["run"], n, expected_for("syscall"), 0);
+	EXPECT_EQ(p.iterations, n);
+	EXPECT_EQ(p.as_expected, n);
+	EXPECT_EQ(p.mismatched, 0u);
+	EXPECT_EQ(p.timed_events["sys_enter"], n);
+	EXPECT_TRUE(p.ok());
+}
+
+TEST(VerifyCorrelate, RecordedSyscallRunIsNotGetppid)
+{
+	Recording rec = load("syscall.json");
+	std::size_t n = rec.meta["iterations"];
+	PathReport p = correlate(rec.events, rec.meta["run"], n, expected_for("getppid"), 0);
+	EXPECT_EQ(p.as_expected, 0u);
+	EXPECT_EQ(p.mismatched, n);
+	ASSERT_FALSE(p.examples.empty());
+	EXPECT_NE(p.examples[0].why.find("getppid x0 (expected 1)"), std::string::npos);
+	EXPECT_NE(p.examples[0].why.find("unexpected sys_enter 500"), std::string::npos);
+	EXPECT_FALSE(p.ok());
+}
+
+// The recording has madvise in every setup: untimed, so not counted; the
+// handle_mm_fault probe was not attachable there, so it is left out.
+TEST(VerifyCorrelate, RecordedPgfaultRunFaultedOncePerIterationOnOnePage)
+{
+	Recording rec = load("pgfault.json");
+	std::size_t n = rec.meta["iterations"];
+	Expectation x = expected_for("pgfault");
+	std::erase_if(x.events, [](const Expected &e) { return e.what.kind == VERIFY_MM_FAULT; });
+	PathReport p = correlate(rec.events, rec.meta["run"], n, x, 0);
+	EXPECT_EQ(p.as_expected, n);
+	EXPECT_EQ(p.fault_pages, 1u);
+	EXPECT_EQ(p.timed_events.count("sys_enter"), 0u);
+	EXPECT_TRUE(p.ok());
+}
+
+TEST(VerifyCorrelate, InterleavedInterruptIsAnExtraNotAMismatch)
+{
+	Stream s;
+	for (std::size_t i = 0; i < 10; i++) {
+		s.setup(i).timed(i).add(VERIFY_SYS_ENTER, 500);
+		if (i == 3)
+			s.add(VERIFY_IRQ, 236, VERIFY_IRQ_TIMER);
+		if (i == 7)
+			s.add(VERIFY_IRQ, 24, VERIFY_IRQ_DEVICE).add(VERIFY_SWITCH_OUT, 1);
+	}
+	PathReport p = correlate(s.events, 1, 10, expected_for("syscall"), 0);
+	EXPECT_EQ(p.as_expected, 10u);
+	EXPECT_EQ(p.with_interrupt, 2u);
+	EXPECT_EQ(p.preempted, 1u);
+	EXPECT_EQ(p.interrupts["local timer"], 1u);
+	EXPECT_EQ(p.interrupts["device"], 1u);
+	EXPECT_TRUE(p.ok());
+	EXPECT_EQ(p.summary(), "path: 10 of 10 iterations took syscall 500; 2 had an extra "
+			       "interrupt (1 device, 1 local timer); 1 was preempted");
+}
+
+TEST(VerifyCorrelate, MissingOrExtraEventIsAMismatchNamingTheIteration)
+{
+	Stream s;
+	for (std::size_t i = 0; i < 8; i++) {
+		s.setup(i).timed(i);
+		if (i != 5)
+			s.add(VERIFY_SYS_ENTER, 500);
+		if (i == 6)
+			s.add(VERIFY_SYS_ENTER, 500);
+	}
+	PathReport p = correlate(s.events, 1, 8, expected_for("syscall"), 0);
+	EXPECT_EQ(p.as_expected, 6u);
+	EXPECT_EQ(p.mismatched, 2u);
+	ASSERT_EQ(p.examples.size(), 2u);
+	EXPECT_EQ(p.examples[0].iteration, 5u);
+	EXPECT_EQ(p.examples[0].why, "syscall 500 x0 (expected 1)");
+	EXPECT_EQ(p.examples[1].iteration, 6u);
+	EXPECT_FALSE(p.ok());
+}
+
+TEST(VerifyCorrelate, FunctionCallWithASystemCallInsideIsAMismatch)
+{
+	Stream s;
+	for (std::size_t i = 0; i < 4; i++)
+		s.setup(i).timed(i);
+	s.add(VERIFY_SYS_ENTER, 1);
+	PathReport p = correlate(s.events, 1, 4, expected_for("funccall"), 0);
+	EXPECT_EQ(p.as_expected, 3u);
+	EXPECT_EQ(p.mismatched, 1u);
+	EXPECT_EQ(p.examples.at(0).why, "unexpected sys_enter 1");
+}
+
+TEST(VerifyCorrelate, OtherMeasurementsAndSetupAreNotCounted)
+{
+	Stream s(2);
+	for (std::size_t i = 0; i < 3; i++)
+		s.setup(i).add(VERIFY_SYS_ENTER, 28).timed(i).add(VERIFY_SYS_ENTER, 500);
+	Stream other(1);
+	other.timed(0).add(VERIFY_SYS_ENTER, 500);
+	s.events.insert(s.events.begin(), other.events.begin(), other.events.end());
+	PathReport p = correlate(s.events, 2, 3, expected_for("syscall"), 0);
+	EXPECT_EQ(p.as_expected, 3u);
+	EXPECT_EQ(p.timed_events["sys_enter"], 3u);
+}
+
+TEST(VerifyCorrelate, LostEventsMakeTheIterationsAroundThemUnverified)
+{
+	Stream s;
+	for (std::size_t i = 0; i < 10; i++) {
+		s.setup(i).timed(i);
+		if (i == 5)
+			s.drop(2); // iteration 5's event, and one more, never arrived
+		else
+			s.add(VERIFY_SYS_ENTER, 500);
+	}
+	PathReport p = correlate(s.events, 1, 10, expected_for("syscall"), 2);
+	EXPECT_EQ(p.located_losses, 2u);
+	// Between iteration 4's event and iteration 6's: 4, 5 and 6 may have lost one.
+	EXPECT_EQ(p.unverified, 3u);
+	EXPECT_EQ(p.as_expected, 7u);
+	EXPECT_EQ(p.mismatched, 0u);
+	EXPECT_FALSE(p.ok());
+	EXPECT_NE(p.summary().find("3 unverified: 2 events lost"), std::string::npos);
+}
+
+TEST(VerifyCorrelate, DropsThatCannotBePlacedVerifyNothing)
+{
+	Stream s = syscalls(5);
+	PathReport p = correlate(s.events, 1, 5, expected_for("syscall"), 3);
+	EXPECT_EQ(p.unverified, 5u);
+	EXPECT_EQ(p.as_expected, 0u);
+	EXPECT_FALSE(p.ok());
+}
+
+TEST(VerifyCorrelate, InterruptNestedInsideAnEventIsNoLoss)
+{
+	// The interrupt's program took its sequence number after the outer
+	// program's but recorded its time first: out of order, nothing lost.
+	Stream s = syscalls(3);
+	std::swap(s.events[1].seq, s.events[2].seq);
+	std::swap(s.events[1].ts_ns, s.events[2].ts_ns);
+	PathReport p = correlate(s.events, 1, 3, expected_for("syscall"), 0);
+	EXPECT_EQ(p.located_losses, 0u);
+	EXPECT_EQ(p.as_expected, 3u);
+}
+
+namespace {
+
+// The payload's phase marks are OUTLs to port 0xec: (record << 8) | mark.
+constexpr uint64_t mark_port = 0xec;
+
+Expectation cpuid_fast_path()
+{
+	Expectation x;
+	x.path = "the fast path (CPUID in KVM)";
+	x.vm = true;
+	x.anchor = Match{ VERIFY_KVM_CPUID, {}, {} };
+	x.begin = Match{ VERIFY_KVM_PIO, 1, mark_port };
+	x.end = Match{ VERIFY_KVM_PIO, 1, mark_port };
+	x.events = { { { VERIFY_KVM_CPUID, {}, {} }, 1, "kvm_cpuid" },
+		     { { VERIFY_KVM_USERSPACE_EXIT, {}, {} }, 0, "userspace exit" },
+		     { { VERIFY_KVM_EXIT, {}, {} }, 1, "kvm_exit" } };
+	x.tolerated = { { VERIFY_KVM_ENTRY, {}, {} } };
+	return x;
+}
+
+// One CPUID round trip as KVM on SVM traces it; the exit that ends it is
+// the next one's.
+void cpuid_exit(Stream &s, bool to_userspace = false)
+{
+	s.add(VERIFY_KVM_EXIT, 0x72, 2).add(VERIFY_KVM_CPUID, 0);
+	if (to_userspace)
+		s.add(VERIFY_KVM_USERSPACE_EXIT, 2).add(VERIFY_SYS_ENTER, 16);
+	s.wait(900).add(VERIFY_KVM_ENTRY);
+}
+
+} // namespace
+
+TEST(VerifyCorrelate, VmExitsAreFoundBetweenThePayloadsMarks)
+{
+	Stream s;
+	s.add(VERIFY_KVM_PIO, 1, mark_port, 0x102).add(VERIFY_KVM_USERSPACE_EXIT, 2);
+	s.add(VERIFY_KVM_ENTRY);
+	for (int i = 0; i < 6; i++) {
+		if (i == 2) // a host interrupt while the guest ran: its own exit
+			s.add(VERIFY_KVM_EXIT, 0x60, 2).add(VERIFY_IRQ, 236, VERIFY_IRQ_TIMER)
+				.add(VERIFY_KVM_ENTRY);
+		cpuid_exit(s, i == 4);
+	}
+	s.add(VERIFY_KVM_EXIT, 0x7b, 2).add(VERIFY_KVM_PIO, 1, mark_port, 0x103);
+	PathReport p = correlate(s.events, 0, 6, cpuid_fast_path(), 0);
+	EXPECT_EQ(*p.anchors_found, 6u);
+	EXPECT_EQ(p.mismatched, 1u); // CPUID going out to userspace
+	// The interrupt's exit ends iteration 1: it ran in the guest's loop turn.
+	EXPECT_EQ(p.examples.at(0).iteration, 4u);
+	EXPECT_NE(p.examples[0].why.find("userspace exit x1 (expected 0)"), std::string::npos);
+	EXPECT_EQ(p.as_expected, 5u);
+	EXPECT_EQ(p.with_second_exit, 1u);
+	EXPECT_EQ(p.second_exits["interrupt"], 1u);
+	EXPECT_EQ(p.fast_path, 4u);
+	EXPECT_EQ(p.other_path, 1u);
+	EXPECT_EQ(p.userspace_round_trip, 1u);
+	// Every CPUID exit took 1.1 to 1.3 us to re-enter: the 1024 ns bucket.
+	EXPECT_EQ(p.exit_to_entry["cpuid"][1024], 6u);
+	EXPECT_EQ(p.exit_to_entry["interrupt"][128], 1u);
+}
+
+TEST(VerifyCorrelate, FewerVmExitsThanIterationsIsAProblem)
+{
+	Stream s;
+	s.add(VERIFY_KVM_PIO, 1, mark_port, 0x102);
+	for (int i = 0; i < 4; i++)
+		cpuid_exit(s);
+	s.add(VERIFY_KVM_EXIT, 0x7b, 2).add(VERIFY_KVM_PIO, 1, mark_port, 0x103);
+	PathReport p = correlate(s.events, 0, 5, cpuid_fast_path(), 0);
+	EXPECT_EQ(p.as_expected, 4u);
+	EXPECT_FALSE(p.ok());
+	EXPECT_NE(p.summary().find("5 iterations, but 4 found"), std::string::npos);
+}
+
+TEST(VerifyCorrelate, EventsRoundTripThroughJson)
+{
+	Stream s = syscalls(2);
+	s.events[0].arg[2] = ~uint64_t{ 0 };
+	auto back = events_from_json(events_to_json(s.events));
+	ASSERT_EQ(back.size(), s.events.size());
+	for (std::size_t i = 0; i < back.size(); i++) {
+		EXPECT_EQ(back[i].mark, s.events[i].mark);
+		EXPECT_EQ(back[i].seq, s.events[i].seq);
+		EXPECT_EQ(back[i].arg[2], s.events[i].arg[2]);
+	}
+	EXPECT_THROW(events_from_json(nlohmann::json::parse("[[1, 2]]")), std::runtime_error);
+}
