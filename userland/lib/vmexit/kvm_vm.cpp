@@ -110,6 +110,10 @@ Kvm Kvm::open(const std::string &path)
 		throw std::runtime_error(fmt::format("{}: {}", path, errno_text()));
 	}
 	int version = ::ioctl(fd.get(), KVM_GET_API_VERSION, 0);
+	if (version < 0)
+		throw std::invalid_argument(fmt::format("{} is not a KVM device (KVM_GET_API_VERSION: "
+							"{}): load kvm_intel or kvm_amd",
+							path, errno_text()));
 	if (version != KVM_API_VERSION)
 		throw std::runtime_error(fmt::format("{} speaks KVM API {}, xperf-user {}", path,
 						     version, KVM_API_VERSION));

@@ -112,10 +112,15 @@ private:
 	pid_t pid_ = -1;
 };
 
-std::string find_qemu()
+std::string qemu_path()
 {
-	if (const char *env = std::getenv("XPERF_QEMU"); env && *env)
+	if (const char *env = std::getenv("XPERF_QEMU"); env && *env) {
+		if (::access(env, X_OK) != 0)
+			throw std::invalid_argument(fmt::format(
+				"XPERF_QEMU={}: {}: point it at qemu-system-x86_64 or unset it", env,
+				std::strerror(errno)));
 		return env;
+	}
 	const char *path = std::getenv("PATH");
 	std::stringstream dirs(path ? path : "/usr/bin:/bin");
 	for (std::string dir; std::getline(dirs, dir, ':');) {
@@ -190,15 +195,24 @@ std::vector<std::string> qemu_command(const std::string &qemu, const std::string
 	};
 }
 
-VmRun run_qemu(const xperf_vm_params &p)
+QemuInstall find_qemu()
 {
-	std::string qemu = find_qemu();
+	QemuInstall q;
+	q.path = qemu_path();
 	TempDir dir;
-	QemuVersion version = qemu_version(qemu, dir.path());
-	if (!version.at_least(min_major, min_minor))
+	q.version = qemu_version(q.path, dir.path());
+	if (!q.version.at_least(min_major, min_minor))
 		throw std::invalid_argument(fmt::format("{} is QEMU {}; --vmm qemu needs {}.{} or "
 							"later (or use --vmm builtin)",
-							qemu, version.text, min_major, min_minor));
+							q.path, q.version.text, min_major, min_minor));
+	return q;
+}
+
+VmRun run_qemu(const QemuInstall &qemu_install, const xperf_vm_params &p)
+{
+	const std::string &qemu = qemu_install.path;
+	const QemuVersion &version = qemu_install.version;
+	TempDir dir;
 	auto image = payload_image();
 	payload_header(image);
 	const fs::path image_path = dir.path() / "xperf-vmexit.bin";

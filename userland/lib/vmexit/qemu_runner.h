@@ -27,8 +27,16 @@ QemuVersion parse_qemu_version(std::string_view version_output);
 std::vector<std::string> qemu_command(const std::string &qemu, const std::string &image,
 				      const std::string &debugcon, const xperf_vm_params &p);
 
-// Throws std::invalid_argument when QEMU is missing or too old, and
-// std::runtime_error when it fails, times out or the stream is bad.
-VmRun run_qemu(const xperf_vm_params &p);
+struct QemuInstall {
+	std::string path;
+	QemuVersion version;
+};
+
+// qemu-system-x86_64 from $XPERF_QEMU or PATH, at least the version run_qemu
+// needs; throws std::invalid_argument saying what to do otherwise.
+QemuInstall find_qemu();
+
+// Throws std::runtime_error when QEMU fails, times out or the stream is bad.
+VmRun run_qemu(const QemuInstall &qemu, const xperf_vm_params &p);
 
 } // namespace xperf

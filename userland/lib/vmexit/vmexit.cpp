@@ -93,14 +93,6 @@ std::string instruction_name(uint32_t exit, uint32_t hypercall)
 	}
 }
 
-VmRun run_vmm(const std::string &vmm, const xperf_vm_params &p)
-{
-	if (vmm == "builtin")
-		return run_builtin_vmm(p);
-	if (vmm == "qemu")
-		return run_qemu(p);
-	throw std::invalid_argument("--vmm: '" + vmm + "' is not builtin or qemu");
-}
 
 std::string fault_note(const GuestRecord &rec)
 {
@@ -131,13 +123,20 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 	p.output = o.vmm == "qemu" ? XPERF_OUT_STREAM : XPERF_OUT_MEMORY;
 	p.mem_bytes = guest_memory_bytes(XPERF_VM_MAX_RECORDS, p.samples);
 
-	// An exit that never completes would hang the whole run: find out first.
+	if (o.vmm != "builtin" && o.vmm != "qemu")
+		throw std::invalid_argument("--vmm: '" + o.vmm + "' is not builtin or qemu");
+	std::optional<QemuInstall> qemu;
+	if (o.vmm == "qemu")
+		qemu = find_qemu(); // before anything runs: missing QEMU is the user's to fix
+
+	// An exit that never completes would hang the whole run: find out first,
+	// with the built-in VMM (QEMU uses the same KVM).
 	std::vector<std::string> dropped;
 	p.exits = completing_exits(p, dropped);
 	if (!p.exits)
 		throw std::runtime_error("vmexit: no requested exit completes here: " + dropped.front());
 
-	VmRun run = run_vmm(o.vmm, p);
+	VmRun run = qemu ? run_qemu(*qemu, p) : run_builtin_vmm(p);
 	const GuestResults &g = run.guest;
 	if (g.status != XPERF_VM_OK)
 		throw std::runtime_error(fmt::format(

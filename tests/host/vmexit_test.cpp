@@ -1,0 +1,177 @@
+// The vmexit crossing on this machine's KVM: the built-in VMM and QEMU run
+// the payload briefly. Skips, with the reason, where /dev/kvm or QEMU is
+// missing or unusable.
+#include "crossings/crossings.h"
+#include "host_setup.h"
+#include "tsc.h"
+#include "vmexit/kvm_vm.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <sstream>
+
+using namespace xperf;
+
+namespace {
+
+// Why KVM cannot run a guest here, or nothing when it can.
+std::optional<std::string> kvm_unusable()
+{
+	try {
+		Kvm kvm = Kvm::open();
+		Vm vm(kvm, 2u << 20);
+		return std::nullopt;
+	} catch (const std::exception &e) {
+		return std::string(e.what());
+	}
+}
+
+bool qemu_present()
+{
+	if (const char *env = std::getenv("XPERF_QEMU"); env && *env)
+		return true;
+	std::stringstream dirs(std::getenv("PATH") ? std::getenv("PATH") : "");
+	for (std::string dir; std::getline(dirs, dir, ':');)
+		if (std::filesystem::exists(std::filesystem::path(dir) / "qemu-system-x86_64"))
+			return true;
+	return false;
+}
+
+RunContext small_run(const std::string &vmm, const std::string &from)
+{
+	RunContext ctx;
+	ctx.opt.samples = 300;
+	ctx.opt.warmup = 30;
+	ctx.opt.rounds = 2;
+	ctx.opt.vm_exit = "all";
+	ctx.opt.vm_from = from;
+	ctx.opt.vmm = vmm;
+	ctx.cpu = pin_to_cpu(-1);
+	ctx.tsc = tsc_info();
+	return ctx;
+}
+
+std::map<std::string, const Result *> by_variant(const std::vector<Result> &rs)
+{
+	std::map<std::string, const Result *> m;
+	for (const auto &r : rs)
+		m[r.variant] = &r;
+	return m;
+}
+
+// Every fast-path variant from a starting point is cheaper than the
+// userspace round trip from the same point.
+void expect_fast_path_cheaper(const std::vector<Result> &rs)
+{
+	auto v = by_variant(rs);
+	int compared = 0;
+	for (const char *from : { "user-via-kernel", "kernel" }) {
+		auto slow = v.find(std::string("pio/") + from);
+		if (slow == v.end())
+			continue;
+		for (const char *exit : { "cpuid", "rdmsr", "vmcall" }) {
+			auto fast = v.find(std::string(exit) + "/" + from);
+			if (fast == v.end())
+				continue;
+			EXPECT_LT(fast->second->stats.median, slow->second->stats.median)
+				<< fast->first << " against " << slow->first;
+			compared++;
+		}
+	}
+	EXPECT_GT(compared, 0) << "no fast path and round trip from the same place";
+}
+
+class BuiltinVmm : public ::testing::Test {
+protected:
+	static void SetUpTestSuite()
+	{
+		unusable = kvm_unusable();
+		if (unusable)
+			return;
+		ctx = small_run("builtin", "all");
+		results = run_vmexit(ctx);
+	}
+	void SetUp() override
+	{
+		if (unusable)
+			GTEST_SKIP() << "KVM cannot run a guest here: " << *unusable;
+	}
+	static std::optional<std::string> unusable;
+	static RunContext ctx;
+	static std::vector<Result> results;
+};
+
+std::optional<std::string> BuiltinVmm::unusable;
+RunContext BuiltinVmm::ctx;
+std::vector<Result> BuiltinVmm::results;
+
+} // namespace
+
+TEST_F(BuiltinVmm, KernelSideExitsAreAllMeasured)
+{
+	auto v = by_variant(results);
+	for (const char *want : { "cpuid/kernel", "rdmsr/kernel", "pio/kernel", "cpuid/user",
+				  "cpuid/user-via-kernel", "rdmsr/user-via-kernel",
+				  "pio/user-via-kernel" })
+		EXPECT_TRUE(v.count(want)) << want;
+	EXPECT_FALSE(v.count("rdmsr/user")) << "RDMSR at CPL3 is a #GP in the guest, not an exit";
+}
+
+TEST_F(BuiltinVmm, SamplesCountedEqualSamplesRequested)
+{
+	for (const auto &r : results) {
+		EXPECT_EQ(r.stats.n, ctx.opt.samples * ctx.opt.rounds) << r.variant;
+		EXPECT_EQ(r.round_sizes.size(), ctx.opt.rounds) << r.variant;
+		EXPECT_EQ(r.crossing, "vmexit");
+		EXPECT_EQ(r.method["side"], "guest");
+	}
+}
+
+TEST_F(BuiltinVmm, TheVmmSawEveryPioExitAndNoFastPathOne)
+{
+	for (const auto &r : results) {
+		uint64_t seen = r.detail["vmm_exits"]["io_debugcon"];
+		if (r.detail["exit"] == "pio")
+			EXPECT_EQ(seen, ctx.opt.warmup + ctx.opt.samples * ctx.opt.rounds) << r.variant;
+		else
+			EXPECT_EQ(seen, 0u) << r.variant << " reached the VMM";
+	}
+}
+
+TEST_F(BuiltinVmm, FastPathIsCheaperThanTheUserspaceRoundTrip)
+{
+	expect_fast_path_cheaper(results);
+}
+
+TEST_F(BuiltinVmm, HostWallTimeIsReportedBesideTheGuestFigure)
+{
+	for (const auto &r : results) {
+		double ns = r.method["host"]["wall_ns_per_round_trip"];
+		EXPECT_GT(ns, 0) << r.variant;
+		if (r.detail["exit"] == "pio") {
+			EXPECT_GT(r.method["host"]["median_ns_between_io_exits"].get<double>(), 0);
+		}
+	}
+}
+
+TEST(QemuVmm, RunsThePayloadUnderKvm)
+{
+	if (auto why = kvm_unusable())
+		GTEST_SKIP() << "KVM cannot run a guest here: " << *why;
+	if (!qemu_present())
+		GTEST_SKIP() << "qemu-system-x86_64 is not in PATH";
+	RunContext ctx = small_run("qemu", "kernel");
+	ctx.opt.rounds = 1;
+	std::vector<Result> results = run_vmexit(ctx);
+	ASSERT_FALSE(results.empty());
+	for (const auto &r : results) {
+		EXPECT_EQ(r.stats.n, ctx.opt.samples) << r.variant;
+		EXPECT_EQ(r.method["vmm"]["name"], "qemu");
+		EXPECT_FALSE(r.method["vmm"]["version"].get<std::string>().empty());
+	}
+	expect_fast_path_cheaper(results);
+}
