@@ -175,12 +175,15 @@ TEST(VmexitQemu, CommandUsesKvmANamedCpuAndTheProtocolPorts)
 	p.froms = 4;
 	p.samples = 10;
 	p.mem_bytes = 8u << 20;
-	auto argv = qemu_command("qemu-system-x86_64", "img", "dc.out", p);
+	auto argv = qemu_command("qemu-system-x86_64", "img", "dc.out", "guest.ram", p);
 	std::string cmd;
 	for (const auto &a : argv)
 		cmd += a + " ";
 	EXPECT_NE(cmd.find("-accel kvm -cpu qemu64 "), std::string::npos) << cmd;
 	EXPECT_NE(cmd.find("-m 8M "), std::string::npos) << cmd;
+	EXPECT_NE(cmd.find("memory-backend-file,id=ram,size=8M,mem-path=guest.ram,share=on"),
+		  std::string::npos)
+		<< "the samples are read from guest memory: " << cmd;
 	EXPECT_NE(cmd.find("-debugcon file:dc.out "), std::string::npos) << cmd;
 	EXPECT_NE(cmd.find("isa-debug-exit,iobase=0xf4,iosize=4"), std::string::npos) << cmd;
 	auto append = std::find(argv.begin(), argv.end(), "-append");

@@ -178,15 +178,25 @@ QemuVersion parse_qemu_version(std::string_view version_output)
 	return v;
 }
 
-std::vector<std::string> qemu_command(const std::string &qemu, const std::string &image,
-				      const std::string &debugcon, const xperf_vm_params &p)
+bool stream_results(const xperf_vm_params &p)
 {
+	// Up to XPERF_VM_MAX_RECORDS records of about 5 bytes a sample: 160 KB.
+	return p.samples <= 2000;
+}
+
+std::vector<std::string> qemu_command(const std::string &qemu, const std::string &image,
+				      const std::string &debugcon, const std::string &ram,
+				      const xperf_vm_params &p)
+{
+	const std::string mem = fmt::format("{}M", p.mem_bytes >> 20);
 	return {
 		qemu,
 		// KVM with a named model: -cpu host fails under the build machines'
 		// nested KVM (QEMU cannot set MSR 0x10a).
 		"-accel", "kvm", "-cpu", "qemu64",
-		"-m", fmt::format("{}M", p.mem_bytes >> 20),
+		"-m", mem,
+		"-object", fmt::format("memory-backend-file,id=ram,size={},mem-path={},share=on", mem, ram),
+		"-machine", "pc,memory-backend=ram",
 		// Multiboot: QEMU loads the flat image through its header's address fields.
 		"-kernel", image, "-append", encode_params(p),
 		"-debugcon", "file:" + debugcon,
@@ -208,7 +218,7 @@ QemuInstall find_qemu()
 	return q;
 }
 
-VmRun run_qemu(const QemuInstall &qemu_install, const xperf_vm_params &p)
+VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p)
 {
 	const std::string &qemu = qemu_install.path;
 	const QemuVersion &version = qemu_install.version;
@@ -224,7 +234,10 @@ VmRun run_qemu(const QemuInstall &qemu_install, const xperf_vm_params &p)
 			throw std::runtime_error("writing the payload to " + image_path.string());
 	}
 	const fs::path debugcon = dir.path() / "debugcon.out", log = dir.path() / "qemu.log";
-	auto argv = qemu_command(qemu, image_path, debugcon, p);
+	const fs::path ram = dir.path() / "guest.ram";
+	const bool stream = stream_results(p);
+	p.output = stream ? XPERF_OUT_STREAM : XPERF_OUT_MEMORY;
+	auto argv = qemu_command(qemu, image_path, debugcon, ram, p);
 
 	VmRun out;
 	out.params = encode_params(p);
@@ -239,10 +252,15 @@ VmRun run_qemu(const QemuInstall &qemu_install, const xperf_vm_params &p)
 			"QEMU did not finish within {} s (the payload hung, or QEMU waits on "
 			"something); its output ends:\n{}",
 			limit.count(), tail(read_file(log), 8)));
-	std::string captured = read_file(debugcon);
 	GuestResults g;
 	try {
-		g = decode_stream(captured);
+		if (stream) {
+			g = decode_stream(read_file(debugcon));
+		} else {
+			std::string memory = read_file(ram);
+			g = read_guest_results({ reinterpret_cast<const unsigned char *>(memory.data()),
+						 memory.size() });
+		}
 	} catch (const std::runtime_error &e) {
 		throw std::runtime_error(fmt::format(
 			"{} (QEMU {}, exit status {}); QEMU's output ends:\n{}", e.what(), version.text,
@@ -254,14 +272,20 @@ VmRun run_qemu(const QemuInstall &qemu_install, const xperf_vm_params &p)
 			"QEMU's exit status {} does not carry the guest's status {}",
 			WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, g.status));
 	out.guest = std::move(g);
+	// The command without this run's temporary directory.
 	std::string cmdline;
-	for (const auto &a : argv)
-		cmdline += (cmdline.empty() ? "" : " ") + (a == image_path.string() ? "PAYLOAD" : a);
+	for (const auto &a : argv) {
+		std::string arg = a;
+		for (std::size_t at; (at = arg.find(dir.path().string())) != std::string::npos;)
+			arg.replace(at, dir.path().string().size(), "TMPDIR");
+		cmdline += (cmdline.empty() ? "" : " ") + arg;
+	}
 	out.vmm = { { "name", "qemu" },
 		    { "accelerator", "kvm" },
 		    { "version", version.text },
 		    { "cpu", "qemu64" },
 		    { "command", cmdline },
+		    { "results_via", stream ? "the debugcon stream" : "the guest-memory file" },
 		    { "memory_bytes", p.mem_bytes } };
 	return out;
 }

@@ -5,6 +5,8 @@
 
 #include "vm_run.h"
 
+#include <cstdint>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,9 +25,17 @@ struct QemuVersion {
 // From `qemu-system-x86_64 --version`; throws std::runtime_error if unrecognised.
 QemuVersion parse_qemu_version(std::string_view version_output);
 
-// The command line run_qemu starts.
+// The command line run_qemu starts. Guest RAM is the file ram, shared, so
+// that the host can read the samples from it after QEMU exits.
 std::vector<std::string> qemu_command(const std::string &qemu, const std::string &image,
-				      const std::string &debugcon, const xperf_vm_params &p);
+				      const std::string &debugcon, const std::string &ram,
+				      const xperf_vm_params &p);
+
+// Whether the results come back as the debugcon stream (p.output) or only
+// through the guest-memory file: each debugcon byte is an exit to QEMU
+// (about 60 us under the build machines' nested KVM, even with rep outsb),
+// so the stream is for runs small enough to stream in a few seconds.
+bool stream_results(const xperf_vm_params &p);
 
 struct QemuInstall {
 	std::string path;
@@ -37,6 +47,6 @@ struct QemuInstall {
 QemuInstall find_qemu();
 
 // Throws std::runtime_error when QEMU fails, times out or the stream is bad.
-VmRun run_qemu(const QemuInstall &qemu, const xperf_vm_params &p);
+VmRun run_qemu(const QemuInstall &qemu, xperf_vm_params p);
 
 } // namespace xperf

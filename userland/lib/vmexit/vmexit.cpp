@@ -120,7 +120,7 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 	p.warmup = static_cast<uint32_t>(o.warmup);
 	p.msr = rdmsr_index;
 	p.hypercall = host_hypercall_insn();
-	p.output = o.vmm == "qemu" ? XPERF_OUT_STREAM : XPERF_OUT_MEMORY;
+	p.output = XPERF_OUT_MEMORY; // the QEMU runner picks its own
 	p.mem_bytes = guest_memory_bytes(XPERF_VM_MAX_RECORDS, p.samples);
 
 	if (o.vmm != "builtin" && o.vmm != "qemu")
