@@ -259,13 +259,13 @@ Expectation cpuid_fast_path()
 	Expectation x;
 	x.path = "the fast path (CPUID in KVM)";
 	x.vm = true;
-	x.anchor = Match{ VERIFY_KVM_CPUID, {}, {} };
-	x.begin = Match{ VERIFY_KVM_PIO, 1, mark_port };
-	x.end = Match{ VERIFY_KVM_PIO, 1, mark_port };
-	x.events = { { { VERIFY_KVM_CPUID, {}, {} }, 1, "kvm_cpuid" },
-		     { { VERIFY_KVM_USERSPACE_EXIT, {}, {} }, 0, "userspace exit" },
-		     { { VERIFY_KVM_EXIT, {}, {} }, 1, "kvm_exit" } };
-	x.tolerated = { { VERIFY_KVM_ENTRY, {}, {} } };
+	x.anchor = Match{ VERIFY_KVM_CPUID, {}, {}, {} };
+	x.begin = Match{ VERIFY_KVM_PIO, 1, mark_port, 0x102 }; // record 1, timed
+	x.end = Match{ VERIFY_KVM_PIO, 1, mark_port, 0x103 };
+	x.events = { { { VERIFY_KVM_CPUID, {}, {}, {} }, 1, "kvm_cpuid", false },
+		     { { VERIFY_KVM_USERSPACE_EXIT, 2, {}, {} }, 0, "userspace exit", false },
+		     { { VERIFY_KVM_EXIT, {}, {}, {} }, 1, "kvm_exit", true } };
+	x.tolerated = { { VERIFY_KVM_ENTRY, {}, {}, {} }, { VERIFY_SYS_ENTER, 16, {}, {} } };
 	return x;
 }
 
@@ -320,7 +320,7 @@ TEST(VerifyCorrelate, FewerVmExitsThanIterationsIsAProblem)
 	PathReport p = correlate(s.events, 0, 5, cpuid_fast_path(), 0);
 	EXPECT_EQ(p.as_expected, 4u);
 	EXPECT_FALSE(p.ok());
-	EXPECT_NE(p.summary().find("5 iterations, but 4 found"), std::string::npos);
+	EXPECT_NE(p.summary().find("5 iterations, but 4 kvm_cpuid in the timed phase"), std::string::npos);
 }
 
 TEST(VerifyCorrelate, EventsRoundTripThroughJson)

@@ -10,6 +10,7 @@ namespace xperf::verify {
 namespace {
 
 constexpr std::size_t max_examples = 5;
+constexpr uint64_t kvm_exit_intr = 10; // KVM_EXIT_INTR
 
 // A stretch of the time-ordered stream where the BPF side dropped events.
 struct Loss {
@@ -53,8 +54,8 @@ struct Window {
 
 class Correlator {
 public:
-	Correlator(std::vector<Event> ev, const Expectation &x, PathReport &r)
-		: ev_(std::move(ev)), x_(x), r_(r)
+	Correlator(std::vector<Event> ev, Expectation x, PathReport &r)
+		: ev_(std::move(ev)), x_(std::move(x)), r_(r)
 	{
 		std::stable_sort(ev_.begin(), ev_.end(),
 				 [](const Event &a, const Event &b) { return a.ts_ns < b.ts_ns; });
@@ -70,6 +71,7 @@ public:
 
 		std::vector<Window> w = x_.anchor ? anchored(iterations, losses)
 						  : marked(run, iterations, losses);
+		drop_silent(w);
 		// Drops the stream cannot place (before the first or after the last
 		// received event) could be anywhere: nothing is verified then.
 		bool unplaced = drops > r_.located_losses;
@@ -78,9 +80,10 @@ public:
 				"{} events lost (ring buffer full) where they cannot be placed: "
 				"no iteration is verified", drops - r_.located_losses));
 		if (x_.anchor && r_.anchors_found != iterations)
-			r_.problems.push_back(fmt::format("{} iterations, but {} found in the "
-							  "timed phase",
-							  iterations, *r_.anchors_found));
+			r_.problems.push_back(fmt::format("{} iterations, but {} {} in the timed "
+							  "phase",
+							  iterations, *r_.anchors_found,
+							  kind_name(x_.anchor->kind)));
 
 		std::map<uint64_t, std::size_t> pages;
 		for (std::size_t i = 0; i < w.size(); i++)
@@ -96,7 +99,7 @@ public:
 
 private:
 	std::vector<Event> ev_;
-	const Expectation &x_;
+	Expectation x_;
 	PathReport &r_;
 
 	// Host crossings: the marks say which iteration's timed region each
@@ -144,9 +147,12 @@ private:
 		std::vector<Window> w;
 		std::size_t i = 0;
 		if (x_.begin) {
-			while (i < ev_.size() && !x_.begin->matches(ev_[i]))
-				i++;
-			i++;
+			i = ev_.size();
+			for (std::size_t k = ev_.size(); k-- > 0;)
+				if (x_.begin->matches(ev_[k])) {
+					i = k + 1;
+					break;
+				}
 		}
 		for (; i < ev_.size(); i++) {
 			if (x_.end && x_.end->matches(ev_[i]))
@@ -171,6 +177,22 @@ private:
 		return w;
 	}
 
+	void drop_silent(const std::vector<Window> &w)
+	{
+		std::vector<Expected> keep;
+		for (const auto &ex : x_.events) {
+			bool fired = false;
+			for (const auto &win : w)
+				for (std::size_t i : win.events)
+					fired |= ex.what.matches(ev_[i]);
+			if (ex.where_it_fires && !fired)
+				r_.unobservable.push_back(ex.name + " (attached, never fired)");
+			else
+				keep.push_back(ex);
+		}
+		x_.events = std::move(keep);
+	}
+
 	const Expected *expected_for(const Event &e) const
 	{
 		for (const auto &ex : x_.events)
@@ -190,6 +212,12 @@ private:
 		for (std::size_t i : w.events) {
 			const Event &e = ev_[i];
 			r_.timed_events[kind_name(e.kind)]++;
+			// KVM_RUN returned for a signal, not for the exit: an interruption.
+			if (e.kind == VERIFY_KVM_USERSPACE_EXIT && e.arg[0] == kvm_exit_intr) {
+				irq = true;
+				r_.interrupts["signal (KVM_EXIT_INTR)"]++;
+				continue;
+			}
 			if (e.kind == VERIFY_KVM_USERSPACE_EXIT)
 				userspace++;
 			if (const Expected *ex = expected_for(e)) {

@@ -21,6 +21,9 @@ struct Expected {
 	Match what;
 	unsigned per_iteration = 1; // exactly this many in every timed region; 0 forbids
 	std::string name;	    // for people: "syscall 500"
+	// Checked only where it fires at all: kvm_exit attaches but stays silent
+	// under some hypervisors (PVM-style KVM).
+	bool where_it_fires = false;
 };
 
 struct Expectation {
@@ -28,8 +31,9 @@ struct Expectation {
 	std::vector<Expected> events;
 	std::vector<Match> tolerated; // part of every path (kvm_entry, ...), any count
 	// VM exits: the guest loops on its own, so iterations are found in the
-	// stream instead of marked: the timed phase runs from `begin` to `end`
-	// and each iteration starts with one `anchor`.
+	// stream instead of marked: the timed phase runs from the last `begin`
+	// (earlier ones are trial runs) to the next `end`, and each iteration
+	// starts with one `anchor`.
 	std::optional<Match> anchor, begin, end;
 	bool one_page = false; // every expected fault lands on the same page
 	bool vm = false;       // also tally fast path / userspace round trip

@@ -140,7 +140,8 @@ std::string describe(const Event &e)
 
 bool Match::matches(const Event &e) const
 {
-	return e.kind == kind && (!arg0 || e.arg[0] == *arg0) && (!arg1 || e.arg[1] == *arg1);
+	return e.kind == kind && (!arg0 || e.arg[0] == *arg0) && (!arg1 || e.arg[1] == *arg1) &&
+	       (!arg2 || e.arg[2] == *arg2);
 }
 
 nlohmann::json events_to_json(const std::vector<Event> &events)

@@ -27,7 +27,7 @@ bool exit_is_page_fault(uint64_t isa, uint64_t reason);
 // Which events an expectation is about: a kind, optionally an argument.
 struct Match {
 	uint32_t kind = 0;
-	std::optional<uint64_t> arg0, arg1;
+	std::optional<uint64_t> arg0, arg1, arg2;
 	bool matches(const Event &e) const;
 };
 

@@ -1,5 +1,7 @@
 #include "verify/expectations.h"
 
+#include "xperf/vmexit_protocol.h"
+
 #include <sys/syscall.h>
 
 #include <functional>
@@ -11,15 +13,15 @@ namespace {
 
 Expected syscall_nr(long nr, std::string name)
 {
-	return { { VERIFY_SYS_ENTER, static_cast<uint64_t>(nr), {} }, 1, std::move(name) };
+	return { { VERIFY_SYS_ENTER, static_cast<uint64_t>(nr), {}, {} }, 1, std::move(name), false };
 }
 
 // A user fault is seen twice: the x86 exception tracepoint and the generic
 // handler; each once per iteration.
 std::vector<Expected> one_fault()
 {
-	return { { { VERIFY_PAGE_FAULT_USER, {}, {} }, 1, "page_fault_user" },
-		 { { VERIFY_MM_FAULT, {}, {} }, 1, "handle_mm_fault" } };
+	return { { { VERIFY_PAGE_FAULT_USER, {}, {}, {} }, 1, "page_fault_user", false },
+		 { { VERIFY_MM_FAULT, {}, {}, {} }, 1, "handle_mm_fault", false } };
 }
 
 Expectation expect(std::string path, std::vector<Expected> events = {}, bool one_page = false)
@@ -31,9 +33,73 @@ Expectation expect(std::string path, std::vector<Expected> events = {}, bool one
 	return x;
 }
 
+Match phase_mark(uint32_t record, uint32_t mark)
+{
+	return { VERIFY_KVM_PIO, 1, XPERF_VM_PORT_MARK, record << 8 | mark };
+}
+
+constexpr uint64_t kvm_exit_io = 2; // KVM_EXIT_IO
+
+// The built-in VMM runs the vCPU on the measuring thread, so the tracer sees
+// it; QEMU's vCPUs are another process.
+std::optional<Expectation> vm_exit(const Result &r)
+{
+	if (!r.method.contains("vmm") || r.method["vmm"].value("name", "") != "builtin")
+		return std::nullopt;
+	xperf_vm_params p{};
+	std::string cmdline = r.method.value("guest_params", "");
+	if (xperf_vm_parse_params(cmdline.c_str(), &p))
+		return std::nullopt;
+	const std::string exit = r.detail.value("exit", "");
+	static const std::pair<const char *, uint32_t> exits[] = {
+		{ "cpuid", XPERF_EXIT_CPUID }, { "rdmsr", XPERF_EXIT_RDMSR },
+		{ "vmcall", XPERF_EXIT_VMCALL }, { "pio", XPERF_EXIT_PIO } };
+	std::optional<uint32_t> e;
+	for (const auto &[name, v] : exits)
+		if (exit == name)
+			e = v;
+	// The phase marks carry the payload's record index; the result says which.
+	if (!e || !r.detail.contains("guest_record"))
+		return std::nullopt;
+	uint32_t record = r.detail["guest_record"].get<uint32_t>();
+
+	Expectation x;
+	x.vm = true;
+	x.begin = phase_mark(record, XPERF_MARK_TIMED);
+	x.end = phase_mark(record, XPERF_MARK_END);
+	switch (*e) {
+	case XPERF_EXIT_CPUID:
+		x.anchor = Match{ VERIFY_KVM_CPUID, 0, {}, {} };
+		break;
+	case XPERF_EXIT_RDMSR:
+		x.anchor = Match{ VERIFY_KVM_MSR, 0, p.msr, {} };
+		break;
+	case XPERF_EXIT_VMCALL:
+		x.anchor = Match{ VERIFY_KVM_HYPERCALL, XPERF_HC_UNKNOWN_NR, {}, {} };
+		break;
+	default:
+		x.anchor = Match{ VERIFY_KVM_PIO, 1, XPERF_VM_PORT_DEBUGCON, {} };
+	}
+	bool userspace = *e == XPERF_EXIT_PIO;
+	x.path = userspace ? "the userspace round trip (KVM_EXIT_IO to the VMM)"
+			   : "the fast path (handled in KVM, no userspace exit)";
+	x.events = { { *x.anchor, 1, kind_name(x.anchor->kind), false },
+		     { { VERIFY_KVM_USERSPACE_EXIT, kvm_exit_io, {}, {} },
+		       userspace ? 1u : 0u,
+		       "userspace exit",
+		       false },
+		     { { VERIFY_KVM_EXIT, {}, {}, {} }, 1, "kvm_exit", true } };
+	// Re-entering: KVM_RUN again after a userspace exit, and the return from
+	// the VMM's SIGALRM handler that keeps KVM_RUN from blocking for ever.
+	x.tolerated = { { VERIFY_KVM_ENTRY, {}, {}, {} },
+			{ VERIFY_SYS_ENTER, SYS_ioctl, {}, {} },
+			{ VERIFY_SYS_ENTER, SYS_rt_sigreturn, {}, {} } };
+	return x;
+}
+
 struct Entry {
 	std::string_view crossing, variant; // empty variant: any
-	std::function<Expectation(const Result &)> make;
+	std::function<std::optional<Expectation>(const Result &)> make;
 };
 
 const Entry table[] = {
@@ -64,6 +130,7 @@ const Entry table[] = {
 	  [](const Result &) {
 		  return expect("the heap, no kernel entry");
 	  } },
+	{ "vmexit", "", vm_exit },
 };
 
 } // namespace

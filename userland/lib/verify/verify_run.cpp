@@ -96,7 +96,7 @@ Verified run_verified(const Crossing &c, const RunContext &ctx, Tracer &tracer)
 		Expectation x = observable_part(*expected, tracer, unseen);
 		uint64_t run = first_run + i;
 		PathReport p = correlate(events, run, traced[i].cycles.size(), x, tracer.drops_in(run));
-		p.unobservable = unseen;
+		p.unobservable.insert(p.unobservable.begin(), unseen.begin(), unseen.end());
 		// Part of the evidence missing is a note; all of it, no verification.
 		if (x.events.empty() && !expected->events.empty())
 			p.problems.push_back("none of the expected events is observable here");

@@ -1,0 +1,167 @@
+// --verify on this machine: the BPF programs load, attach and see every
+// iteration of real crossings. Skips, with the reason, where BPF tracing is
+// not possible (not root, no BTF, BPF refused, built without BPF) or
+// /dev/kvm is missing.
+#include "host_setup.h"
+#include "registry.h"
+#include "tsc.h"
+#include "verify/verify_run.h"
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+using namespace xperf;
+using namespace xperf::verify;
+
+namespace {
+
+struct Traced {
+	RunContext ctx;
+	std::unique_ptr<Tracer> tracer;
+	std::string why_not;
+};
+
+// One tracer for the whole suite: loading and probing takes a while.
+Traced &traced()
+{
+	static Traced t = [] {
+		Traced s;
+		s.ctx.opt.samples = 2000;
+		s.ctx.opt.warmup = 100;
+		s.ctx.opt.rounds = 2;
+		s.ctx.cpu = pin_to_cpu(-1);
+		s.ctx.tsc = tsc_info(50);
+		try {
+			s.tracer = std::make_unique<Tracer>(s.ctx.cpu);
+		} catch (const Unavailable &e) {
+			s.why_not = e.what();
+		}
+		return s;
+	}();
+	return t;
+}
+
+#define REQUIRE_TRACER()                                                               \
+	do {                                                                           \
+		if (!traced().tracer)                                                  \
+			GTEST_SKIP() << traced().why_not;                              \
+	} while (0)
+
+Result verified(const std::string &crossing, std::size_t which = 0)
+{
+	const Crossing *c = find_crossing(crossing);
+	if (!c)
+		throw std::runtime_error("no crossing " + crossing);
+	Verified v = run_verified(*c, traced().ctx, *traced().tracer);
+	return v.results.at(which);
+}
+
+} // namespace
+
+TEST(VerifyHost, TracerReportsHowEveryEventIsObserved)
+{
+	REQUIRE_TRACER();
+	nlohmann::json j = tracer_json(*traced().tracer);
+	ASSERT_TRUE(j["events"].contains("sys_enter"));
+	for (const auto &[event, how] : j["events"].items())
+		EXPECT_TRUE(!how["type"].is_null() || how.contains("error"))
+			<< event << ": neither attached nor said why not";
+	// sys_enter is the least a tracing kernel offers.
+	EXPECT_FALSE(j["events"]["sys_enter"]["type"].is_null());
+}
+
+TEST(VerifyHost, SyscallRunSawSyscall500InEveryIteration)
+{
+	REQUIRE_TRACER();
+	Result r = verified("syscall");
+	const auto &p = r.path;
+	std::size_t n = traced().ctx.opt.samples * traced().ctx.opt.rounds;
+	ASSERT_EQ(p["iterations"], n);
+	EXPECT_EQ(p["timed_events"]["sys_enter"], n) << p.dump(1);
+	EXPECT_EQ(p["as_expected"], n) << p.dump(1);
+	EXPECT_EQ(p["mismatched"], 0) << p.dump(1);
+	EXPECT_TRUE(p["ok"].get<bool>()) << p.dump(1);
+	EXPECT_GT(p["timing"]["traced_median_cycles"].get<double>(), 0);
+}
+
+TEST(VerifyHost, PgfaultRunSawOneUserFaultPerIterationOnOnePage)
+{
+	REQUIRE_TRACER();
+	if (!traced().tracer->observable(VERIFY_PAGE_FAULT_USER))
+		GTEST_SKIP() << "page_fault_user cannot be attached on this kernel";
+	Result r = verified("pgfault");
+	const auto &p = r.path;
+	std::size_t n = traced().ctx.opt.samples * traced().ctx.opt.rounds;
+	EXPECT_EQ(p["timed_events"]["page_fault_user"], n) << p.dump(1);
+	EXPECT_EQ(p["as_expected"], n) << p.dump(1);
+	EXPECT_EQ(p["fault_pages"], 1) << p.dump(1);
+	EXPECT_TRUE(p["ok"].get<bool>()) << p.dump(1);
+}
+
+TEST(VerifyHost, GetppidRunIsNotTakenForSyscall500)
+{
+	REQUIRE_TRACER();
+	Result r = verified("getppid");
+	EXPECT_EQ(r.path["expected"], "getppid (syscall 110)");
+	EXPECT_EQ(r.path["as_expected"], r.path["iterations"]) << r.path.dump(1);
+	EXPECT_EQ(r.path["timed_events"].value("sys_enter", 0u), r.path["iterations"]);
+}
+
+namespace {
+
+// The built-in VMM's measurement from guest CPL0, verified.
+Result verified_vmexit(const std::string &exit)
+{
+	RunContext &ctx = traced().ctx;
+	RunContext saved = ctx;
+	ctx.opt.vm_exit = exit;
+	ctx.opt.vm_from = "kernel";
+	ctx.opt.vmm = "builtin";
+	ctx.opt.rounds = 1;
+	Result r;
+	try {
+		r = verified("vmexit");
+	} catch (...) {
+		ctx = saved;
+		throw;
+	}
+	ctx = saved;
+	return r;
+}
+
+} // namespace
+
+TEST(VerifyHost, BuiltinVmmCpuidTookTheFastPathEveryIteration)
+{
+	REQUIRE_TRACER();
+	if (access("/dev/kvm", R_OK | W_OK))
+		GTEST_SKIP() << "/dev/kvm is missing or not usable";
+	Result r = verified_vmexit("cpuid");
+	ASSERT_EQ(r.variant, "cpuid/kernel");
+	const auto &p = r.path;
+	std::size_t n = traced().ctx.opt.samples;
+	EXPECT_EQ(p["anchors_found"], n) << p.dump(1);
+	EXPECT_EQ(p["timed_events"]["kvm_cpuid"], n) << p.dump(1);
+	EXPECT_EQ(p["as_expected"], n) << p.dump(1);
+	EXPECT_EQ(p["paths"]["userspace_round_trip"], 0) << p.dump(1);
+	EXPECT_TRUE(p["ok"].get<bool>()) << p.dump(1);
+}
+
+TEST(VerifyHost, BuiltinVmmPortIoWentToUserspaceEveryIteration)
+{
+	REQUIRE_TRACER();
+	if (access("/dev/kvm", R_OK | W_OK))
+		GTEST_SKIP() << "/dev/kvm is missing or not usable";
+	Result r = verified_vmexit("pio");
+	ASSERT_EQ(r.variant, "pio/kernel");
+	const auto &p = r.path;
+	std::size_t n = traced().ctx.opt.samples;
+	EXPECT_EQ(p["anchors_found"], n) << p.dump(1);
+	EXPECT_EQ(p["timed_events"]["kvm_pio"], n) << p.dump(1);
+	EXPECT_EQ(p["as_expected"], n) << p.dump(1);
+	EXPECT_EQ(p["paths"]["fast"], 0) << p.dump(1);
+	EXPECT_TRUE(p["ok"].get<bool>()) << p.dump(1);
+}
