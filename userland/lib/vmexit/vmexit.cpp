@@ -13,10 +13,11 @@
 #include "stats.h"
 #include "vm_run.h"
 
+#include <cpuid.h>
+
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <map>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 
@@ -93,6 +94,21 @@ std::string instruction_name(uint32_t exit, uint32_t hypercall)
 	}
 }
 
+
+// The hypervisor xperf-user itself runs under, from CPUID 0x40000000.
+std::string hypervisor_signature()
+{
+	unsigned a, b, c, d;
+	__cpuid(1, a, b, c, d);
+	if (!(c >> 31 & 1))
+		return "";
+	__cpuid(0x40000000, a, b, c, d);
+	char sig[13] = {};
+	std::memcpy(sig, &b, 4);
+	std::memcpy(sig + 4, &c, 4);
+	std::memcpy(sig + 8, &d, 4);
+	return sig;
+}
 
 std::string fault_note(const GuestRecord &rec)
 {
@@ -280,9 +296,16 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 					    : "NOT cheaper than the userspace round trip here"));
 		}
 	}
-	for (auto &r : out)
+	// In the guest harness the KVM we drive is nested in QEMU's TCG.
+	const bool tcg = hypervisor_signature() == "TCGTCGTCGTCG";
+	for (auto &r : out) {
 		if (!cpuid_note.empty() && r.variant == "cpuid/user")
 			r.notes.push_back(cpuid_note);
+		if (tcg)
+			r.notes.push_back("xperf-user runs under QEMU TCG (emulated CPU): these cycle "
+					  "counts are emulation artefacts, not hardware costs");
+		r.method["outer_hypervisor"] = tcg ? "tcg" : hypervisor_signature();
+	}
 	// Said once, on the first result: it concerns the run, not one variant.
 	out.front().notes.insert(out.front().notes.end(), dropped.begin(), dropped.end());
 	return out;
