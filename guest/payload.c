@@ -165,10 +165,8 @@ static __attribute__((noreturn)) void finish(uint32_t status)
 	results->status = status;
 	results->version = XPERF_VM_PROTOCOL_VERSION;
 	results->magic = XPERF_VM_HEADER_MAGIC;
-	if (params.output == XPERF_OUT_STREAM) {
-		stream.ctx = 0;
+	if (params.output == XPERF_OUT_STREAM)
 		xperf_vm_stream_write(&stream, results, samples);
-	}
 	outl(XPERF_VM_PORT_EXIT, status);
 	halt_forever();
 	__builtin_unreachable();
