@@ -369,6 +369,7 @@ static void measure(uint32_t kind, uint32_t from)
 	uint32_t idx = results->nrecords;
 	struct xperf_vm_record *rec = &results->rec[idx];
 	uint32_t *out = samples + next_sample;
+	uint64_t t0;
 
 	rec->exit = kind;
 	rec->from = from;
@@ -384,8 +385,11 @@ static void measure(uint32_t kind, uint32_t from)
 	measuring = rec;
 	mark(idx, XPERF_MARK_WARMUP);
 	timed_loop(kind, from, out, params.warmup, 0);
+	/* The guest's clock over the same stretch as the VMM's between the marks. */
 	mark(idx, XPERF_MARK_TIMED);
+	t0 = tsc_begin();
 	rec->value = timed_loop(kind, from, out, params.samples, 1);
+	rec->tsc_span = tsc_end_lfence() - t0;
 	measuring = 0;
 	mark(idx, XPERF_MARK_END);
 	rec->count = params.samples;

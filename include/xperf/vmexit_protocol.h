@@ -21,7 +21,7 @@
 #ifndef XPERF_VMEXIT_PROTOCOL_H
 #define XPERF_VMEXIT_PROTOCOL_H
 
-#define XPERF_VM_PROTOCOL_VERSION	1
+#define XPERF_VM_PROTOCOL_VERSION	2
 
 /* Guest physical layout; the guest identity-maps the first GiB. */
 #define XPERF_VM_LOAD_ADDR	0x100000	/* payload image, multiboot load_addr */
@@ -125,6 +125,7 @@ struct xperf_vm_record {
 	uint32_t fault;		/* 0, or exception vector + 1 */
 	uint32_t reserved;
 	uint64_t fault_rip;
+	uint64_t tsc_span;	/* guest TSC from the timed mark to the end mark */
 };
 
 struct xperf_vm_results {
@@ -266,16 +267,16 @@ static inline int xperf_vm_parse_params(const char *s, struct xperf_vm_params *p
 /*
  * Text, so that a human can read a debugcon log, and self-checking:
  *
- *   @xperf-vmexit 1
+ *   @xperf-vmexit 2
  *   h STATUS NRECORDS TIMER FAULT_VECTOR FAULT_RECORD FAULT_ERROR FAULT_RIP
- *   r EXIT FROM COUNT VALUE FAULT FAULT_RIP   a record, then its samples:
+ *   r EXIT FROM COUNT VALUE FAULT FAULT_RIP TSC_SPAN   a record, then its samples:
  *   s SAMPLE SAMPLE ...              at most 16 a line
  *   c FNV1A32                        of every byte from '@' to here
  *
  * All numbers lowercase hex without 0x. Anything before the '@' line is
  * ignored: the timed OUTBs to debugcon write there.
  */
-#define XPERF_STREAM_BEGIN	"@xperf-vmexit 1\n"
+#define XPERF_STREAM_BEGIN	"@xperf-vmexit 2\n"
 #define XPERF_STREAM_PER_LINE	16
 #define XPERF_FNV_OFFSET	2166136261u
 #define XPERF_FNV_PRIME		16777619u
@@ -360,7 +361,8 @@ static inline void xperf_vm_stream_write(struct xperf_vm_stream *st,
 		xperf_vm_stream_hex(st, rec->count, ' ');
 		xperf_vm_stream_hex(st, rec->value, ' ');
 		xperf_vm_stream_hex(st, rec->fault, ' ');
-		xperf_vm_stream_hex(st, rec->fault_rip, '\n');
+		xperf_vm_stream_hex(st, rec->fault_rip, ' ');
+		xperf_vm_stream_hex(st, rec->tsc_span, '\n');
 		for (k = 0; k < rec->count; k++) {
 			if (k % XPERF_STREAM_PER_LINE == 0) {
 				xperf_vm_stream_put(st, 's', 1);

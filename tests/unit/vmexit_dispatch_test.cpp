@@ -97,10 +97,10 @@ TEST(VmexitDispatch, StringOutputOutsideRecordsIsTheStream)
 {
 	RunPage page;
 	ExitDispatcher d;
-	const char text[] = "@xperf-vmexit 1\n";
+	const char text[] = "@xperf-vmexit 2\n";
 	d.handle(page.out(XPERF_VM_PORT_DEBUGCON, 1, text, sizeof(text) - 1), 0);
 	d.handle(page.outb(XPERF_VM_PORT_DEBUGCON, 'h'), 0);
-	EXPECT_EQ(d.debugcon(), "@xperf-vmexit 1\nh");
+	EXPECT_EQ(d.debugcon(), "@xperf-vmexit 2\nh");
 }
 
 TEST(VmexitDispatch, TheExitPortEndsTheRunWithTheGuestStatus)

@@ -54,8 +54,9 @@ GuestImage two_records()
 	g.r.status = XPERF_VM_OK;
 	g.r.nrecords = 2;
 	g.r.timer = XPERF_TIMER_LFENCE;
-	g.r.rec[0] = { XPERF_EXIT_NONE, XPERF_FROM_KERNEL, 3, 0, 0, 0, 0, 0 };
-	g.r.rec[1] = { XPERF_EXIT_PIO, XPERF_FROM_KERNEL, 20, 3, 0xdeadbeefcafe, 0, 0, 0 };
+	g.r.rec[0] = { XPERF_EXIT_NONE, XPERF_FROM_KERNEL, 3, 0, 0, 0, 0, 0, 3000 };
+	g.r.rec[1] = { XPERF_EXIT_PIO, XPERF_FROM_KERNEL, 20, 3, 0xdeadbeefcafe, 14, 0, 0x1000ab,
+		       123456789 };
 	for (uint32_t i = 0; i < 23; i++)
 		g.samples.push_back(1000 + i * 977);
 	g.samples[22] = 0xffffffff;
@@ -124,6 +125,9 @@ TEST(VmexitStream, DecodesWhatTheGuestEncodes)
 	ASSERT_EQ(r.records.size(), 2u);
 	EXPECT_EQ(r.records[1].exit, XPERF_EXIT_PIO);
 	EXPECT_EQ(r.records[1].value, 0xdeadbeefcafeu);
+	EXPECT_EQ(r.records[1].fault, 14u);
+	EXPECT_EQ(r.records[1].fault_rip, 0x1000abu);
+	EXPECT_EQ(r.records[1].tsc_span, 123456789u);
 	ASSERT_EQ(r.records[0].samples.size(), 3u);
 	ASSERT_EQ(r.records[1].samples.size(), 20u);
 	EXPECT_EQ(r.records[0].samples[0], g.samples[0]);

@@ -41,7 +41,8 @@ GuestResults read_guest_results(std::span<const unsigned char> memory)
 		if (std::size_t{ rec.first } + rec.count > capacity)
 			throw std::runtime_error(fmt::format(
 				"guest record {} claims samples beyond guest memory", i));
-		GuestRecord g{ rec.exit, rec.from, rec.value, rec.fault, rec.fault_rip, {} };
+		GuestRecord g{ rec.exit, rec.from, rec.value, rec.fault, rec.fault_rip, rec.tsc_span,
+			       {} };
 		g.samples.resize(rec.count);
 		std::memcpy(g.samples.data(),
 			    memory.data() + XPERF_VM_SAMPLES_GPA + std::size_t{ rec.first } * 4,
@@ -160,6 +161,7 @@ GuestResults decode_stream(std::string_view capture)
 			g.value = f.next();
 			g.fault = f.next32();
 			g.fault_rip = f.next();
+			g.tsc_span = f.next();
 			f.done();
 			g.samples.reserve(rec_count);
 			r.records.push_back(std::move(g));

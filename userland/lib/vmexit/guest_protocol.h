@@ -19,6 +19,7 @@ struct GuestRecord {
 	uint64_t value = 0;
 	uint32_t fault = 0; // exception vector + 1, 0: none
 	uint64_t fault_rip = 0;
+	uint64_t tsc_span = 0; // guest TSC over the timed phase
 	std::vector<uint32_t> samples;
 };
 
@@ -37,7 +38,7 @@ std::string encode_params(const xperf_vm_params &p);
 // Throws std::runtime_error when they are missing or inconsistent.
 GuestResults read_guest_results(std::span<const unsigned char> memory);
 
-// Results from a debugcon capture: the text between "@xperf-vmexit 1" and
+// Results from a debugcon capture: the text between "@xperf-vmexit 2" and
 // the checksum line; anything before is ignored. Throws std::runtime_error
 // naming what is wrong (no stream, truncated, bad checksum, bad line).
 GuestResults decode_stream(std::string_view capture);

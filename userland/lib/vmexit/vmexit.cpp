@@ -206,6 +206,12 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 				 { "wall_is", "mean over the timed phase, VMM clock (CLOCK_MONOTONIC), "
 					      "including the guest's two timer reads, its sample store "
 					      "and any host preemption" } };
+			// Both clocks over the same stretch: where they disagree, the
+			// guest's TSC does not run at the host's rate in that mode.
+			if (rec.tsc_span && ctx.tsc.hz > 0)
+				host["guest_tsc_ns_per_round_trip"] =
+					static_cast<double>(rec.tsc_span) / ctx.tsc.hz * 1e9 /
+					static_cast<double>(rec.samples.size());
 			if (!h.pio_gaps_ns.empty()) {
 				std::vector<double> gaps(h.pio_gaps_ns.begin(), h.pio_gaps_ns.end());
 				host["median_ns_between_io_exits"] = describe(gaps).median;
