@@ -256,6 +256,8 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 						  { "expected_io_debugcon",
 						    rec.exit == XPERF_EXIT_PIO ? o.warmup + rec.samples.size()
 									       : 0 } };
+			// Every exit to userspace of the whole run, by KVM exit reason.
+			r.detail["vmm_exits_in_run"] = run.exit_counts;
 		}
 		if (rec.exit == XPERF_EXIT_RDMSR && rec.from != XPERF_FROM_USER)
 			r.notes.push_back("rdmsr/user does not exist: RDMSR at CPL3 raises #GP inside "
