@@ -10,12 +10,13 @@ usage: scripts/vm-test.sh [-h]
 Needs the kernels, module and initramfs built first (make vm-test does).
 Boots, each under scripts/vm-run.sh:
 
-  1. the baseline kernel, told to fail with status 3: the harness itself
-     must see a failing guest fail;
-  2. the patched kernel with pti=on, then pti=off: every crossing without
-     the module, then xperf.ko loaded, xperf-ringcheck, every crossing
-     again, unload (guest test scripts/guest/tests/crossings.sh);
-  3. the baseline kernel with pti=on, then pti=off: every crossing, no module;
+  1. the baseline kernel, told to fail with status 3 and then pass a second
+     test: the harness itself must see the failing guest fail;
+  2. the patched kernel with pti=on, then pti=off: the boot checks (KPTI
+     state as asked, BTF, KVM), every crossing without the module, then
+     xperf.ko loaded, xperf-ringcheck, every crossing again, unload
+     (guest tests scripts/guest/tests/boot.sh and crossings.sh);
+  3. the baseline kernel with pti=on, then pti=off: the same, no module;
 
 then prints the overhead table, patched-without-module against baseline,
 per crossing (xperf-user compare). Results: build/vm/<run>/*.json, console
@@ -83,14 +84,14 @@ boot() {
 guest_args="xperf.args=$VM_XPERF_ARGS"
 start=$SECONDS
 
-boot harness-selfcheck baseline 3 xperf.test=exit-status xperf.status=3
+boot harness-selfcheck baseline 3 xperf.test=exit-status,boot xperf.status=3
 for pti in on off; do
 	boot "patched-pti-$pti" patched 0 \
-		xperf.test=crossings xperf.module=1 xperf.kernel=patched pti=$pti "$guest_args"
+		xperf.test=boot,crossings xperf.module=1 xperf.kernel=patched pti=$pti "$guest_args"
 done
 for pti in on off; do
 	boot "baseline-pti-$pti" baseline 0 \
-		xperf.test=crossings xperf.module=0 xperf.kernel=baseline pti=$pti "$guest_args"
+		xperf.test=boot,crossings xperf.module=0 xperf.kernel=baseline pti=$pti "$guest_args"
 done
 
 echo
