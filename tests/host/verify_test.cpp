@@ -165,3 +165,29 @@ TEST(VerifyHost, BuiltinVmmPortIoWentToUserspaceEveryIteration)
 	EXPECT_EQ(p["paths"]["fast"], 0) << p.dump(1);
 	EXPECT_TRUE(p["ok"].get<bool>()) << p.dump(1);
 }
+
+// Where tp_btf is allowed the classic tracepoint is never used: refuse
+// tp_btf and check that the fallback sees the same, exactly.
+TEST(VerifyHost, ClassicTracepointFallbackVerifiesTheSame)
+{
+	REQUIRE_TRACER();
+	std::unique_ptr<Tracer> classic;
+	try {
+		classic = std::make_unique<Tracer>(traced().ctx.cpu,
+						   std::vector<std::string>{ "tp_btf" });
+	} catch (const Unavailable &e) {
+		GTEST_SKIP() << e.what();
+	}
+	nlohmann::json j = tracer_json(*classic);
+	if (j["events"]["sys_enter"]["type"] != "tracepoint")
+		GTEST_SKIP() << "raw_syscalls:sys_enter not attachable: "
+			     << j["events"]["sys_enter"].dump();
+	EXPECT_NE(j["events"]["sys_enter"]["fallback"].get<std::string>().find("tp_btf"),
+		  std::string::npos);
+	Verified v = run_verified(*find_crossing("syscall"), traced().ctx, *classic);
+	const auto &p = v.results.at(0).path;
+	std::size_t n = traced().ctx.opt.samples * traced().ctx.opt.rounds;
+	EXPECT_EQ(p["attach"]["sys_enter"], "tracepoint");
+	EXPECT_EQ(p["timed_events"]["sys_enter"], n) << p.dump(1);
+	EXPECT_EQ(p["as_expected"], n) << p.dump(1);
+}

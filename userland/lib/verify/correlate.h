@@ -37,6 +37,7 @@ struct Expectation {
 	std::optional<Match> anchor, begin, end;
 	bool one_page = false; // every expected fault lands on the same page
 	bool vm = false;       // also tally fast path / userspace round trip
+	std::string unverifiable; // set: this cannot be verified here, and why
 };
 
 struct MismatchExample {

@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -277,7 +278,8 @@ struct Tracer::Impl {
 	}
 };
 
-Tracer::Tracer(int avoid_cpu) : impl_(std::make_unique<Impl>())
+Tracer::Tracer(int avoid_cpu, const std::vector<std::string> &refuse)
+	: impl_(std::make_unique<Impl>())
 {
 	check_preconditions();
 	libbpf_set_print(capture_libbpf);
@@ -295,6 +297,11 @@ Tracer::Tracer(int avoid_cpu) : impl_(std::make_unique<Impl>())
 	bool allowed[4];
 	std::string refused[4];
 	for (int t = 0; t < 4; t++) {
+		if (std::find(refuse.begin(), refuse.end(), type_names[t]) != refuse.end()) {
+			allowed[t] = false;
+			refused[t] = fmt::format("{} not used (asked not to)", type_names[t]);
+			continue;
+		}
 		int err = try_load(static_cast<Type>(t));
 		allowed[t] = err == 0;
 		if (err)
@@ -484,7 +491,7 @@ void Tracer::end_run()
 
 struct Tracer::Impl {};
 
-Tracer::Tracer(int)
+Tracer::Tracer(int, const std::vector<std::string> &)
 {
 	throw Unavailable("--verify: this xperf-user was built without BPF (XPERF_BPF=OFF); "
 			  "rebuild with clang, bpftool and libbpf (scripts/install-deps.sh)");

@@ -32,8 +32,10 @@ struct Attachment {
 class Tracer final : public IterationMarks {
 public:
 	// Loads and attaches everything this kernel allows; throws Unavailable.
-	// avoid_cpu: keep the draining thread off the measured CPU.
-	explicit Tracer(int avoid_cpu);
+	// avoid_cpu: keep the draining thread off the measured CPU. refuse:
+	// attach types ("tp_btf", "fentry", ...) not to use, as if the kernel
+	// refused them: the fallbacks can be exercised where the best is allowed.
+	explicit Tracer(int avoid_cpu, const std::vector<std::string> &refuse = {});
 	~Tracer();
 	Tracer(const Tracer &) = delete;
 	Tracer &operator=(const Tracer &) = delete;

@@ -87,9 +87,11 @@ Verified run_verified(const Crossing &c, const RunContext &ctx, Tracer &tracer)
 			continue;
 		}
 		auto expected = expectation_for(r);
-		if (!expected) {
-			r.path = { { "ok", nullptr }, { "error", "nothing known to expect" } };
-			r.notes.push_back("path: not verified, nothing is known to expect of it");
+		if (!expected || !expected->unverifiable.empty()) {
+			std::string why = expected ? expected->unverifiable
+						   : "nothing is known to expect of it";
+			r.path = { { "ok", nullptr }, { "error", why } };
+			r.notes.push_back("path: not verified: " + why);
 			continue;
 		}
 		std::vector<std::string> unseen;
