@@ -27,8 +27,9 @@ protected:
 		ctx.cpu = pin_to_cpu(-1);
 		ctx.tsc = tsc_info();
 		for (const auto &c : crossings())
-			for (auto &r : c.run(ctx))
-				results[c.name].push_back(std::move(r));
+			if (c.name != "vmexit") // needs /dev/kvm: tests/host/vmexit_test.cpp
+				for (auto &r : c.run(ctx))
+					results[c.name].push_back(std::move(r));
 	}
 	static RunContext ctx;
 	static std::map<std::string_view, std::vector<Result>> results;
@@ -41,8 +42,11 @@ std::map<std::string_view, std::vector<Result>> Crossings::results;
 
 TEST_F(Crossings, EveryCrossingGivesResults)
 {
-	for (const auto &c : crossings())
+	for (const auto &c : crossings()) {
+		if (c.name == "vmexit")
+			continue;
 		EXPECT_FALSE(results[c.name].empty()) << c.name;
+	}
 }
 
 TEST_F(Crossings, SamplesCountedEqualSamplesRequested)

@@ -148,6 +148,10 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 			for (auto &r : v.results)
 				rep.results.push_back(std::move(r));
 			mismatches.insert(mismatches.end(), v.mismatches.begin(), v.mismatches.end());
+		} catch (const std::invalid_argument &e) {
+			// What the crossing needs is missing here (/dev/kvm, QEMU, ...).
+			err << fmt::format("xperf-user: crossing {}: {}\n", c->name, e.what());
+			return exit_bad_input;
 		} catch (const std::exception &e) {
 			err << fmt::format("xperf-user: crossing {} failed: {}\n", c->name, e.what());
 			return exit_failed;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <sstream>
 
@@ -98,21 +100,22 @@ std::string render_table(const Report &r)
 		for (const auto &w : m["warnings"])
 			o << "warning: " << w.get<std::string>() << "\n";
 	o << "\n";
-	o << fmt::format("{:<9} {:<14} {:>8} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10}  {}\n",
-			 "crossing", "variant", "n", "min", "q1", "median", "q3", "p99",
-			 "median_ns", "flags");
+	std::size_t vw = 14;
+	for (const auto &res : r.results)
+		vw = std::max(vw, res.variant.size());
+	o << fmt::format("{:<9} {:<{}} {:>8} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>9}  {}\n",
+			 "crossing", "variant", vw, "n", "min", "q1", "median", "q3", "p99",
+			 "median_ns", "overhead", "flags");
 	for (const auto &res : r.results) {
 		const Stats &s = res.stats;
-		o << fmt::format("{:<9} {:<14} {:>8} {:>9.1f} {:>9.1f} {:>9.1f} {:>9.1f} {:>10.1f} "
-				 "{:>10.1f}  {}\n",
-				 res.crossing, res.variant, s.n, s.min, s.q1, s.median, s.q3, s.p99,
-				 res.stats_ns.median, flags_of(res));
+		o << fmt::format("{:<9} {:<{}} {:>8} {:>9.1f} {:>9.1f} {:>9.1f} {:>9.1f} {:>10.1f} "
+				 "{:>10.1f} {:>9.0f}  {}\n",
+				 res.crossing, res.variant, vw, s.n, s.min, s.q1, s.median, s.q3,
+				 s.p99, res.stats_ns.median,
+				 res.method.value("overhead_cycles", 0.0), flags_of(res));
 	}
-	o << "\ncycles are net of the empty timed region";
-	if (!r.results.empty())
-		o << fmt::format(" ({:.0f} cycles here)",
-				 r.results.front().method.value("overhead_cycles", 0.0));
-	o << "; median_ns at the TSC frequency above\n";
+	o << "\ncycles are net of each result's empty timed region (overhead, subtracted); "
+	     "median_ns at the TSC frequency above\n";
 	for (const auto &res : r.results)
 		for (const auto &n : res.notes)
 			o << fmt::format("note: {}/{}: {}\n", res.crossing, res.variant, n);
