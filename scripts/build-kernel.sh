@@ -25,7 +25,7 @@ Environment:
 USAGE
 }
 
-# shellcheck source=harness-lib.sh
+# shellcheck source-path=SCRIPTDIR source=harness-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
 
 [[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
@@ -124,6 +124,7 @@ patched_tree() {
 	local previously_touched=()
 	[[ -f $stamp ]] && mapfile -t previously_touched < <(tail -n +2 "$stamp")
 	rm -rf "$tree" "$stamp"
+	mkdir -p "$SRC_DIR"
 	run cp -a "$pristine" "$tree"
 	local p
 	for p in "${list[@]}"; do
@@ -161,7 +162,7 @@ verify_config() {
 				unknown+=("$sym")
 				continue
 			fi
-			warn "$line requested, but .config has: $(grep -E "^(# )?$sym[= ]" "$config" || echo "nothing")"
+			warn "$line requested, but .config has: $(grep -E "^(# )?${sym}[= ]" "$config" || echo "nothing")"
 			missing=1
 		elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
 			sym=${BASH_REMATCH[1]}

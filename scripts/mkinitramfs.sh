@@ -21,7 +21,7 @@ Environment (defaults in brackets):
 USAGE
 }
 
-# shellcheck source=harness-lib.sh
+# shellcheck source-path=SCRIPTDIR source=harness-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
 
 out=$BUILD_DIR/vm/initramfs.cpio.gz

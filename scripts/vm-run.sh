@@ -28,7 +28,7 @@ Environment:
 USAGE
 }
 
-# shellcheck source=harness-lib.sh
+# shellcheck source-path=SCRIPTDIR source=harness-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
 
 timeout_s=${VM_TIMEOUT:-}
@@ -69,16 +69,14 @@ EXIT_HARNESS=125
 qemu_boot() {
 	local accel=$1 secs=$2 out=$3
 	shift 3
-	# TCG delivers timer ticks late, and with no ACPI there is no HPET or PM
-	# timer: the clocksource watchdog would judge the TSC against jiffies and
-	# drop it, leaving CLOCK_MONOTONIC_RAW at jiffy resolution.
-	local cpu=(-cpu max) clock=tsc=reliable
-	[[ $accel == kvm ]] && cpu=(-cpu "$KVM_CPU") clock=
+	local cpu=(-cpu max)
+	[[ $accel == kvm ]] && cpu=(-cpu "$KVM_CPU")
+	# shellcheck disable=SC2054 # QEMU's own options contain commas
 	local cmd=(timeout -k 5 "$secs" "$QEMU" -nodefaults -nographic -no-reboot
 		-monitor none -serial stdio -accel "$accel" "${cpu[@]}" -m "$VM_MEM"
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
 		-kernel "$kernel" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 oops=panic $clock $*")
+		-append "console=ttyS0 panic=-1 oops=panic $*")
 	[[ $V == 1 ]] && echo "+ ${cmd[*]}" >&2
 	QEMU_RC=0
 	if [[ $SHOW_CONSOLE == 1 ]]; then

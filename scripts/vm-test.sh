@@ -31,7 +31,7 @@ Environment:
 USAGE
 }
 
-# shellcheck source=harness-lib.sh
+# shellcheck source-path=SCRIPTDIR source=harness-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
 
 [[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
