@@ -19,16 +19,18 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Who is traced: a thread, or every thread of a process (a VMM's vCPUs). */
-volatile __u32 target_tid;
-volatile __u32 target_tgid;
-/* Written by xperf-user around every sampled iteration (verify.h). */
-volatile __u64 mark;
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 24); /* user side may resize before load */
 } events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct verify_control);
+} control SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -37,21 +39,24 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-static __always_inline int traced(void)
+static __always_inline int traced(const struct verify_control *c)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, tgid = (__u32)(id >> 32);
 
-	return (target_tid && tid == target_tid) || (target_tgid && tgid == target_tgid);
+	return (c->target_tid && tid == c->target_tid) ||
+	       (c->target_tgid && tgid == c->target_tgid);
 }
 
 static __always_inline void emit(__u32 kind, __u64 a0, __u64 a1, __u64 a2)
 {
-	__u32 seq_key = VERIFY_SEQ, drop_key = VERIFY_DROPS;
+	__u32 zero = 0, seq_key = VERIFY_SEQ, drop_key = VERIFY_DROPS;
+	const struct verify_control *c;
 	struct verify_event *e;
 	__u64 *seq, *drops, n;
 
-	if (!traced())
+	c = bpf_map_lookup_elem(&control, &zero);
+	if (!c || !traced(c))
 		return;
 	seq = bpf_map_lookup_elem(&counters, &seq_key);
 	drops = bpf_map_lookup_elem(&counters, &drop_key);
@@ -65,7 +70,7 @@ static __always_inline void emit(__u32 kind, __u64 a0, __u64 a1, __u64 a2)
 		return;
 	}
 	e->ts_ns = bpf_ktime_get_ns();
-	e->mark = mark;
+	e->mark = *(volatile const __u64 *)&c->mark;
 	e->seq = n;
 	e->arg[0] = a0;
 	e->arg[1] = a1;

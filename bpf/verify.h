@@ -14,7 +14,7 @@
 #endif
 
 /*
- * The iteration mark: xperf-user stores it in the program's .bss (mapped
+ * The iteration mark: xperf-user stores it in the control map (mapped
  * into its memory, so marking costs a store and no crossing) before each
  * sampled iteration's setup and again before its timed region; every event
  * carries the value it found. 0: outside any sampled iteration.
@@ -59,6 +59,19 @@ struct verify_event {
 	__u32 cpu;
 	__u32 tid;
 	__u32 pad;
+};
+
+/*
+ * Who is traced, and the iteration mark: the one element of the control
+ * map, which xperf-user maps into its memory (BPF_F_MMAPABLE). A map of its
+ * own rather than .bss globals: libbpf decides whether a kernel supports
+ * global data with a socket-filter probe, which fails on kernels without
+ * networking, such as the minimal guest's.
+ */
+struct verify_control {
+	__u32 target_tid;	/* a thread, */
+	__u32 target_tgid;	/* or every thread of a process (a VMM's vCPUs) */
+	__u64 mark;
 };
 
 /* Index of the per-CPU counters map. */

@@ -95,12 +95,40 @@ public:
 								  "different pages, not one",
 								  pages.size()));
 		}
+		exit_to_entry(w);
 	}
 
 private:
 	std::vector<Event> ev_;
 	Expectation x_;
 	PathReport &r_;
+	std::size_t phase_begin_ = 0, phase_end_ = 0; // anchored: the timed phase
+
+	// The host-side time from each exit to the next entry of the same
+	// thread, within the timed phase (anchored) or the timed regions.
+	void exit_to_entry(const std::vector<Window> &w)
+	{
+		std::vector<std::size_t> timed;
+		if (x_.anchor)
+			for (std::size_t i = phase_begin_; i < phase_end_; i++)
+				timed.push_back(i);
+		else
+			for (const auto &win : w)
+				timed.insert(timed.end(), win.events.begin(), win.events.end());
+		std::map<uint32_t, const Event *> open; // by tid
+		for (std::size_t i : timed) {
+			const Event &e = ev_[i];
+			if (e.kind == VERIFY_KVM_EXIT)
+				open[e.tid] = &e;
+			else if (e.kind == VERIFY_KVM_ENTRY && open[e.tid]) {
+				const Event &x = *open[e.tid];
+				uint64_t ns = e.ts_ns - x.ts_ns;
+				unsigned bucket = ns ? 1u << (std::bit_width(ns) - 1) : 0;
+				r_.exit_to_entry[exit_reason_name(x.arg[1], x.arg[0])][bucket]++;
+				open[e.tid] = nullptr;
+			}
+		}
+	}
 
 	// Host crossings: the marks say which iteration's timed region each
 	// event fell in. Iterations without events have empty windows.
@@ -154,6 +182,7 @@ private:
 					break;
 				}
 		}
+		phase_begin_ = i;
 		for (; i < ev_.size(); i++) {
 			if (x_.end && x_.end->matches(ev_[i]))
 				break;
@@ -166,6 +195,7 @@ private:
 			if (!w.empty())
 				w.back().events.push_back(i);
 		}
+		phase_end_ = i;
 		if (!w.empty())
 			w.back().last = i ? i - 1 : 0;
 		r_.anchors_found = w.size();
@@ -301,23 +331,6 @@ private:
 		}
 	}
 
-public:
-	// The host-side time from each exit to the next entry of the same thread.
-	void exit_to_entry()
-	{
-		std::map<uint32_t, const Event *> open; // by tid
-		for (const auto &e : ev_) {
-			if (e.kind == VERIFY_KVM_EXIT)
-				open[e.tid] = &e;
-			else if (e.kind == VERIFY_KVM_ENTRY && open[e.tid]) {
-				const Event &x = *open[e.tid];
-				uint64_t ns = e.ts_ns - x.ts_ns;
-				unsigned bucket = ns ? 1u << (std::bit_width(ns) - 1) : 0;
-				r_.exit_to_entry[exit_reason_name(x.arg[1], x.arg[0])][bucket]++;
-				open[e.tid] = nullptr;
-			}
-		}
-	}
 };
 
 std::string plural(std::size_t n, const char *one, const char *many)
@@ -335,7 +348,6 @@ PathReport correlate(std::vector<Event> events, uint64_t run, std::size_t iterat
 	r.vm = x.vm;
 	Correlator c(std::move(events), x, r);
 	c.run(run, iterations, drops);
-	c.exit_to_entry();
 	return r;
 }
 

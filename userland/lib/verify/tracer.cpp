@@ -11,6 +11,7 @@
 
 #include <linux/capability.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -206,14 +207,38 @@ void autoload_only(::verify *s, const std::vector<std::string> &names)
 
 // Loading is the only honest probe: a kernel may know an attach type and
 // still refuse it (fentry under some hypervisors and lockdown modes).
-int try_load(Type t)
+// Returns 0, or the errno with libbpf's account of it in log.
+int try_load(Type t, std::string &log)
 {
 	Skeleton s = open_skeleton();
 	autoload_only(s.get(), { probe_program(t) });
 	bpf_map__set_max_entries(s->maps.events, static_cast<uint32_t>(getpagesize()));
 	int err = ::verify__load(s.get());
-	take_libbpf_log();
+	log = take_libbpf_log();
 	return err ? -err : 0;
+}
+
+// "libbpf: prog 'NAME': failed to load": which program the kernel refused.
+std::string failed_program(const std::string &log)
+{
+	const std::string head = "prog '", tail = "': failed to load";
+	std::size_t end = log.find(tail);
+	if (end == std::string::npos)
+		return {};
+	std::size_t begin = log.rfind(head, end);
+	return begin == std::string::npos ? std::string()
+					  : log.substr(begin + head.size(), end - begin - head.size());
+}
+
+// The verifier's last words before its statistics line: why it refused.
+std::string verifier_verdict(const std::string &log)
+{
+	std::size_t end = log.find("\nprocessed ");
+	if (end == std::string::npos)
+		return "see libbpf's log";
+	std::size_t begin = log.rfind('\n', end - 1);
+	return log.substr(begin == std::string::npos ? 0 : begin + 1,
+			  end - (begin == std::string::npos ? 0 : begin + 1));
 }
 
 std::string tracefs_root()
@@ -238,8 +263,42 @@ bool kallsyms_has(const std::string &fn)
 
 } // namespace
 
+// The control map's element, mapped into this process.
+class ControlMapping {
+public:
+	ControlMapping() = default;
+	explicit ControlMapping(int map_fd)
+	{
+		len_ = static_cast<std::size_t>(getpagesize());
+		void *p = ::mmap(nullptr, len_, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+		if (p == MAP_FAILED)
+			throw Unavailable(fmt::format("--verify: cannot map the control map: {}",
+						      std::strerror(errno)));
+		ctl_ = static_cast<volatile verify_control *>(p);
+	}
+	ControlMapping(const ControlMapping &) = delete;
+	ControlMapping &operator=(const ControlMapping &) = delete;
+	ControlMapping &operator=(ControlMapping &&o) noexcept
+	{
+		std::swap(ctl_, o.ctl_);
+		std::swap(len_, o.len_);
+		return *this;
+	}
+	~ControlMapping()
+	{
+		if (ctl_)
+			::munmap(const_cast<verify_control *>(ctl_), len_);
+	}
+	volatile verify_control *operator->() const { return ctl_; }
+
+private:
+	volatile verify_control *ctl_ = nullptr;
+	std::size_t len_ = 0;
+};
+
 struct Tracer::Impl {
 	Skeleton skel;
+	ControlMapping control;
 	std::vector<Link> links;
 	RingBuffer ring;
 	std::vector<Attachment> attached;
@@ -295,24 +354,28 @@ Tracer::Tracer(int avoid_cpu, const std::vector<std::string> &refuse)
 	}
 
 	bool allowed[4];
-	std::string refused[4];
+	std::string refused[4], logs;
 	for (int t = 0; t < 4; t++) {
 		if (std::find(refuse.begin(), refuse.end(), type_names[t]) != refuse.end()) {
 			allowed[t] = false;
 			refused[t] = fmt::format("{} not used (asked not to)", type_names[t]);
 			continue;
 		}
-		int err = try_load(static_cast<Type>(t));
+		std::string log;
+		int err = try_load(static_cast<Type>(t), log);
 		allowed[t] = err == 0;
-		if (err)
+		if (err) {
 			refused[t] = fmt::format("{} refused ({})", type_names[t], std::strerror(err));
+			logs += fmt::format("--- {}:\n{}", type_names[t], log);
+		}
 	}
 	if (!allowed[static_cast<int>(Type::tp_btf)] && !allowed[static_cast<int>(Type::tracepoint)] &&
 	    !allowed[static_cast<int>(Type::kprobe)])
 		throw Unavailable(fmt::format("--verify: the kernel refuses BPF tracing programs "
-					      "({}; {}): BPF is not allowed here (lockdown, a "
-					      "seccomp filter, or a container without CAP_BPF)",
-					      refused[0], refused[1]));
+					      "({}; {}; {}): BPF is not allowed here (lockdown, a "
+					      "seccomp filter, a container without CAP_BPF) or the "
+					      "kernel lacks what they need; libbpf said:\n{}",
+					      refused[0], refused[1], refused[3], logs));
 
 	Btf vmlinux(btf__load_vmlinux_btf());
 	auto available = [&](const Slot &s, const Candidate &c) -> std::string {
@@ -353,12 +416,31 @@ Tracer::Tracer(int avoid_cpu, const std::vector<std::string> &refuse)
 				load.push_back(c.program);
 			why_not[i].push_back(why);
 		}
-	impl_->skel = open_skeleton();
-	autoload_only(impl_->skel.get(), load);
-	if (int err = ::verify__load(impl_->skel.get()))
-		throw Unavailable(fmt::format("--verify: the kernel refused the BPF programs ({}); "
-					      "libbpf said:\n{}",
-					      std::strerror(-err), take_libbpf_log()));
+	// A kernel can refuse one program of a type it otherwise takes (a tp_btf
+	// argument it cannot type, say): leave that one out, say why, load again.
+	for (;;) {
+		impl_->skel = open_skeleton();
+		autoload_only(impl_->skel.get(), load);
+		int err = ::verify__load(impl_->skel.get());
+		if (!err)
+			break;
+		std::string log = take_libbpf_log();
+		std::string failed = failed_program(log);
+		auto it = std::find(load.begin(), load.end(), failed);
+		if (it == load.end())
+			throw Unavailable(fmt::format("--verify: the kernel refused the BPF programs "
+						      "({}); libbpf said:\n{}",
+						      std::strerror(-err), log));
+		load.erase(it);
+		for (std::size_t i = 0; i < slots().size(); i++)
+			for (std::size_t k = 0; k < slots()[i].candidates.size(); k++)
+				if (failed == slots()[i].candidates[k].program)
+					why_not[i][k] = fmt::format(
+						"{} refused ({}: {})",
+						type_names[static_cast<int>(
+							slots()[i].candidates[k].type)],
+						std::strerror(-err), verifier_verdict(log));
+	}
 
 	for (std::size_t i = 0; i < slots().size(); i++) {
 		const Slot &s = slots()[i];
@@ -396,6 +478,7 @@ Tracer::Tracer(int avoid_cpu, const std::vector<std::string> &refuse)
 		impl_->attached.push_back(std::move(a));
 	}
 
+	impl_->control = ControlMapping(bpf_map__fd(impl_->skel->maps.control));
 	impl_->ring.reset(ring_buffer__new(bpf_map__fd(impl_->skel->maps.events), Impl::on_event,
 					   impl_.get(), nullptr));
 	if (!impl_->ring)
@@ -411,8 +494,8 @@ Tracer::~Tracer()
 
 void Tracer::target(pid_t tid, pid_t tgid)
 {
-	impl_->skel->bss->target_tid = static_cast<uint32_t>(tid);
-	impl_->skel->bss->target_tgid = static_cast<uint32_t>(tgid);
+	impl_->control->target_tid = static_cast<uint32_t>(tid);
+	impl_->control->target_tgid = static_cast<uint32_t>(tgid);
 }
 
 void Tracer::start()
@@ -473,17 +556,17 @@ void Tracer::begin_run()
 
 void Tracer::setup(std::size_t iteration)
 {
-	impl_->skel->bss->mark = make_mark(run_, iteration, false);
+	impl_->control->mark = make_mark(run_, iteration, false);
 }
 
 void Tracer::timed(std::size_t iteration)
 {
-	impl_->skel->bss->mark = make_mark(run_, iteration, true);
+	impl_->control->mark = make_mark(run_, iteration, true);
 }
 
 void Tracer::end_run()
 {
-	impl_->skel->bss->mark = 0;
+	impl_->control->mark = 0;
 	drops_in_[run_] = impl_->counter(VERIFY_DROPS) - drops_at_begin_[run_];
 }
 

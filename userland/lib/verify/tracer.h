@@ -1,6 +1,6 @@
 // The BPF side of --verify, loaded and attached: verify.bpf.c filtered to
 // one thread (or one process), its events drained from the ring buffer on
-// another CPU, and the iteration marks written into its .bss.
+// another CPU, and the iteration marks written into its control map.
 #pragma once
 
 #include "run_context.h"
