@@ -12,7 +12,10 @@
  *  3. more crossings than a ring holds, read by two threads at once: the
  *     ring drops and counts the excess, every record is read exactly once,
  *     produced == read + dropped;
- *  4. with the ring open, the module refuses to unload (debugfs pins it).
+ *  4. with the ring open, the module refuses to unload (debugfs pins it);
+ *  5. with two CPUs or more, a task that migrates between its crossings:
+ *     a crossing that moved CPU says so (XPERF_REC_MIGRATED), the others
+ *     do not, and every record is on the CPU it was made on.
  *
  * Prints the median of each leg (TSC ticks) and exits 0 when every check
  * holds, 1 with a message otherwise.
@@ -321,6 +324,80 @@ static void check_overflow(long calls, struct xperf_record *buf, size_t max)
 	       calls, c.produced, c.read, rd[0].n, rd[1].n, c.dropped);
 }
 
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity(%d): %s", cpu, strerror(errno));
+}
+
+/* Phase 5: alternate between two CPUs, one syscall 500 on each visit. */
+static void check_migration(struct xperf_record *buf, size_t max)
+{
+	const int visits = 200;
+	size_t i, n, calls = 0, moves = 0, moved = 0;
+	struct counters c;
+	int fd, v;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		printf("migration: skipped, one CPU online\n");
+		return;
+	}
+	command("%s", XPERF_CMD_RESET);
+	command("%s %d", XPERF_CMD_PID, getpid());
+	command("%s", XPERF_CMD_START);
+	for (v = 0; v < visits; v++) {
+		pin(v % 2);
+		syscall(XPERF_NOP_NR);
+	}
+	command("%s", XPERF_CMD_STOP);
+	fd = open_file(XPERF_DEBUGFS_RING, O_RDONLY);
+	n = drain(fd, buf, max);
+	close(fd);
+	c = read_counters();
+	if (c.produced != c.read + c.dropped || c.queued || c.read != n)
+		fail("migration: produced %llu, read %llu, dropped %llu, queued %llu, got %zu",
+		     c.produced, c.read, c.dropped, c.queued, n);
+
+	qsort(buf, n, sizeof(*buf), cmp_seq);
+	for (i = 0; i < n; i++) {
+		const struct xperf_record *r = &buf[i];
+		int migrated = !!(r->flags & XPERF_REC_MIGRATED);
+		int changed_cpu = r->cpu != r->exit_cpu;
+
+		if ((r->flags & XPERF_REC_KEXIT) && migrated != changed_cpu)
+			fail("migration: record %llu: cpu %u, exit cpu %u, flags %#x",
+			     (unsigned long long)r->seq, r->cpu, r->exit_cpu, r->flags);
+		/* Both on the exit CPU, migrated or not. */
+		if ((r->flags & XPERF_REC_EXIT) && r->exit_tsc <= r->kernel_exit_tsc)
+			fail("migration: record %llu: exit stamp before kernel exit",
+			     (unsigned long long)r->seq);
+		if (r->kind != XPERF_KIND_SYSCALL)
+			continue;
+		if (r->arg == XPERF_NOP_NR) {
+			/* Pinned before the call: it runs where it was sent. */
+			if (r->cpu != calls % 2 || migrated)
+				fail("migration: call %zu on cpu %u (exit %u), sent to %zu",
+				     calls, r->cpu, r->exit_cpu, calls % 2);
+			calls++;
+		} else if (r->arg == SYS_sched_setaffinity) {
+			moves++;
+			moved += migrated;
+		}
+	}
+	if (calls != (size_t)visits)
+		fail("migration: %zu syscall-%d records for %d calls", calls,
+		     XPERF_NOP_NR, visits);
+	/* Every setaffinity moves the task, but the first one may not. */
+	if (moved < (size_t)visits - 1)
+		fail("migration: only %zu of %zu sched_setaffinity calls marked migrated",
+		     moved, moves);
+	printf("migration calls=%zu setaffinity=%zu migrated=%zu\n", calls, moves, moved);
+}
+
 /* Give the pages at @p fresh and unpopulated again: one syscall. */
 static void rearm(char *p, size_t len, int by_madvise)
 {
@@ -354,7 +431,6 @@ int main(int argc, char **argv)
 	__u64 *before_f, *after_f, *before_s, *after_s, *scratch;
 	struct xperf_record *recs, **faults, **calls;
 	struct counters c;
-	cpu_set_t cpus;
 	char *region;
 	long ret;
 	int opt, ring_fd, rearm_by_madvise;
@@ -383,10 +459,7 @@ int main(int argc, char **argv)
 	printf("syscall %d = %#lx\n", XPERF_NOP_NR, ret);
 
 	/* One CPU, so that all stamps come from one TSC. */
-	CPU_ZERO(&cpus);
-	CPU_SET(sched_getcpu(), &cpus);
-	if (sched_setaffinity(0, sizeof(cpus), &cpus))
-		die("sched_setaffinity: %s", strerror(errno));
+	pin(sched_getcpu());
 
 	max = 4 * k + 8192;
 	recs = calloc(max, sizeof(*recs));
@@ -511,6 +584,9 @@ int main(int argc, char **argv)
 	else
 		printf("unload with the ring open: refused (%s)\n", strerror(errno));
 	close(ring_fd);
+
+	/* 5. Migration (last: it leaves the task pinned elsewhere). */
+	check_migration(recs, max);
 
 	if (failures) {
 		printf("xperf-ringcheck: %d check(s) failed\n", failures);
