@@ -191,3 +191,17 @@ TEST(VerifyHost, ClassicTracepointFallbackVerifiesTheSame)
 	EXPECT_EQ(p["timed_events"]["sys_enter"], n) << p.dump(1);
 	EXPECT_EQ(p["as_expected"], n) << p.dump(1);
 }
+
+// The iterations the trace says were interrupted or preempted should be the
+// slow ones: a check that events and samples line up, iteration by iteration.
+TEST(VerifyHost, IterationsWithExtrasAreNotFasterThanCleanOnes)
+{
+	REQUIRE_TRACER();
+	Result r = verified("pgfault");
+	const auto &t = r.path["timing"];
+	if (t["traced_median_others_cycles"].is_null())
+		GTEST_SKIP() << "no iteration had an interrupt or a preemption this time";
+	EXPECT_GE(t["traced_median_others_cycles"].get<double>(),
+		  t["traced_median_clean_cycles"].get<double>())
+		<< t.dump(1);
+}

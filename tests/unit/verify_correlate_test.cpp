@@ -336,3 +336,57 @@ TEST(VerifyCorrelate, EventsRoundTripThroughJson)
 	}
 	EXPECT_THROW(events_from_json(nlohmann::json::parse("[[1, 2]]")), std::runtime_error);
 }
+
+namespace {
+
+Result vmexit_result(const std::string &vmm, const std::string &exit, unsigned record)
+{
+	Result r;
+	r.crossing = "vmexit";
+	r.variant = exit + "/kernel";
+	r.method = { { "vmm", { { "name", vmm } } },
+		     { "guest_params", "xperf-vmexit exits=0x12 froms=0x4 n=100 warmup=10 "
+				       "msr=0x10 hc=vmmcall out=memory mem=0x800000" } };
+	r.detail = { { "exit", exit }, { "from", "kernel" }, { "guest_record", record } };
+	return r;
+}
+
+} // namespace
+
+TEST(VerifyExpectations, VmExitPhaseIsTheRecordsMarksAndItsAnchorTheExit)
+{
+	auto x = expectation_for(vmexit_result("builtin", "pio", 2));
+	ASSERT_TRUE(x && x->unverifiable.empty());
+	EXPECT_TRUE(x->vm);
+	EXPECT_EQ(*x->begin->arg2, 0x202u); // record 2, TIMED
+	EXPECT_EQ(*x->end->arg2, 0x203u);   // record 2, END
+	EXPECT_EQ(*x->anchor->arg1, 0xe9u); // the debugcon port
+	auto cpuid = expectation_for(vmexit_result("builtin", "cpuid", 1));
+	ASSERT_TRUE(cpuid);
+	EXPECT_EQ(cpuid->anchor->kind, VERIFY_KVM_CPUID);
+	for (const auto &e : cpuid->events) {
+		if (e.what.kind == VERIFY_KVM_USERSPACE_EXIT) {
+			EXPECT_EQ(e.per_iteration, 0u) << "the fast path goes nowhere near userspace";
+		}
+	}
+}
+
+TEST(VerifyExpectations, QemuRunsSayWhyTheyAreNotVerified)
+{
+	auto x = expectation_for(vmexit_result("qemu", "cpuid", 1));
+	ASSERT_TRUE(x);
+	EXPECT_NE(x->unverifiable.find("another process"), std::string::npos);
+}
+
+TEST(VerifyExpectations, LargeAllocationMustMapAndSmallOnesMustNot)
+{
+	Result big, small;
+	big.crossing = small.crossing = "alloc";
+	big.variant = "malloc-262144";
+	small.variant = "malloc-64";
+	auto b = expectation_for(big), s = expectation_for(small);
+	ASSERT_TRUE(b && s);
+	ASSERT_FALSE(b->events.empty());
+	EXPECT_EQ(b->events.front().what.kind, VERIFY_SYS_ENTER);
+	EXPECT_TRUE(s->events.empty());
+}

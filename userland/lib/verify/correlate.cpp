@@ -86,8 +86,9 @@ public:
 							  kind_name(x_.anchor->kind)));
 
 		std::map<uint64_t, std::size_t> pages;
+		r_.clean.assign(iterations, false);
 		for (std::size_t i = 0; i < w.size(); i++)
-			judge(i, w[i], unplaced, pages);
+			r_.clean[i] = judge(i, w[i], unplaced, pages);
 		if (x_.one_page) {
 			r_.fault_pages = pages.size();
 			if (pages.size() > 1)
@@ -231,7 +232,9 @@ private:
 		return nullptr;
 	}
 
-	void judge(std::size_t iteration, const Window &w, bool unplaced,
+	// Counts the iteration in; true when it is clean: the expected path
+	// and nothing beside it.
+	bool judge(std::size_t iteration, const Window &w, bool unplaced,
 		   std::map<uint64_t, std::size_t> &pages)
 	{
 		std::vector<unsigned> counts(x_.events.size(), 0);
@@ -296,7 +299,7 @@ private:
 
 		if (unplaced || w.lost) {
 			r_.unverified++;
-			return;
+			return false;
 		}
 		std::string why;
 		for (std::size_t k = 0; k < x_.events.size(); k++)
@@ -329,6 +332,7 @@ private:
 			else
 				r_.fast_path++;
 		}
+		return why.empty() && !irq && !preempt && !fault && !second;
 	}
 
 };

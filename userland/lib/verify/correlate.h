@@ -66,6 +66,9 @@ struct PathReport {
 	std::vector<MismatchExample> examples;
 	// kvm_exit to the next kvm_entry, log2 buckets of ns, by exit reason.
 	std::map<std::string, std::map<unsigned, std::size_t>> exit_to_entry;
+	// Per iteration: verified, expected path, nothing beside it; for the
+	// timing of clean iterations against the others.
+	std::vector<bool> clean;
 	std::vector<std::string> problems; // run-level: counts off, pages, losses
 	// Expected events this kernel gives no way to see: left out of the check.
 	std::vector<std::string> unobservable;

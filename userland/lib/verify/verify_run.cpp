@@ -3,6 +3,8 @@
 #include "verify/correlate.h"
 #include "verify/expectations.h"
 
+#include "stats.h"
+
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -13,11 +15,21 @@ namespace xperf::verify {
 
 namespace {
 
-nlohmann::json timing_json(const Result &untraced, const Result &traced)
+nlohmann::json timing_json(const Result &untraced, const Result &traced, const PathReport &p)
 {
 	double a = untraced.stats.median, b = traced.stats.median;
 	double ns = untraced.tsc_hz > 0 ? 1e9 / untraced.tsc_hz : 0;
+	// What the extras cost: the traced iterations with nothing beside the
+	// path against those with an interrupt, a preemption, a fault, ...
+	std::vector<double> clean, other;
+	for (std::size_t i = 0; i < traced.cycles.size() && i < p.clean.size(); i++)
+		(p.clean[i] ? clean : other).push_back(traced.cycles[i]);
+	auto median = [](const std::vector<double> &v) {
+		return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(xperf::describe(v).median);
+	};
 	return { { "untraced_median_cycles", a },
+		 { "traced_median_clean_cycles", median(clean) },
+		 { "traced_median_others_cycles", median(other) },
 		 { "traced_median_cycles", b },
 		 { "difference_cycles", b - a },
 		 { "difference_ns", (b - a) * ns },
@@ -104,7 +116,7 @@ Verified run_verified(const Crossing &c, const RunContext &ctx, Tracer &tracer)
 			p.problems.push_back("none of the expected events is observable here");
 		r.path = p.to_json();
 		r.path["attach"] = attach_json(tracer, x);
-		r.path["timing"] = timing_json(r, traced[i]);
+		r.path["timing"] = timing_json(r, traced[i], p);
 		r.notes.push_back(p.summary());
 		const auto &t = r.path["timing"];
 		r.notes.push_back(fmt::format(
