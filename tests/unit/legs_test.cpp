@@ -39,6 +39,8 @@ TEST(Legs, EachRegionGetsItsRecordsLegs)
 	EXPECT_EQ(l.kernel_user, (std::vector<double>{ 200, 500 }));
 	EXPECT_EQ(l.entry_code, (std::vector<double>{ 50, 100 }));
 	EXPECT_EQ(l.exit_code, (std::vector<double>{ 100, 300 }));
+	EXPECT_EQ(l.hardware_entry, (std::vector<double>{ 50, 100 }));
+	EXPECT_EQ(l.hardware_exit, (std::vector<double>{ 100, 200 }));
 	// The legs add up to the region.
 	for (std::size_t i = 0; i < 2; i++)
 		EXPECT_DOUBLE_EQ(l.user_kernel[i] + l.kernel[i] + l.kernel_user[i],
@@ -54,6 +56,17 @@ TEST(Legs, RegionWithoutRecordOrWithTwoIsNotMatched)
 	Legs l = split_legs(starts, ends, records); // region 3: dropped record
 	EXPECT_EQ(l.matched, 1u);
 	EXPECT_EQ(l.ambiguous, 1u);
+}
+
+TEST(Legs, MigratedCrossingIsCountedNotTimed)
+{
+	std::vector<uint64_t> starts = { 1000 }, ends = { 2000 };
+	Legs l = split_legs(starts, ends,
+			    { rec(1100, 1200, 1300, 1400,
+				  XPERF_REC_ENTRY | XPERF_REC_KEXIT | XPERF_REC_MIGRATED) });
+	EXPECT_EQ(l.matched, 0u);
+	EXPECT_EQ(l.migrated, 1u);
+	EXPECT_TRUE(l.user_kernel.empty());
 }
 
 TEST(Legs, RecordWithoutKernelExitStampIsNotALeg)

@@ -38,15 +38,23 @@ Legs split_legs(const std::vector<uint64_t> &starts, const std::vector<uint64_t>
 		if (inside != 1 || !(first->flags & XPERF_REC_KEXIT) ||
 		    first->kernel_exit_tsc > ends[i])
 			continue;
+		if (first->flags & XPERF_REC_MIGRATED) {
+			legs.migrated++;
+			continue;
+		}
 		legs.matched++;
 		const xperf_record &r = *first;
 		legs.user_kernel.push_back(static_cast<double>(r.kernel_entry_tsc - starts[i]));
 		legs.kernel.push_back(static_cast<double>(r.kernel_exit_tsc - r.kernel_entry_tsc));
 		legs.kernel_user.push_back(static_cast<double>(ends[i] - r.kernel_exit_tsc));
-		if ((r.flags & XPERF_REC_ENTRY) && r.entry_tsc >= starts[i])
+		if ((r.flags & XPERF_REC_ENTRY) && r.entry_tsc >= starts[i]) {
+			legs.hardware_entry.push_back(static_cast<double>(r.entry_tsc - starts[i]));
 			legs.entry_code.push_back(static_cast<double>(r.kernel_entry_tsc - r.entry_tsc));
-		if ((r.flags & XPERF_REC_EXIT) && r.exit_tsc <= ends[i])
+		}
+		if ((r.flags & XPERF_REC_EXIT) && r.exit_tsc <= ends[i]) {
 			legs.exit_code.push_back(static_cast<double>(r.exit_tsc - r.kernel_exit_tsc));
+			legs.hardware_exit.push_back(static_cast<double>(ends[i] - r.exit_tsc));
+		}
 	}
 	return legs;
 }
@@ -85,10 +93,15 @@ std::vector<Result> results_with_legs(Result round_trip, const Legs &legs,
 	d["iterations"] = legs.iterations;
 	d["matched"] = legs.matched;
 	d["ambiguous"] = legs.ambiguous;
-	if (!legs.entry_code.empty())
-		d["entry_code_median_cycles"] = median(legs.entry_code);
-	if (!legs.exit_code.empty())
-		d["exit_code_median_cycles"] = median(legs.exit_code);
+	d["migrated"] = legs.migrated;
+	// The asm stamps split each leg: the timer edge and the hardware
+	// transition on one side, the entry code with KPTI's CR3 switch on the other.
+	for (auto [name, v] : { std::pair{ "hardware_entry_median_cycles", &legs.hardware_entry },
+				{ "entry_code_median_cycles", &legs.entry_code },
+				{ "exit_code_median_cycles", &legs.exit_code },
+				{ "hardware_exit_median_cycles", &legs.hardware_exit } })
+		if (!v->empty())
+			d[name] = median(*v);
 	round_trip.detail["legs"] = d;
 	if (legs.matched == 0) {
 		round_trip.notes.push_back(

@@ -23,10 +23,12 @@ namespace xperf {
 // and the entry code's own share of each leg where the asm stamps exist.
 struct Legs {
 	std::vector<double> user_kernel, kernel, kernel_user;
-	std::vector<double> entry_code, exit_code;
+	std::vector<double> entry_code, exit_code;	// entry code incl. KPTI's CR3 switches
+	std::vector<double> hardware_entry, hardware_exit; // region edge <-> asm stamp
 	std::size_t iterations = 0; // timed regions
 	std::size_t matched = 0;    // regions with exactly one matching record
 	std::size_t ambiguous = 0;  // regions holding more than one
+	std::size_t migrated = 0;   // left on another CPU: TSCs not comparable
 };
 
 // Matches records (already filtered to the crossing being measured) to the
