@@ -1,8 +1,8 @@
 # xperf: top-level build.
 #
 #   make            build xperf-user (build/userland/userland/xperf-user)
-#   make demo       install nothing, build, run every crossing, print the table
-#   make check      build and run the unit, host and VM tests (ctest)
+#   make demo       build, run every crossing here, then the legs in the patched guest
+#   make check      build everything (guest kernels too), run unit, host and VM tests (ctest)
 #   make bench      getppid: xperf against perf bench, and xperf's run-to-run spread
 #
 # V=1 shows the commands.
@@ -22,7 +22,7 @@ else
 Q := @
 endif
 
-.PHONY: all userland userland-static demo check test unit bench deps clean
+.PHONY: all userland userland-static demo check test unit bench deps clean vm-prereqs
 
 all: userland
 
@@ -31,7 +31,7 @@ deps:
 
 $(USERLAND_BUILD)/CMakeCache.txt:
 	$(Q)cmake -S . -B $(USERLAND_BUILD) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) \
-		$(if $(filter 1,$(V)),,> /dev/null)
+		-DXPERF_BUILD_ROOT=$(abspath $(BUILD)) $(if $(filter 1,$(V)),,> /dev/null)
 
 userland: $(USERLAND_BUILD)/CMakeCache.txt
 	$(Q)cmake --build $(USERLAND_BUILD) -j $(JOBS) $(if $(filter 1,$(V)),-- VERBOSE=1,)
@@ -44,16 +44,24 @@ $(STATIC_BUILD)/CMakeCache.txt:
 userland-static: $(STATIC_BUILD)/CMakeCache.txt
 	$(Q)cmake --build $(STATIC_BUILD) -j $(JOBS) --target xperf-user
 
+# The main job: every crossing on this machine, then the patched guest
+# kernel under QEMU with xperf.ko, showing the two legs of a crossing.
 demo: userland
 	$(Q)$(XPERF_USER) --crossing all
+	$(Q)$(MAKE) vm-demo
 
 unit: userland
 	$(Q)ctest --test-dir $(USERLAND_BUILD) -L unit --output-on-failure
 
-check: deps userland
+# The guest kernels and initramfs are built first; ctest then runs the unit,
+# host and VM tests and ends with its own summary.
+check: deps userland vm-prereqs
 	$(Q)ctest --test-dir $(USERLAND_BUILD) --output-on-failure
 
 test: check
+
+# What the VM test boots: both guest kernels and the initramfs.
+vm-prereqs: kernel kernel-baseline initramfs
 
 bench: userland
 	$(Q)scripts/bench-getppid.sh $(XPERF_USER)
