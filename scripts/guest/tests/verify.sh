@@ -23,8 +23,8 @@ verified() {
 check "--verify=strict: syscall, getppid, pgfault (verify-host.json)" \
 	verified verify-host syscall,getppid,pgfault --samples=500 --rounds=1
 if [ -c /dev/kvm ]; then
-	check "--verify=strict: built-in VMM, exits from the guest kernel (verify-vmexit.json)" \
-		verified verify-vmexit vmexit --vmm=builtin --from=kernel --exit=cpuid \
+	check "--verify=strict: built-in VMM, every exit from everywhere (verify-vmexit.json)" \
+		verified verify-vmexit vmexit --vmm=builtin --from=all --exit=all \
 		--samples=200 --rounds=1 --warmup=20
 else
 	skip "vmexit: no /dev/kvm in the guest (the guest kernel's KVM needs SVM or VMX)"

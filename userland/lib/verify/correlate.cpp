@@ -366,8 +366,9 @@ std::string PathReport::summary() const
 		return out;
 	};
 	if (vm)
-		s += fmt::format(" ({} fast path, {} userspace round trip, {} other)", fast_path,
-				 userspace_round_trip, other_path);
+		s += fmt::format("; by iteration: {} the fast path alone, {} the userspace round "
+				 "trip alone, {} with something else",
+				 fast_path, userspace_round_trip, other_path);
 	if (with_interrupt)
 		s += fmt::format("; {} had an extra interrupt ({})",
 				 with_interrupt, by_kind(interrupts));

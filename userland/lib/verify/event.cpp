@@ -88,6 +88,13 @@ const char *kind_name(uint32_t kind)
 
 std::string exit_reason_name(uint64_t isa, uint64_t reason)
 {
+	// SVM intercepts exception N as exit 0x40 + N.
+	static const char *const vectors[32] = { "DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM",
+						 "DF", "9",  "TS", "NP",  "SS", "GP", "PF", "15",
+						 "MF", "AC", "MC", "XM",  "VE", "CP" };
+	if (isa == isa_svm && reason >= 0x40 && reason < 0x60)
+		return fmt::format("#{} exception", vectors[reason - 0x40] ? vectors[reason - 0x40]
+									   : "?");
 	for (const auto &r : reason_names)
 		if (r.isa == isa && r.reason == (isa == isa_vmx ? reason & 0xffff : reason))
 			return r.name;
