@@ -390,3 +390,54 @@ TEST(VerifyExpectations, LargeAllocationMustMapAndSmallOnesMustNot)
 	EXPECT_EQ(b->events.front().what.kind, VERIFY_SYS_ENTER);
 	EXPECT_TRUE(s->events.empty());
 }
+
+namespace {
+
+Result recorded_vmexit(const nlohmann::json &meta)
+{
+	Result r;
+	r.crossing = "vmexit";
+	r.variant = meta["variant"];
+	r.method = { { "vmm", { { "name", "builtin" } } }, { "guest_params", meta["guest_params"] } };
+	std::string v = meta["variant"];
+	r.detail = { { "exit", v.substr(0, v.find('/')) }, { "guest_record", meta["guest_record"] } };
+	return r;
+}
+
+} // namespace
+
+TEST(VerifyCorrelate, RecordedBuiltinVmmPortIoWentToUserspaceEveryIteration)
+{
+	Recording rec = load("vm-pio.json");
+	auto x = expectation_for(recorded_vmexit(rec.meta));
+	ASSERT_TRUE(x);
+	std::size_t n = rec.meta["iterations"];
+	PathReport p = correlate(rec.events, 0, n, *x, 0);
+	EXPECT_EQ(*p.anchors_found, n);
+	EXPECT_EQ(p.as_expected, n);
+	EXPECT_EQ(p.userspace_round_trip + p.other_path, n);
+	EXPECT_EQ(p.fast_path, 0u);
+	// kvm_exit never fired there: left out, and said so.
+	ASSERT_EQ(p.unobservable.size(), 1u);
+	EXPECT_EQ(p.unobservable[0], "kvm_exit (attached, never fired)");
+	EXPECT_TRUE(p.ok());
+}
+
+TEST(VerifyCorrelate, RecordedCpuidIsNotAUserspaceRoundTrip)
+{
+	Recording rec = load("vm-cpuid.json");
+	std::size_t n = rec.meta["iterations"];
+	auto cpuid = expectation_for(recorded_vmexit(rec.meta));
+	ASSERT_TRUE(cpuid);
+	PathReport ok = correlate(rec.events, 0, n, *cpuid, 0);
+	EXPECT_EQ(ok.as_expected, n);
+	EXPECT_EQ(ok.fast_path + ok.other_path, n);
+	// The same events judged as the port I/O round trip: no userspace exit.
+	nlohmann::json meta = rec.meta;
+	meta["variant"] = "pio/kernel";
+	auto pio = expectation_for(recorded_vmexit(meta));
+	pio->anchor = cpuid->anchor;
+	PathReport bad = correlate(rec.events, 0, n, *pio, 0);
+	EXPECT_EQ(bad.mismatched, n);
+	EXPECT_NE(bad.examples.at(0).why.find("userspace exit x0 (expected 1)"), std::string::npos);
+}
