@@ -105,10 +105,13 @@ Timing measure(const RunContext &ctx, std::size_t batch, Setup setup, Body body,
 			if (t.ci_reached || t.cycles.size() + ctx.opt.samples > ctx.opt.max_samples)
 				break;
 		}
-		if (ctx.marks)
+		if (ctx.marks) {
 			detail::time_loop(round_stamps, t.batch, marked_setup, body);
-		else
+			// The round's bookkeeping is no iteration's timed region.
+			ctx.marks->setup(iteration);
+		} else {
 			detail::time_loop(round_stamps, t.batch, setup, body);
+		}
 		for (std::size_t i = 0; i < ctx.opt.samples; i++) {
 			double region = static_cast<double>(round_stamps.end[i] -
 							    round_stamps.start[i]);

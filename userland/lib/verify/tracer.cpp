@@ -10,6 +10,7 @@
 #endif
 
 #include <linux/capability.h>
+#include <malloc.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -342,6 +343,13 @@ Tracer::Tracer(int avoid_cpu, const std::vector<std::string> &refuse)
 {
 	check_preconditions();
 	libbpf_set_print(capture_libbpf);
+	// libbpf reads the kernel's BTF into buffers of megabytes; freeing such
+	// an mmapped block raises glibc's dynamic mmap threshold, and the next
+	// big buffers then come from the heap and stay there, free. Later large
+	// mallocs would be served from them, not mmap: the alloc crossing would
+	// take another path with --verify than without. Pinning the threshold at
+	// glibc's default keeps the heap as a run without --verify has it.
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	impl_->avoid_cpu = avoid_cpu;
 
 	// Classic tracepoints need tracefs; mount it where the kernel expects.
