@@ -89,3 +89,17 @@ TEST(Compare, WithoutRawSamplesThereIsNoInterval)
 	nlohmann::json j = comparison_to_json(c);
 	EXPECT_FALSE(j["comparison"][0].contains("ci95"));
 }
+
+TEST(Compare, SaysWhenSyscall500TookDifferentKernelPaths)
+{
+	Report a = report({ synthetic("syscall", 200, 1) }, false);
+	Report b = report({ synthetic("syscall", 300, 2) }, false);
+	a.results[0].detail["kernel_path"] = "enosys";
+	b.results[0].detail["kernel_path"] = "xperf-nop";
+	Comparison c = compare_reports(a, b);
+	ASSERT_EQ(c.rows.size(), 1u);
+	ASSERT_EQ(c.rows[0].notes.size(), 1u);
+	EXPECT_NE(c.rows[0].notes[0].find("A enosys, B xperf-nop"), std::string::npos);
+	b.results[0].detail["kernel_path"] = "enosys";
+	EXPECT_TRUE(compare_reports(a, b).rows[0].notes.empty());
+}

@@ -44,6 +44,14 @@ Comparison compare_reports(const Report &a, const Report &b)
 			row.ci = bootstrap_median_diff(ra.cycles, rb->cycles);
 			row.p_value = mann_whitney_p(ra.cycles, rb->cycles);
 		}
+		// The same name can be different work: syscall 500 is the xperf no-op
+		// on one kernel and -ENOSYS on the other.
+		auto path_a = ra.detail.value("kernel_path", std::string{});
+		auto path_b = rb->detail.value("kernel_path", std::string{});
+		if (path_a != path_b)
+			row.notes.push_back(fmt::format("different kernel paths: A {}, B {}",
+							path_a.empty() ? "?" : path_a,
+							path_b.empty() ? "?" : path_b));
 		c.rows.push_back(row);
 	}
 	for (const auto &rb : b.results)
@@ -71,6 +79,9 @@ std::string render_comparison(const Comparison &c, const std::string &name_a,
 				 r.crossing, r.variant, r.median_a, r.median_b, r.ratio, r.diff, ci,
 				 r.diff * r.ns_per_cycle, p);
 	}
+	for (const auto &r : c.rows)
+		for (const auto &n : r.notes)
+			o << fmt::format("note: {}/{}: {}\n", r.crossing, r.variant, n);
 	for (const auto &k : c.only_in_a)
 		o << "only in A: " << k << "\n";
 	for (const auto &k : c.only_in_b)
@@ -100,6 +111,8 @@ nlohmann::json comparison_to_json(const Comparison &c)
 				      { "resamples", r.ci->resamples } };
 		if (r.p_value)
 			j["mann_whitney_p"] = *r.p_value;
+		if (!r.notes.empty())
+			j["notes"] = r.notes;
 		rows.push_back(j);
 	}
 	nlohmann::json conds = nlohmann::json::array();

@@ -20,6 +20,7 @@ struct CompareRow {
 	double ns_per_cycle = 0;	   // of b, for the ns column
 	std::optional<DiffCI> ci;	   // absent without raw samples on both sides
 	std::optional<double> p_value;	   // Mann-Whitney, same condition
+	std::vector<std::string> notes;	   // e.g. the two runs took other kernel paths
 };
 
 struct Comparison {
