@@ -152,12 +152,14 @@ TEST(Adaptive, StopsAtMaxSamplesAndSaysSo)
 	c.opt.ci_width = 0.0001; // far below what 2000 samples of a spread cost give
 	c.opt.max_samples = 2000;
 	c.tsc = tsc_info();
-	unsigned spins = 0;
-	// A cost spread evenly over 0..999 loop turns: a wide distribution.
-	auto spread_cost = [&spins] {
-		spins = (spins + 337) % 1000;
-		for (unsigned i = 0; i < spins; i++)
-			asm volatile("" ::: "memory");
+	unsigned step = 0;
+	// Costs spread evenly over 0..10000 TSC cycles, whatever the CPU's speed
+	// and the timer's step: a median no interval of 2000 samples pins down.
+	auto spread_cost = [&step] {
+		step = (step + 337) % 1000;
+		uint64_t until = tsc_begin() + step * 10;
+		while (tsc_begin() < until)
+			;
 	};
 	Timing t = measure(c, 1, [] {}, spread_cost);
 	EXPECT_FALSE(t.ci_reached);
