@@ -122,7 +122,7 @@ VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::secon
 	// The payload switches to its own stack at once; this one only has to be mapped.
 	enter_long_mode(vcpu, mem, header.entry64, XPERF_VM_LOAD_ADDR);
 
-	ExitDispatcher dispatch;
+	ExitDispatcher dispatch(p.samples);
 	const auto limit = deadline.value_or(run_deadline(XPERF_VM_MAX_RECORDS, p.samples, p.warmup));
 	{
 		RunWatchdog watchdog;

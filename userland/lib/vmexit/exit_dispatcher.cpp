@@ -150,6 +150,7 @@ void ExitDispatcher::handle_mark(uint32_t value, int64_t now_ns)
 	current_ = static_cast<int>(record);
 	switch (what) {
 	case XPERF_MARK_WARMUP:
+		r.pio_gaps_ns.reserve(timed_samples_);
 		r.warmup_ns = now_ns;
 		in_record_ = true;
 		timed_ = false;

@@ -22,6 +22,11 @@ class ExitDispatcher {
 public:
 	enum class Action { resume, done };
 
+	// timed_samples: how many round trips a record times, so that the
+	// host's per-exit timestamps are reserved before the guest runs and no
+	// allocation (an mmap, a page fault) lands inside a round trip.
+	explicit ExitDispatcher(std::size_t timed_samples = 0) : timed_samples_(timed_samples) {}
+
 	// Handle the exit in run at host time now_ns. Throws std::runtime_error
 	// with what the guest did and what to check when the guest misbehaves
 	// or KVM gives up on it.
@@ -47,6 +52,7 @@ private:
 	std::vector<HostRecordView> records_;
 	std::map<std::string, uint64_t> counts_;
 	int current_ = -1;
+	std::size_t timed_samples_;
 	bool in_record_ = false, timed_ = false;
 	int64_t last_pio_ns_ = -1;
 };
