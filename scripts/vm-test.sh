@@ -23,6 +23,8 @@ per crossing (xperf-user compare). Results: build/vm/<run>/*.json, console
 logs: build/vm/<run>.log. Exits non-zero if any check failed.
 
 Environment:
+  VM_GUEST_TESTS  guest tests of the patched and baseline boots, in order
+                  [boot,crossings] (scripts/guest/tests/NAME.sh)
   VM_XPERF_ARGS   extra xperf-user options in the guest, comma-separated
                   [--samples=2000]
   HOST_XPERF_USER xperf-user that runs compare on the host
@@ -37,6 +39,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
 [[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
 [[ $# -eq 0 ]] || { usage >&2; exit 2; }
 
+VM_GUEST_TESTS=${VM_GUEST_TESTS:-boot,crossings}
 VM_XPERF_ARGS=${VM_XPERF_ARGS:---samples=2000}
 HOST_XPERF_USER=${HOST_XPERF_USER:-$BUILD_DIR/userland/userland/xperf-user}
 VM_DIR=$BUILD_DIR/vm
@@ -87,11 +90,11 @@ start=$SECONDS
 boot harness-selfcheck baseline 3 xperf.test=exit-status,boot xperf.status=3
 for pti in on off; do
 	boot "patched-pti-$pti" patched 0 \
-		xperf.test=boot,crossings xperf.module=1 xperf.kernel=patched pti=$pti "$guest_args"
+		xperf.test="$VM_GUEST_TESTS" xperf.module=1 xperf.kernel=patched pti=$pti "$guest_args"
 done
 for pti in on off; do
 	boot "baseline-pti-$pti" baseline 0 \
-		xperf.test=boot,crossings xperf.module=0 xperf.kernel=baseline pti=$pti "$guest_args"
+		xperf.test="$VM_GUEST_TESTS" xperf.module=0 xperf.kernel=baseline pti=$pti "$guest_args"
 done
 
 echo
