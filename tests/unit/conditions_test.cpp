@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include <fstream>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -148,7 +152,7 @@ TEST(Conditions, KptiOnCaptureIsDetected)
 	json c = xperf::read_conditions(kKptiOn);
 
 	EXPECT_EQ(c["kpti"], json::parse(R"({"enabled": true,
-		"source": "vulnerabilities/meltdown",
+		"source": "cpuinfo flag pti",
 		"cmdline": ["mitigations=auto,no_guest_host,no_guest_guest", "pti=on"]})"));
 	EXPECT_EQ(c["cpu"]["flags"]["pti"], true);
 	EXPECT_EQ(c["vulnerabilities"]["meltdown"], "Mitigation: PTI");
@@ -159,6 +163,28 @@ TEST(Conditions, KptiFallsBackToCpuinfoFlagWithoutMeltdownFile)
 	TempDir root;
 	fs::copy(kKptiOn, root.path, fs::copy_options::recursive);
 	ASSERT_TRUE(fs::remove(root.path / "sys/devices/system/cpu/vulnerabilities/meltdown"));
+
+	json kpti = xperf::read_conditions(root.path)["kpti"];
+
+	EXPECT_EQ(kpti["enabled"], true);
+	EXPECT_EQ(kpti["source"], "cpuinfo flag pti");
+}
+
+TEST(Conditions, KptiForcedOnAnUnaffectedCpuIsOn)
+{
+	// pti=on on this AMD CPU: meltdown still says "Not affected", but the
+	// kernel runs KPTI and shows the pti flag (seen in the guest harness).
+	TempDir root;
+	fs::copy(kReal, root.path, fs::copy_options::recursive);
+	fs::path cpuinfo = root.path / "proc/cpuinfo";
+	std::ifstream in(cpuinfo);
+	std::stringstream text;
+	text << in.rdbuf();
+	in.close();
+	std::string s = text.str();
+	for (std::size_t at = 0; (at = s.find("\nflags\t\t: ", at)) != std::string::npos; at++)
+		s.insert(s.find('\n', at + 1), " pti");
+	std::ofstream(cpuinfo) << s;
 
 	json kpti = xperf::read_conditions(root.path)["kpti"];
 

@@ -212,14 +212,17 @@ json kernel_section(const fs::path &root, const std::optional<std::string> &cmdl
 	};
 }
 
-// The meltdown file is the kernel's own word on KPTI; the cpuinfo flag pti
-// (set when KPTI is on) serves kernels or hypervisors whose file says
-// neither.
+// The cpuinfo flag pti is set exactly when KPTI runs, also when pti=on
+// forces it on a CPU whose meltdown file says "Not affected"; without the
+// flag, the meltdown file is the kernel's word.
 json kpti_section(const std::optional<std::string> &meltdown, const std::optional<CpuInfo> &cpu,
 		  const std::optional<std::string> &cmdline)
 {
 	json enabled = nullptr, source = nullptr;
-	if (meltdown && meltdown->starts_with("Mitigation: PTI")) {
+	if (cpu && cpu->has_flags && cpu->flag("pti")) {
+		enabled = true;
+		source = "cpuinfo flag pti";
+	} else if (meltdown && meltdown->starts_with("Mitigation: PTI")) {
 		enabled = true;
 		source = "vulnerabilities/meltdown";
 	} else if (meltdown && (*meltdown == "Not affected" || meltdown->starts_with("Vulnerable"))) {
