@@ -2,7 +2,6 @@
 
 #include "crossings/syscall_probe.h"
 
-#include <unistd.h>
 
 #include <algorithm>
 #include <numeric>
@@ -130,16 +129,6 @@ std::string legs_unavailable_reason()
 	if (probe.path != SyscallProbe::Path::xperf_nop)
 		return "kernel without the xperf patch (syscall 500 is not the xperf no-op)";
 	return ModuleSession::unavailable_reason();
-}
-
-int drain_cpu_for(int measuring_cpu)
-{
-	// Drain beside the measuring CPU, not on it; with one CPU, anywhere.
-	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	for (int c = 0; c < online; c++)
-		if (c != measuring_cpu)
-			return c;
-	return -1;
 }
 
 } // namespace xperf

@@ -8,9 +8,8 @@
 
 namespace xperf {
 
-// Why legs cannot be had here ("" when they can), and the CPU to drain on.
+// Why legs cannot be had here ("" when they can).
 std::string legs_unavailable_reason();
-int drain_cpu_for(int measuring_cpu);
 
 template <class Setup, class Body>
 std::vector<Result> measure_with_legs(const RunContext &ctx, const std::string &crossing,
@@ -25,8 +24,17 @@ std::vector<Result> measure_with_legs(const RunContext &ctx, const std::string &
 		r.notes.push_back("round trip only: " + why_not);
 		return { r };
 	}
-	ModuleSession session(static_cast<pid_t>(gettid()), drain_cpu_for(ctx.cpu));
-	Timing t = measure(ctx, batch, setup, body, true);
+	ModuleSession session(static_cast<pid_t>(gettid()));
+	// Drain in the untimed setup, every drain_every iterations: far below a
+	// ring's 4096 records even with a system call in every setup.
+	constexpr std::size_t drain_every = 256;
+	std::size_t iteration = 0;
+	auto setup_and_drain = [&] {
+		if (++iteration % drain_every == 0)
+			session.drain();
+		setup();
+	};
+	Timing t = measure(ctx, batch, setup_and_drain, body, true);
 	std::vector<xperf_record> records = session.finish();
 	ModuleCounters c = session.counters();
 	std::vector<xperf_record> kept;

@@ -1,11 +1,9 @@
 #include "module_session.h"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -65,7 +63,7 @@ ModuleCounters parse_module_counters(const std::string &text)
 	throw std::runtime_error("xperf.ko counters: no total line");
 }
 
-ModuleSession::ModuleSession(pid_t tid, int drain_cpu, const std::string &dir) : dir_(dir)
+ModuleSession::ModuleSession(pid_t tid, const std::string &dir) : dir_(dir)
 {
 	control_ = UniqueFd(open((dir_ + "/" + XPERF_DEBUGFS_CONTROL).c_str(), O_WRONLY));
 	if (!control_)
@@ -77,19 +75,6 @@ ModuleSession::ModuleSession(pid_t tid, int drain_cpu, const std::string &dir) :
 	command(XPERF_CMD_STOP);
 	command(fmt::format("{} {}", XPERF_CMD_PID, tid));
 	command(XPERF_CMD_RESET);
-	draining_ = true;
-	drainer_ = std::thread([this, drain_cpu] {
-		if (drain_cpu >= 0) {
-			cpu_set_t set;
-			CPU_ZERO(&set);
-			CPU_SET(drain_cpu, &set);
-			sched_setaffinity(0, sizeof(set), &set);
-		}
-		while (draining_.load(std::memory_order_relaxed)) {
-			drain_once();
-			std::this_thread::sleep_for(std::chrono::microseconds(500));
-		}
-	});
 	command(XPERF_CMD_START);
 }
 
@@ -108,15 +93,20 @@ void ModuleSession::command(const std::string &cmd)
 		throw std::runtime_error(fmt::format("xperf.ko refused '{}': {}", cmd, errno_text()));
 }
 
-void ModuleSession::drain_once()
+void ModuleSession::drain()
 {
 	xperf_record batch[64];
+	// Stop at a short read: when the measured thread drains, each read() is
+	// itself a crossing whose record appears at the next one, so the ring
+	// is never empty while the stamps are on.
 	for (;;) {
 		ssize_t n = read(ring_.get(), batch, sizeof(batch));
 		if (n <= 0)
 			return;
 		auto count = static_cast<std::size_t>(n) / sizeof(xperf_record);
 		records_.insert(records_.end(), batch, batch + count);
+		if (count < std::size(batch))
+			return;
 	}
 }
 
@@ -127,15 +117,12 @@ void ModuleSession::stop()
 	stopped_ = true;
 	if (control_)
 		command(XPERF_CMD_STOP);
-	draining_ = false;
-	if (drainer_.joinable())
-		drainer_.join();
 }
 
 std::vector<xperf_record> ModuleSession::finish()
 {
 	stop();
-	drain_once(); // what arrived after the drainer's last pass
+	drain(); // a crossing's record is pushed at the next entry: after stop
 	return std::move(records_);
 }
 

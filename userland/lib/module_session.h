@@ -1,5 +1,5 @@
-// xperf.ko from user space: its debugfs files (include/xperf/abi.h), a
-// thread that drains the ring while the crossing runs, and the counters.
+// xperf.ko from user space: its debugfs files (include/xperf/abi.h),
+// draining the ring, and the counters.
 #pragma once
 
 #include "unique_fd.h"
@@ -8,10 +8,8 @@
 
 #include <sys/types.h>
 
-#include <atomic>
 #include <cstdint>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace xperf {
@@ -31,12 +29,18 @@ public:
 	static std::string default_dir();
 
 	// Measures task tid: stops any run, sets the pid, empties the rings,
-	// starts draining on drain_cpu (-1: any), then starts the stamps.
-	// Throws std::runtime_error with the module's refusal.
-	ModuleSession(pid_t tid, int drain_cpu, const std::string &dir = default_dir());
+	// then starts the stamps. Throws std::runtime_error with the module's
+	// refusal.
+	explicit ModuleSession(pid_t tid, const std::string &dir = default_dir());
 	ModuleSession(const ModuleSession &) = delete;
 	ModuleSession &operator=(const ModuleSession &) = delete;
-	~ModuleSession(); // stops the stamps and the drain thread
+	~ModuleSession(); // stops the stamps
+
+	// Moves what the rings hold into this session's records. The measured
+	// thread calls it in the untimed part of an iteration, often enough
+	// that a ring never fills: a reader thread may not get the CPU in time
+	// on a one-CPU guest.
+	void drain();
 
 	// Stops the stamps, drains what is left, returns every record read.
 	std::vector<xperf_record> finish();
@@ -44,14 +48,11 @@ public:
 
 private:
 	void command(const std::string &cmd);
-	void drain_once();
 	void stop();
 
 	std::string dir_;
 	UniqueFd control_, ring_;
 	std::vector<xperf_record> records_;
-	std::atomic<bool> draining_{ false };
-	std::thread drainer_;
 	bool stopped_ = false;
 };
 
