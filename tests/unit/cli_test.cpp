@@ -159,3 +159,14 @@ TEST_F(Cli, ListNamesEveryCrossing)
 	for (const char *n : { "funccall", "syscall", "getppid", "pgfault", "alloc" })
 		EXPECT_NE(r.out.find(n), std::string::npos) << n;
 }
+
+TEST_F(Cli, ALaterOptionOverridesAnEarlierOne)
+{
+	std::string out = (dir / "r.json").string();
+	auto r = run({ "--crossing", "getppid", "-n", "5", "--warmup", "5", "--rounds", "1", "-n",
+		       "40", "--json", "-o", out });
+	ASSERT_EQ(r.status, 0) << r.err;
+	xperf::Report rep = xperf::load_report(out);
+	ASSERT_EQ(rep.results.size(), 1u);
+	EXPECT_EQ(rep.results[0].stats.n, 40u);
+}

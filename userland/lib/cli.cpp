@@ -190,6 +190,9 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		      "taken under.",
 		      "xperf-user" };
 	app.set_version_flag("--version", std::string("xperf ") + XPERF_VERSION);
+	// A later option overrides an earlier one, so that scripts can append
+	// to a default command line (the guest harness does).
+	app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 	app.add_option("-c,--crossing", a.crossing,
 		       "crossings to measure: a name, a comma list, or all (see --list)")
 		->capture_default_str();
