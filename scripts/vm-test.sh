@@ -39,7 +39,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
 [[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
 [[ $# -eq 0 ]] || { usage >&2; exit 2; }
 
-VM_GUEST_TESTS=${VM_GUEST_TESTS:-boot,crossings}
+VM_GUEST_TESTS=${VM_GUEST_TESTS:-boot,crossings,verify}
 VM_XPERF_ARGS=${VM_XPERF_ARGS:---samples=2000}
 HOST_XPERF_USER=${HOST_XPERF_USER:-$BUILD_DIR/userland/userland/xperf-user}
 VM_DIR=$BUILD_DIR/vm

@@ -14,7 +14,8 @@ verified() {
 	shift
 	rm -f "/tmp/$name.json"
 	# shellcheck disable=SC2086 # args is a word list on purpose
-	xperf-user --verify=strict --json -o "/tmp/$name.json" --crossing "$@" $args
+	# The harness's options first: this test's own, later, win.
+	xperf-user --verify=strict --json -o "/tmp/$name.json" $args --crossing "$@"
 	rc=$?
 	[ -s "/tmp/$name.json" ] && emit_file "$name.json" "/tmp/$name.json"
 	return $rc
