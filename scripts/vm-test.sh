@@ -24,7 +24,7 @@ logs: build/vm/<run>.log. Exits non-zero if any check failed.
 
 Environment:
   VM_GUEST_TESTS  guest tests of the patched and baseline boots, in order
-                  [boot,crossings] (scripts/guest/tests/NAME.sh)
+                  [boot,crossings,verify] (scripts/guest/tests/NAME.sh)
   VM_XPERF_ARGS   extra xperf-user options in the guest, comma-separated
                   [--samples=2000]
   HOST_XPERF_USER xperf-user that runs compare on the host
