@@ -23,7 +23,7 @@ packages=(
 	libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev googletest
 	linux-perf python3
 	# kernel, module and guest harness
-	linux-source-6.12 bc bison flex libssl-dev libelf-dev dwarves
+	linux-source-6.12 bc bison flex patch libssl-dev libelf-dev dwarves
 	cpio xz-utils kmod busybox-static qemu-system-x86
 	# eBPF
 	clang llvm libbpf-dev bpftool zlib1g-dev
