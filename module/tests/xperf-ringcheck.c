@@ -47,16 +47,21 @@
 static const char *dir = "/sys/kernel/debug/" XPERF_DEBUGFS_DIR;
 static int failures;
 
+static void report(const char *fmt, va_list ap)
+{
+	fputs("xperf-ringcheck: FAIL: ", stdout);
+	vprintf(fmt, ap);
+	putchar('\n');
+	failures++;
+}
+
 static void fail(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("xperf-ringcheck: FAIL: ", stdout);
-	vprintf(fmt, ap);
-	putchar('\n');
+	report(fmt, ap);
 	va_end(ap);
-	failures++;
 }
 
 static void die(const char *fmt, ...)
@@ -64,9 +69,7 @@ static void die(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("xperf-ringcheck: FAIL: ", stdout);
-	vprintf(fmt, ap);
-	putchar('\n');
+	report(fmt, ap);
 	va_end(ap);
 	exit(1);
 }

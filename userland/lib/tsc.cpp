@@ -7,25 +7,21 @@ namespace xperf {
 
 namespace {
 
+// __get_cpuid fails for a leaf above the CPU's maximum.
 double from_leaf_15()
 {
-	unsigned int max_leaf = __get_cpuid_max(0, nullptr);
-	if (max_leaf < 0x15)
-		return 0;
 	unsigned int denom, numer, crystal_hz, edx;
-	__cpuid(0x15, denom, numer, crystal_hz, edx);
-	if (!denom || !numer || !crystal_hz)
+	if (!__get_cpuid(0x15, &denom, &numer, &crystal_hz, &edx) || !denom || !numer ||
+	    !crystal_hz)
 		return 0;
 	return static_cast<double>(crystal_hz) * numer / denom;
 }
 
 double from_leaf_16()
 {
-	unsigned int max_leaf = __get_cpuid_max(0, nullptr);
-	if (max_leaf < 0x16)
-		return 0;
 	unsigned int base_mhz, ebx, ecx, edx;
-	__cpuid(0x16, base_mhz, ebx, ecx, edx);
+	if (!__get_cpuid(0x16, &base_mhz, &ebx, &ecx, &edx))
+		return 0;
 	return (base_mhz & 0xffff) * 1e6;
 }
 
