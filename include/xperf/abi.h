@@ -13,6 +13,7 @@
 #define XPERF_ABI_H
 
 #ifndef __VMLINUX_H__		/* BPF programs get the types from vmlinux.h */
+#include <linux/ioctl.h>
 #include <linux/types.h>
 #endif
 
@@ -85,6 +86,56 @@ struct xperf_record {
 };
 
 #define XPERF_RECORD_SIZE	64
+
+/*
+ * The guest-kernel side of the six VM-exit round trips (DESIGN.md), for
+ * xperf-user --vmm guest running inside a Linux guest: ioctl()s on the
+ * debugfs file below.  The exit kinds and constants have the values of the
+ * guest payload's protocol (include/xperf/vmexit_protocol.h).
+ */
+#define XPERF_DEBUGFS_VMEXIT	"vmexit"
+
+#define XPERF_VMEXIT_NONE	0	/* no instruction: the empty region */
+#define XPERF_VMEXIT_CPUID	1	/* CPUID leaf 0 */
+#define XPERF_VMEXIT_RDMSR	2	/* RDMSR of XPERF_VMEXIT_MSR */
+#define XPERF_VMEXIT_VMCALL	3	/* VMCALL/VMMCALL, under KVM only */
+#define XPERF_VMEXIT_PIO	4	/* OUTB to XPERF_VMEXIT_PORT */
+#define XPERF_VMEXIT_KINDS	5
+
+#define XPERF_VMEXIT_MSR	0x10	/* IA32_TSC: KVM answers it in the kernel */
+#define XPERF_VMEXIT_PORT	0xe9	/* QEMU's debugcon: the VMM owns it */
+#define XPERF_VMEXIT_HC_NR	0x7870	/* a hypercall number KVM does not know */
+
+/* How the kernel read the TSC around each round trip (xperf_vmexit_run.timer). */
+#define XPERF_VMEXIT_TIMER_RDTSCP	1	/* lfence;rdtsc;lfence .. rdtscp;lfence */
+#define XPERF_VMEXIT_TIMER_RDTSC	2	/* lfence;rdtsc;lfence .. lfence;rdtsc;lfence */
+
+#define XPERF_VMEXIT_MAX_SAMPLES	(1U << 24)
+
+/*
+ * XPERF_IOC_VMEXIT_ONE: the kernel executes one exit of the kind given as
+ * the argument (by value) and returns 0: a user program timing the ioctl()
+ * times guest user -> guest kernel -> exit -> back (rows 3 and 4).
+ * -EOPNOTSUPP: VMCALL asked where the hypervisor is not KVM.
+ */
+#define XPERF_IOC_VMEXIT_ONE	_IO('x', 1)
+
+/*
+ * XPERF_IOC_VMEXIT_RUN: the kernel runs warmup untimed and then samples
+ * timed round trips of one kind, interrupts off around each, and copies
+ * the net-of-nothing cycles of every timed one to cycles (rows 5 and 6).
+ */
+struct xperf_vmexit_run {
+	__u32 exit;		/* in: XPERF_VMEXIT_* */
+	__u32 samples;		/* in: timed round trips, 1..MAX_SAMPLES */
+	__u32 warmup;		/* in: untimed round trips first */
+	__u32 timer;		/* out: XPERF_VMEXIT_TIMER_* */
+	__u64 cycles;		/* in: user address of samples __u32 */
+	__u64 value;		/* out: what the last instruction returned */
+	__u64 tsc_span;		/* out: TSC from the first timed start to the last end */
+};
+
+#define XPERF_IOC_VMEXIT_RUN	_IOWR('x', 2, struct xperf_vmexit_run)
 
 #ifdef __cplusplus
 static_assert(sizeof(struct xperf_record) == XPERF_RECORD_SIZE,

@@ -10,6 +10,7 @@
  *             all are empty
  *   control   write "pid N", "start", "stop", "reset"; read the state
  *   counters  produced, read, dropped and queued, per CPU and in total
+ *   vmexit    ioctl()s timing VM exits from inside a guest (vmexit.c)
  *
  * A record is complete only once the task's next entry shows whether the
  * entry code's exit stamp belongs to it, so the crossing in progress is
@@ -37,6 +38,8 @@
  * with the same text, and a redefinition that differs is an error here.
  */
 #include <xperf/abi.h>
+
+#include "xperf.h"
 
 #define XPERF_RING_RECORDS	4096	/* per CPU, a power of two */
 #define XPERF_READ_BATCH	64	/* records per read() call at most */
@@ -391,6 +394,7 @@ static int __init xperf_init(void)
 			    &xperf_control_fops);
 	debugfs_create_file(XPERF_DEBUGFS_COUNTERS, 0400, xperf_dir, NULL,
 			    &xperf_counters_fops);
+	xperf_vmexit_init(xperf_dir);
 	pr_info("ready: %d records per CPU ring\n", XPERF_RING_RECORDS);
 	return 0;
 }
@@ -407,5 +411,5 @@ static void __exit xperf_exit(void)
 module_init(xperf_init);
 module_exit(xperf_exit);
 
-MODULE_DESCRIPTION("xperf: per-CPU rings of user/kernel crossing timestamps");
+MODULE_DESCRIPTION("xperf: per-CPU rings of user/kernel crossing timestamps, VM exits from a guest");
 MODULE_LICENSE("GPL");
