@@ -3,8 +3,10 @@
 // missing or unusable.
 #include "crossings/crossings.h"
 #include "host_setup.h"
+#include "module_session.h"
 #include "tsc.h"
 #include "vmexit/kvm_vm.h"
+#include "vmexit/six.h"
 
 #include <gtest/gtest.h>
 
@@ -13,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 
 using namespace xperf;
 
@@ -174,4 +177,23 @@ TEST(QemuVmm, RunsThePayloadUnderKvm)
 		EXPECT_FALSE(r.method["vmm"]["version"].get<std::string>().empty());
 	}
 	expect_fast_path_cheaper(results);
+}
+
+// --vmm guest: this machine's kernel as the guest. Without xperf.ko (the
+// build machines refuse modules) it must refuse with what to do; with it,
+// every row that can run here is measured (the guest harness does that).
+TEST(GuestVmm, WithoutTheModuleSaysToLoadIt)
+{
+	if (hypervisor_signature().empty())
+		GTEST_SKIP() << "this kernel runs on bare metal: --vmm guest refuses for that first";
+	if (ModuleSession::unavailable_reason().empty())
+		GTEST_SKIP() << "xperf.ko is loaded here: the guest harness covers that case";
+	RunContext ctx = small_run("guest", "all");
+	try {
+		run_vmexit(ctx);
+		ADD_FAILURE() << "--vmm guest ran without xperf.ko";
+	} catch (const std::invalid_argument &e) {
+		EXPECT_NE(std::string(e.what()).find("insmod xperf.ko"), std::string::npos)
+			<< e.what();
+	}
 }

@@ -224,8 +224,10 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	app.add_option("--from", a.opt.vm_from, "vmexit: start in guest user, kernel or all")
 		->check(CLI::IsMember({ "user", "kernel", "all" }))
 		->capture_default_str();
-	app.add_option("--vmm", a.opt.vmm, "vmexit: builtin (KVM API) or qemu")
-		->check(CLI::IsMember({ "builtin", "qemu" }))
+	app.add_option("--vmm", a.opt.vmm,
+		       "vmexit: builtin (KVM API), qemu, or guest (xperf-user runs inside a "
+		       "Linux guest with xperf.ko: the hypervisor running it is the VMM)")
+		->check(CLI::IsMember({ "builtin", "qemu", "guest" }))
 		->capture_default_str();
 	app.add_flag("--verify{on}", a.verify,
 		     "trace each crossing with eBPF and report the path every iteration took "

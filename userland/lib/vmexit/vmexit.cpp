@@ -1,5 +1,6 @@
 // vmexit: the six VM-exit round trips of DESIGN.md, timed inside the guest
-// payload (guest/) under the built-in VMM or QEMU.
+// payload (guest/) under the built-in VMM or QEMU, or (--vmm guest) from
+// inside a Linux guest with xperf.ko (in_guest.cpp).
 //
 // Variants are EXIT/FROM: EXIT is cpuid, rdmsr, vmcall (VMCALL or VMMCALL by
 // host vendor; KVM answers in the kernel: the fast path) or pio (OUTB to the
@@ -9,60 +10,20 @@
 #include "crossings/crossings.h"
 
 #include "builtin_vmm.h"
+#include "in_guest.h"
+#include "six.h"
 #include "qemu_runner.h"
 #include "stats.h"
 #include "vm_run.h"
 
-#include <cpuid.h>
-
 #include <fmt/format.h>
 
-#include <cstring>
 #include <optional>
 #include <stdexcept>
 
 namespace xperf {
 
 namespace {
-
-// IA32_TSC: KVM answers it in the kernel (kvm_get_msr_common) on Intel, AMD
-// and the PVM-style KVM of the build machines alike.
-constexpr uint32_t rdmsr_index = 0x10;
-
-bool fast_path(uint32_t exit)
-{
-	return exit != XPERF_EXIT_PIO;
-}
-
-// Row of the table in DESIGN.md.
-int measurement_number(uint32_t exit, uint32_t from)
-{
-	int base = from == XPERF_FROM_USER ? 1 : from == XPERF_FROM_USER_VIA_KERNEL ? 3 : 5;
-	return base + (fast_path(exit) ? 0 : 1);
-}
-
-uint32_t exits_mask(const std::string &spec)
-{
-	if (spec == "all")
-		return 1u << XPERF_EXIT_CPUID | 1u << XPERF_EXIT_RDMSR | 1u << XPERF_EXIT_VMCALL |
-		       1u << XPERF_EXIT_PIO;
-	for (uint32_t e = XPERF_EXIT_CPUID; e < XPERF_EXIT_KINDS; e++)
-		if (spec == exit_name(e))
-			return 1u << e;
-	throw std::invalid_argument("--exit: '" + spec + "' is not cpuid, rdmsr, vmcall, pio or all");
-}
-
-uint32_t froms_mask(const std::string &spec)
-{
-	constexpr uint32_t user = 1u << XPERF_FROM_USER | 1u << XPERF_FROM_USER_VIA_KERNEL;
-	if (spec == "all")
-		return user | 1u << XPERF_FROM_KERNEL;
-	if (spec == "user")
-		return user;
-	if (spec == "kernel")
-		return 1u << XPERF_FROM_KERNEL;
-	throw std::invalid_argument("--from: '" + spec + "' is not user, kernel or all");
-}
 
 double median_of(const std::vector<uint32_t> &v)
 {
@@ -76,38 +37,6 @@ const GuestRecord *find_record(const GuestResults &g, uint32_t exit, uint32_t fr
 		if (r.exit == exit && r.from == from && !r.fault)
 			return &r;
 	return nullptr;
-}
-
-std::string instruction_name(uint32_t exit, uint32_t hypercall)
-{
-	switch (exit) {
-	case XPERF_EXIT_CPUID:
-		return "cpuid (leaf 0)";
-	case XPERF_EXIT_RDMSR:
-		return fmt::format("rdmsr {:#x}", rdmsr_index);
-	case XPERF_EXIT_VMCALL:
-		return fmt::format("{} (nr {:#x}, unknown to KVM)",
-				   hypercall == XPERF_HC_VMMCALL ? "vmmcall" : "vmcall",
-				   XPERF_HC_UNKNOWN_NR);
-	default:
-		return fmt::format("outb to port {:#x}", XPERF_VM_PORT_DEBUGCON);
-	}
-}
-
-
-// The hypervisor xperf-user itself runs under, from CPUID 0x40000000.
-std::string hypervisor_signature()
-{
-	unsigned a, b, c, d;
-	__cpuid(1, a, b, c, d);
-	if (!(c >> 31 & 1))
-		return "";
-	__cpuid(0x40000000, a, b, c, d);
-	char sig[13] = {};
-	std::memcpy(sig, &b, 4);
-	std::memcpy(sig + 4, &c, 4);
-	std::memcpy(sig + 8, &d, 4);
-	return sig;
 }
 
 std::string fault_note(const GuestRecord &rec)
@@ -126,6 +55,8 @@ std::string fault_note(const GuestRecord &rec)
 std::vector<Result> run_vmexit(const RunContext &ctx)
 {
 	const Options &o = ctx.opt;
+	if (o.vmm == "guest")
+		return run_vmexit_in_guest(ctx);
 	if (o.samples * o.rounds > 0xffffffu || o.warmup > 0xffffffu)
 		throw std::invalid_argument("vmexit: at most 16777215 samples (x rounds) and warm-up "
 					    "round trips per measurement");
@@ -140,7 +71,7 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 	p.mem_bytes = guest_memory_bytes(XPERF_VM_MAX_RECORDS, p.samples);
 
 	if (o.vmm != "builtin" && o.vmm != "qemu")
-		throw std::invalid_argument("--vmm: '" + o.vmm + "' is not builtin or qemu");
+		throw std::invalid_argument("--vmm: '" + o.vmm + "' is not builtin, qemu or guest");
 	std::optional<QemuInstall> qemu;
 	if (o.vmm == "qemu")
 		qemu = find_qemu(); // before anything runs: missing QEMU is the user's to fix
@@ -243,8 +174,7 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 			{ "exit", exit_name(rec.exit) },
 			{ "from", from_name(rec.from) },
 			{ "instruction", instruction_name(rec.exit, p.hypercall) },
-			{ "handled_by", fast_path(rec.exit) ? "kvm (in the kernel: fast path)"
-							     : "the userspace VMM (round trip)" },
+			{ "handled_by", handled_by(rec.exit) },
 			{ "returned", rec.value },
 			{ "guest_syscall", rec.from == XPERF_FROM_USER_VIA_KERNEL
 						   ? "ud2 trapping to the guest kernel's #UD handler"
@@ -286,34 +216,11 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 			"through), so cpuid/user is not measurement 1 here",
 			cpuid_user->value, cpuid_kernel->value);
 
-	// Fast path against the userspace round trip, per starting point.
-	for (auto &r : out) {
-		const std::string from = r.detail["from"];
-		if (r.detail["exit"] != "pio")
-			continue;
-		for (const auto &f : out) {
-			if (f.detail["from"] != from || f.detail["exit"] == "pio")
-				continue;
-			double fast = f.stats.median, slow = r.stats.median;
-			r.notes.push_back(fmt::format(
-				"{} median {:.0f} cycles vs {} {:.0f}: the fast path is {}", f.variant,
-				fast, r.variant, slow,
-				fast < slow ? fmt::format("{:.1f}x cheaper than the userspace round "
-							  "trip",
-							  slow / fast)
-					    : "NOT cheaper than the userspace round trip here"));
-		}
-	}
-	// In the guest harness the KVM we drive is nested in QEMU's TCG.
-	const bool tcg = hypervisor_signature() == "TCGTCGTCGTCG";
-	for (auto &r : out) {
+	for (auto &r : out)
 		if (!cpuid_note.empty() && r.variant == "cpuid/user")
 			r.notes.push_back(cpuid_note);
-		if (tcg)
-			r.notes.push_back("xperf-user runs under QEMU TCG (emulated CPU): these cycle "
-					  "counts are emulation artefacts, not hardware costs");
-		r.method["outer_hypervisor"] = tcg ? "tcg" : hypervisor_signature();
-	}
+	add_comparison_notes(out);
+	add_outer_hypervisor(out);
 	// Said once, on the first result: it concerns the run, not one variant.
 	out.front().notes.insert(out.front().notes.end(), dropped.begin(), dropped.end());
 	return out;

@@ -1,0 +1,75 @@
+// The six of DESIGN.md as every VMM reports them (vmexit/six.h).
+#include "vmexit/guest_protocol.h"
+#include "vmexit/six.h"
+
+#include <xperf/abi.h>
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+using namespace xperf;
+
+namespace {
+
+TEST(VmexitSix, RowsAreThoseOfTheDesignTable)
+{
+	// # | starts in | exit
+	EXPECT_EQ(measurement_number(XPERF_EXIT_CPUID, XPERF_FROM_USER), 1);
+	EXPECT_EQ(measurement_number(XPERF_EXIT_PIO, XPERF_FROM_USER), 2);
+	EXPECT_EQ(measurement_number(XPERF_EXIT_RDMSR, XPERF_FROM_USER_VIA_KERNEL), 3);
+	EXPECT_EQ(measurement_number(XPERF_EXIT_PIO, XPERF_FROM_USER_VIA_KERNEL), 4);
+	EXPECT_EQ(measurement_number(XPERF_EXIT_VMCALL, XPERF_FROM_KERNEL), 5);
+	EXPECT_EQ(measurement_number(XPERF_EXIT_PIO, XPERF_FROM_KERNEL), 6);
+}
+
+TEST(VmexitSix, OptionsSelectExitsAndStartingPoints)
+{
+	EXPECT_EQ(exits_mask("cpuid"), 1u << XPERF_EXIT_CPUID);
+	EXPECT_EQ(exits_mask("all"), 0x1eu); // every kind but none
+	EXPECT_EQ(froms_mask("kernel"), 1u << XPERF_FROM_KERNEL);
+	EXPECT_EQ(froms_mask("user"), 1u << XPERF_FROM_USER | 1u << XPERF_FROM_USER_VIA_KERNEL);
+	EXPECT_THROW(exits_mask("hlt"), std::invalid_argument);
+	EXPECT_THROW(froms_mask("guest"), std::invalid_argument);
+}
+
+// xperf.ko's exit kinds and constants are the payload's (abi.h against
+// vmexit_protocol.h): one table for the guest payload and the Linux guest.
+TEST(VmexitSix, ModuleAbiMatchesThePayloadProtocol)
+{
+	EXPECT_EQ(XPERF_VMEXIT_PIO, XPERF_EXIT_PIO);
+	EXPECT_EQ(XPERF_VMEXIT_PORT, XPERF_VM_PORT_DEBUGCON);
+	EXPECT_EQ(XPERF_VMEXIT_MSR, rdmsr_index);
+	EXPECT_EQ(sizeof(xperf_vmexit_run), 40u);
+	EXPECT_EQ(instruction_name(XPERF_EXIT_PIO, XPERF_HC_VMCALL), "outb to port 0xe9");
+	EXPECT_EQ(instruction_name(XPERF_EXIT_VMCALL, XPERF_HC_VMMCALL),
+		  "vmmcall (nr 0x7870, unknown to KVM)");
+}
+
+Result row(const std::string &exit, const std::string &from, double median)
+{
+	Result r;
+	r.variant = exit + "/" + from;
+	r.detail = { { "exit", exit }, { "from", from } };
+	r.cycles.assign(11, median);
+	r.analyse();
+	return r;
+}
+
+TEST(VmexitSix, TheRoundTripIsComparedWithTheFastPathFromTheSamePlace)
+{
+	std::vector<Result> rs = { row("cpuid", "kernel", 100), row("pio", "kernel", 400),
+				   row("cpuid", "user", 500), row("pio", "user", 450) };
+	add_comparison_notes(rs);
+	ASSERT_EQ(rs[1].notes.size(), 1u);
+	EXPECT_NE(rs[1].notes[0].find("cpuid/kernel median 100 cycles vs pio/kernel 400: the "
+				      "fast path is 4.0x cheaper"),
+		  std::string::npos)
+		<< rs[1].notes[0];
+	ASSERT_EQ(rs[3].notes.size(), 1u);
+	EXPECT_NE(rs[3].notes[0].find("NOT cheaper"), std::string::npos) << rs[3].notes[0];
+	EXPECT_TRUE(rs[0].notes.empty());
+	EXPECT_TRUE(rs[2].notes.empty());
+}
+
+} // namespace

@@ -1,0 +1,117 @@
+#include "six.h"
+
+#include "guest_protocol.h"
+
+#include <cpuid.h>
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace xperf {
+
+bool fast_path(uint32_t exit)
+{
+	return exit != XPERF_EXIT_PIO;
+}
+
+int measurement_number(uint32_t exit, uint32_t from)
+{
+	int base = from == XPERF_FROM_USER ? 1 : from == XPERF_FROM_USER_VIA_KERNEL ? 3 : 5;
+	return base + (fast_path(exit) ? 0 : 1);
+}
+
+uint32_t exits_mask(const std::string &spec)
+{
+	if (spec == "all")
+		return 1u << XPERF_EXIT_CPUID | 1u << XPERF_EXIT_RDMSR | 1u << XPERF_EXIT_VMCALL |
+		       1u << XPERF_EXIT_PIO;
+	for (uint32_t e = XPERF_EXIT_CPUID; e < XPERF_EXIT_KINDS; e++)
+		if (spec == exit_name(e))
+			return 1u << e;
+	throw std::invalid_argument("--exit: '" + spec + "' is not cpuid, rdmsr, vmcall, pio or all");
+}
+
+uint32_t froms_mask(const std::string &spec)
+{
+	constexpr uint32_t user = 1u << XPERF_FROM_USER | 1u << XPERF_FROM_USER_VIA_KERNEL;
+	if (spec == "all")
+		return user | 1u << XPERF_FROM_KERNEL;
+	if (spec == "user")
+		return user;
+	if (spec == "kernel")
+		return 1u << XPERF_FROM_KERNEL;
+	throw std::invalid_argument("--from: '" + spec + "' is not user, kernel or all");
+}
+
+std::string instruction_name(uint32_t exit, uint32_t hypercall)
+{
+	switch (exit) {
+	case XPERF_EXIT_CPUID:
+		return "cpuid (leaf 0)";
+	case XPERF_EXIT_RDMSR:
+		return fmt::format("rdmsr {:#x}", rdmsr_index);
+	case XPERF_EXIT_VMCALL:
+		return fmt::format("{} (nr {:#x}, unknown to KVM)",
+				   hypercall == XPERF_HC_VMMCALL ? "vmmcall" : "vmcall",
+				   XPERF_HC_UNKNOWN_NR);
+	default:
+		return fmt::format("outb to port {:#x}", XPERF_VM_PORT_DEBUGCON);
+	}
+}
+
+std::string handled_by(uint32_t exit)
+{
+	return fast_path(exit) ? "kvm (in the kernel: fast path)" : "the userspace VMM (round trip)";
+}
+
+std::string hypervisor_signature()
+{
+	unsigned a, b, c, d;
+	__cpuid(1, a, b, c, d);
+	if (!(c >> 31 & 1))
+		return "";
+	__cpuid(0x40000000, a, b, c, d);
+	char sig[13] = {};
+	std::memcpy(sig, &b, 4);
+	std::memcpy(sig + 4, &c, 4);
+	std::memcpy(sig + 8, &d, 4);
+	return sig;
+}
+
+void add_comparison_notes(std::vector<Result> &out)
+{
+	for (auto &r : out) {
+		const std::string from = r.detail["from"];
+		if (r.detail["exit"] != "pio")
+			continue;
+		for (const auto &f : out) {
+			if (f.detail["from"] != from || f.detail["exit"] == "pio")
+				continue;
+			double fast = f.stats.median, slow = r.stats.median;
+			r.notes.push_back(fmt::format(
+				"{} median {:.0f} cycles vs {} {:.0f}: the fast path is {}", f.variant,
+				fast, r.variant, slow,
+				fast < slow ? fmt::format("{:.1f}x cheaper than the userspace round "
+							  "trip",
+							  slow / fast)
+					    : "NOT cheaper than the userspace round trip here"));
+		}
+	}
+}
+
+void add_outer_hypervisor(std::vector<Result> &out)
+{
+	// In the guest harness xperf-user runs under QEMU's TCG.
+	const std::string sig = hypervisor_signature();
+	const bool tcg = sig == "TCGTCGTCGTCG";
+	for (auto &r : out) {
+		if (tcg)
+			r.notes.push_back("xperf-user runs under QEMU TCG (emulated CPU): these cycle "
+					  "counts are emulation artefacts, not hardware costs");
+		r.method["outer_hypervisor"] = tcg ? "tcg" : sig;
+	}
+}
+
+} // namespace xperf

@@ -1,0 +1,40 @@
+// The six VM-exit round trips of DESIGN.md as every VMM reports them: the
+// names of the variants, which row each is, what instruction it is, and the
+// notes that compare the rows. Shared by the payload's VMMs (vmexit.cpp)
+// and the Linux guest's own run (in_guest.cpp).
+#pragma once
+
+#include "result.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xperf {
+
+// IA32_TSC: KVM answers it in the kernel (kvm_get_msr_common) on Intel, AMD
+// and the PVM-style KVM of the build machines alike.
+constexpr uint32_t rdmsr_index = 0x10;
+
+// Every exit but the port write is answered by KVM in the kernel.
+bool fast_path(uint32_t exit);
+// Row of the table in DESIGN.md.
+int measurement_number(uint32_t exit, uint32_t from);
+// Bit per XPERF_EXIT_* / XPERF_FROM_*; throw std::invalid_argument naming
+// the option.
+uint32_t exits_mask(const std::string &spec);
+uint32_t froms_mask(const std::string &spec);
+// "cpuid (leaf 0)", "rdmsr 0x10", "vmmcall (nr 0x7870, unknown to KVM)", ...
+std::string instruction_name(uint32_t exit, uint32_t hypercall);
+std::string handled_by(uint32_t exit);
+
+// The hypervisor this process runs under, from CPUID 0x40000000 ("" when
+// none): "KVMKVMKVM", "TCGTCGTCGTCG", ...
+std::string hypervisor_signature();
+
+// Notes every run gets: the fast path against the userspace round trip per
+// starting point, and that TCG's cycles are emulation artefacts.
+void add_comparison_notes(std::vector<Result> &out);
+void add_outer_hypervisor(std::vector<Result> &out);
+
+} // namespace xperf
