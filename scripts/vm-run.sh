@@ -75,6 +75,8 @@ qemu_boot() {
 	local cmd=(timeout -k 5 "$secs" "$QEMU" -nodefaults -nographic -no-reboot
 		-monitor none -serial stdio -accel "$accel" "${cpu[@]}" -m "$VM_MEM"
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
+		# Port 0xe9 owned by the VMM: vmexit --vmm guest's port writes.
+		-debugcon null
 		-kernel "$kernel" -initrd "$initrd"
 		-append "console=ttyS0 panic=-1 oops=panic $*")
 	[[ $V == 1 ]] && echo "+ ${cmd[*]}" >&2

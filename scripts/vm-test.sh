@@ -15,7 +15,9 @@ Boots, each under scripts/vm-run.sh:
   2. the patched kernel with pti=on, then pti=off: the boot checks (KPTI
      state as asked, BTF, KVM), every crossing without the module, then
      xperf.ko loaded, xperf-ringcheck, every crossing again, unload
-     (guest tests scripts/guest/tests/boot.sh and crossings.sh);
+     (guest tests scripts/guest/tests/boot.sh and crossings.sh), --verify
+     in the guest (verify.sh), and the six VM-exit round trips from inside
+     the guest with xperf.ko as its kernel side (vmexit-guest.sh);
   3. the baseline kernel with pti=on, then pti=off: the same, no module;
 
 then prints the overhead table, patched-without-module against baseline,
@@ -24,7 +26,7 @@ logs: build/vm/<run>.log. Exits non-zero if any check failed.
 
 Environment:
   VM_GUEST_TESTS  guest tests of the patched and baseline boots, in order
-                  [boot,crossings,verify] (scripts/guest/tests/NAME.sh)
+                  [boot,crossings,verify,vmexit-guest] (scripts/guest/tests/NAME.sh)
   VM_XPERF_ARGS   extra xperf-user options in the guest, comma-separated
                   [--samples=2000]
   HOST_XPERF_USER xperf-user that runs compare on the host
@@ -39,7 +41,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
 [[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
 [[ $# -eq 0 ]] || { usage >&2; exit 2; }
 
-VM_GUEST_TESTS=${VM_GUEST_TESTS:-boot,crossings,verify}
+VM_GUEST_TESTS=${VM_GUEST_TESTS:-boot,crossings,verify,vmexit-guest}
 VM_XPERF_ARGS=${VM_XPERF_ARGS:---samples=2000}
 HOST_XPERF_USER=${HOST_XPERF_USER:-$BUILD_DIR/userland/userland/xperf-user}
 VM_DIR=$BUILD_DIR/vm
