@@ -188,6 +188,20 @@ static inline int xperf_vm_key_is(const char *k, const char *kend, const char *w
 	return k == kend && !*want;
 }
 
+/* The value [v, end) names one of two choices: *out gets its number. */
+static inline int xperf_vm_parse_choice(const char *v, const char *end, const char *a,
+					uint32_t a_value, const char *b, uint32_t b_value,
+					uint32_t *out)
+{
+	if (xperf_vm_key_is(v, end, a))
+		*out = a_value;
+	else if (xperf_vm_key_is(v, end, b))
+		*out = b_value;
+	else
+		return -1;
+	return 0;
+}
+
 /*
  * Parse "... xperf-vmexit key=value ...": tokens before the xperf-vmexit
  * token are ignored (QEMU puts the kernel's file name first on a multiboot
@@ -221,21 +235,15 @@ static inline int xperf_vm_parse_params(const char *s, struct xperf_vm_params *p
 		if (!eq)
 			return -1;
 		if (xperf_vm_key_is(tok, eq, "hc")) {
-			if (xperf_vm_key_is(eq + 1, end, "vmcall"))
-				p->hypercall = XPERF_HC_VMCALL;
-			else if (xperf_vm_key_is(eq + 1, end, "vmmcall"))
-				p->hypercall = XPERF_HC_VMMCALL;
-			else
+			if (xperf_vm_parse_choice(eq + 1, end, "vmcall", XPERF_HC_VMCALL,
+						  "vmmcall", XPERF_HC_VMMCALL, &p->hypercall))
 				return -1;
 			seen |= 1u << 5;
 			continue;
 		}
 		if (xperf_vm_key_is(tok, eq, "out")) {
-			if (xperf_vm_key_is(eq + 1, end, "memory"))
-				p->output = XPERF_OUT_MEMORY;
-			else if (xperf_vm_key_is(eq + 1, end, "stream"))
-				p->output = XPERF_OUT_STREAM;
-			else
+			if (xperf_vm_parse_choice(eq + 1, end, "memory", XPERF_OUT_MEMORY,
+						  "stream", XPERF_OUT_STREAM, &p->output))
 				return -1;
 			seen |= 1u << 6;
 			continue;
