@@ -247,7 +247,11 @@ private:
 			return skip(exit, XPERF_FROM_USER_VIA_KERNEL,
 				    fmt::format("xperf.ko refused it: {}", std::strerror(err)));
 		if (!syscall_cycles_) {
-			Timing none = measure(ctx_, 1, [] {}, [fd] {
+			// Untraced: --verify pairs each result with one marked
+			// measurement, in order.
+			RunContext quiet = ctx_;
+			quiet.marks = nullptr;
+			Timing none = measure(quiet, 1, [] {}, [fd] {
 				::ioctl(fd, XPERF_IOC_VMEXIT_ONE, 0UL);
 			});
 			syscall_cycles_ = median_of(none.cycles);
