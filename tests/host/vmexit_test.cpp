@@ -197,3 +197,23 @@ TEST(GuestVmm, WithoutTheModuleSaysToLoadIt)
 			<< e.what();
 	}
 }
+
+// Rows 1 and 2 need no module: where this kernel itself runs under a
+// hypervisor, they are measured against it, with real costs.
+TEST(GuestVmm, UserRowsNeedNoModule)
+{
+	const std::string sig = hypervisor_signature();
+	if (sig.empty())
+		GTEST_SKIP() << "this kernel runs on bare metal: no hypervisor to exit to";
+	RunContext ctx = small_run("guest", "user");
+	std::vector<Result> results = run_vmexit(ctx);
+	auto v = by_variant(results);
+	ASSERT_TRUE(v.count("cpuid/user")) << "cpuid from guest user was not measured";
+	for (const auto &r : results) {
+		EXPECT_EQ(r.detail["from"], "user") << r.variant;
+		EXPECT_EQ(r.stats.n, ctx.opt.samples * ctx.opt.rounds) << r.variant;
+		EXPECT_EQ(r.method["vmm"]["name"], "guest");
+		EXPECT_EQ(r.method["vmm"]["hypervisor_signature"], sig);
+		EXPECT_GT(r.stats.median, 0) << r.variant << ": an exit costs something";
+	}
+}

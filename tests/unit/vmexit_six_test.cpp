@@ -28,9 +28,14 @@ TEST(VmexitSix, OptionsSelectExitsAndStartingPoints)
 	EXPECT_EQ(exits_mask("cpuid"), 1u << XPERF_EXIT_CPUID);
 	EXPECT_EQ(exits_mask("all"), 0x1eu); // every kind but none
 	EXPECT_EQ(froms_mask("kernel"), 1u << XPERF_FROM_KERNEL);
-	EXPECT_EQ(froms_mask("user"), 1u << XPERF_FROM_USER | 1u << XPERF_FROM_USER_VIA_KERNEL);
+	EXPECT_EQ(froms_mask("user"), 1u << XPERF_FROM_USER);
+	EXPECT_EQ(froms_mask("user,user-via-kernel"),
+		  1u << XPERF_FROM_USER | 1u << XPERF_FROM_USER_VIA_KERNEL);
+	EXPECT_EQ(froms_mask("all"), 7u);
 	EXPECT_THROW(exits_mask("hlt"), std::invalid_argument);
 	EXPECT_THROW(froms_mask("guest"), std::invalid_argument);
+	EXPECT_THROW(froms_mask("user,"), std::invalid_argument);
+	EXPECT_THROW(froms_mask(""), std::invalid_argument);
 }
 
 // xperf.ko's exit kinds and constants are the payload's (abi.h against

@@ -9,6 +9,7 @@
 #include "run_context.h"
 #include "tsc.h"
 #include "verify/verify_run.h"
+#include "vmexit/six.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -221,8 +222,20 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	app.add_option("--exit", a.opt.vm_exit, "vmexit: cpuid, rdmsr, vmcall, pio or all")
 		->check(CLI::IsMember({ "cpuid", "rdmsr", "vmcall", "pio", "all" }))
 		->capture_default_str();
-	app.add_option("--from", a.opt.vm_from, "vmexit: start in guest user, kernel or all")
-		->check(CLI::IsMember({ "user", "kernel", "all" }))
+	app.add_option("--from", a.opt.vm_from,
+		       "vmexit: where round trips start, a comma list: user (guest CPL3 "
+		       "executes the instruction), user-via-kernel (CPL3 asks the guest "
+		       "kernel), kernel, or all")
+		->check([](const std::string &spec) {
+			try {
+				froms_mask(spec);
+				return std::string();
+			} catch (const std::invalid_argument &e) {
+				// CLI11 names the option itself.
+				std::string why = e.what();
+				return why.substr(why.rfind("--from: ", 0) == 0 ? 8 : 0);
+			}
+		})
 		->capture_default_str();
 	app.add_option("--vmm", a.opt.vmm,
 		       "vmexit: builtin (KVM API), qemu, or guest (xperf-user runs inside a "

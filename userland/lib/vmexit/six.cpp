@@ -35,14 +35,25 @@ uint32_t exits_mask(const std::string &spec)
 
 uint32_t froms_mask(const std::string &spec)
 {
-	constexpr uint32_t user = 1u << XPERF_FROM_USER | 1u << XPERF_FROM_USER_VIA_KERNEL;
-	if (spec == "all")
-		return user | 1u << XPERF_FROM_KERNEL;
-	if (spec == "user")
-		return user;
-	if (spec == "kernel")
-		return 1u << XPERF_FROM_KERNEL;
-	throw std::invalid_argument("--from: '" + spec + "' is not user, kernel or all");
+	uint32_t mask = 0;
+	std::size_t at = 0;
+	for (;;) {
+		std::size_t comma = spec.find(',', at);
+		std::string one = spec.substr(at, comma == std::string::npos ? comma : comma - at);
+		uint32_t bits = 0;
+		if (one == "all")
+			bits = (1u << XPERF_FROMS) - 1;
+		for (uint32_t f = 0; f < XPERF_FROMS; f++)
+			if (one == from_name(f))
+				bits = 1u << f;
+		if (!bits)
+			throw std::invalid_argument("--from: '" + one +
+						    "' is not user, user-via-kernel, kernel or all");
+		mask |= bits;
+		if (comma == std::string::npos)
+			return mask;
+		at = comma + 1;
+	}
 }
 
 std::string instruction_name(uint32_t exit, uint32_t hypercall)

@@ -21,7 +21,8 @@ bool fast_path(uint32_t exit);
 // Row of the table in DESIGN.md.
 int measurement_number(uint32_t exit, uint32_t from);
 // Bit per XPERF_EXIT_* / XPERF_FROM_*; throw std::invalid_argument naming
-// the option.
+// the option. --from is a comma list of user (guest CPL3 executes the
+// instruction: rows 1, 2), user-via-kernel (rows 3, 4), kernel (5, 6), all.
 uint32_t exits_mask(const std::string &spec);
 uint32_t froms_mask(const std::string &spec);
 // "cpuid (leaf 0)", "rdmsr 0x10", "vmmcall (nr 0x7870, unknown to KVM)", ...
