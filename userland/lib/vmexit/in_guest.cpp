@@ -386,7 +386,10 @@ private:
 			{ "from", from_name(from) },
 			{ "instruction", instruction_name(exit, hypercall_) },
 			{ "handled_by", hv_.handles(exit) },
-			{ "returned", value },
+			// A hypercall returns a signed status (-KVM_EPERM, -KVM_ENOSYS).
+			{ "returned", exit == XPERF_EXIT_VMCALL
+					      ? nlohmann::json(static_cast<int64_t>(value))
+					      : nlohmann::json(value) },
 			{ "guest_kernel", "Linux, xperf.ko's debugfs vmexit file" },
 			{ "guest_syscall", from == XPERF_FROM_USER_VIA_KERNEL
 						   ? "ioctl(XPERF_IOC_VMEXIT_ONE) on xperf.ko's "
