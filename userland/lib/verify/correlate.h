@@ -80,7 +80,8 @@ struct PathReport {
 
 // run: the measurement's number in the marks (marked mode, ignored when
 // anchored); iterations: how many the Result holds; drops: lost events the
-// BPF side counted while this measurement ran.
+// BPF side counted while this measurement ran (anchored: while the whole
+// traced run did).
 PathReport correlate(std::vector<Event> events, uint64_t run, std::size_t iterations,
 		     const Expectation &x, uint64_t drops);
 

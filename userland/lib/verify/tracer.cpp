@@ -559,7 +559,7 @@ std::vector<std::string> Tracer::notes() const
 void Tracer::begin_run()
 {
 	run_++;
-	drops_at_begin_[run_] = impl_->counter(VERIFY_DROPS);
+	drops_at_begin_[run_] = drops();
 }
 
 void Tracer::setup(std::size_t iteration)
@@ -575,7 +575,12 @@ void Tracer::timed(std::size_t iteration)
 void Tracer::end_run()
 {
 	impl_->control->mark = 0;
-	drops_in_[run_] = impl_->counter(VERIFY_DROPS) - drops_at_begin_[run_];
+	drops_in_[run_] = drops() - drops_at_begin_[run_];
+}
+
+uint64_t Tracer::drops() const
+{
+	return impl_->counter(VERIFY_DROPS);
 }
 
 #else // !XPERF_BPF
@@ -612,6 +617,10 @@ void Tracer::begin_run() {}
 void Tracer::setup(std::size_t) {}
 void Tracer::timed(std::size_t) {}
 void Tracer::end_run() {}
+uint64_t Tracer::drops() const
+{
+	return 0;
+}
 
 #endif
 

@@ -52,6 +52,7 @@ public:
 	// with the events each lost.
 	uint64_t runs() const { return run_; }
 	uint64_t drops_in(uint64_t run) const;
+	uint64_t drops() const; // every event lost since the programs were loaded
 
 	void begin_run() override;
 	void setup(std::size_t iteration) override;

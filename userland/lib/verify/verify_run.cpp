@@ -77,7 +77,7 @@ Verified run_verified(const Crossing &c, const RunContext &ctx, Tracer &tracer)
 	RunContext traced_ctx = ctx;
 	traced_ctx.marks = &tracer;
 	tracer.target(gettid());
-	uint64_t first_run = tracer.runs() + 1;
+	uint64_t first_run = tracer.runs() + 1, drops_before = tracer.drops();
 	tracer.start();
 	std::vector<Result> traced;
 	try {
@@ -88,6 +88,7 @@ Verified run_verified(const Crossing &c, const RunContext &ctx, Tracer &tracer)
 	}
 	tracer.target(0);
 	std::vector<Event> events = tracer.stop();
+	uint64_t drops_in_run = tracer.drops() - drops_before;
 
 	for (std::size_t i = 0; i < v.results.size(); i++) {
 		Result &r = v.results[i];
@@ -109,7 +110,9 @@ Verified run_verified(const Crossing &c, const RunContext &ctx, Tracer &tracer)
 		std::vector<std::string> unseen;
 		Expectation x = observable_part(*expected, tracer, unseen);
 		uint64_t run = first_run + i;
-		PathReport p = correlate(events, run, traced[i].cycles.size(), x, tracer.drops_in(run));
+		// The guest's phases are not marked runs: any loss may be in them.
+		uint64_t drops = x.anchor ? drops_in_run : tracer.drops_in(run);
+		PathReport p = correlate(events, run, traced[i].cycles.size(), x, drops);
 		p.unobservable.insert(p.unobservable.begin(), unseen.begin(), unseen.end());
 		// Part of the evidence missing is a note; all of it, no verification.
 		if (x.events.empty() && !expected->events.empty())
