@@ -186,6 +186,8 @@ TEST(VmexitQemu, CommandUsesKvmANamedCpuAndTheProtocolPorts)
 		<< "the samples are read from guest memory: " << cmd;
 	EXPECT_NE(cmd.find("-debugcon file:dc.out "), std::string::npos) << cmd;
 	EXPECT_NE(cmd.find("isa-debug-exit,iobase=0xf4,iosize=4"), std::string::npos) << cmd;
+	EXPECT_NE(cmd.find("-name xperf-vmexit,debug-threads=on "), std::string::npos)
+		<< "--verify finds the vCPU thread by the name QEMU gives it only then: " << cmd;
 	auto append = std::find(argv.begin(), argv.end(), "-append");
 	ASSERT_NE(append, argv.end());
 	xperf_vm_params back{};

@@ -3,6 +3,8 @@
 
 #include "tsc.h"
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <string>
 
@@ -32,6 +34,9 @@ public:
 	virtual void setup(std::size_t iteration) = 0;
 	virtual void timed(std::size_t iteration) = 0;
 	virtual void end_run() = 0;
+	// The crossing runs on another thread than the one that measures (QEMU's
+	// vCPU): its events are the evidence from here on, not the caller's.
+	virtual void follow_thread(pid_t) {}
 
 protected:
 	~IterationMarks() = default;

@@ -578,6 +578,11 @@ void Tracer::end_run()
 	drops_in_[run_] = drops() - drops_at_begin_[run_];
 }
 
+void Tracer::follow_thread(pid_t tid)
+{
+	target(tid);
+}
+
 uint64_t Tracer::drops() const
 {
 	return impl_->counter(VERIFY_DROPS);
@@ -617,6 +622,7 @@ void Tracer::begin_run() {}
 void Tracer::setup(std::size_t) {}
 void Tracer::timed(std::size_t) {}
 void Tracer::end_run() {}
+void Tracer::follow_thread(pid_t) {}
 uint64_t Tracer::drops() const
 {
 	return 0;

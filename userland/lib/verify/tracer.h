@@ -58,6 +58,7 @@ public:
 	void setup(std::size_t iteration) override;
 	void timed(std::size_t iteration) override;
 	void end_run() override;
+	void follow_thread(pid_t tid) override;
 
 private:
 	struct Impl;

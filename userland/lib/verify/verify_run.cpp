@@ -83,6 +83,7 @@ Verified run_verified(const Crossing &c, const RunContext &ctx, Tracer &tracer)
 	try {
 		traced = c.run(traced_ctx);
 	} catch (...) {
+		tracer.target(0);
 		tracer.stop();
 		throw;
 	}

@@ -60,6 +60,14 @@ private:
 	fs::path path_;
 };
 
+std::string read_file(const fs::path &p)
+{
+	std::ifstream in(p, std::ios::binary);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	return ss.str();
+}
+
 // A child process started by us; killed (by its pid) and reaped if it is
 // still running when this goes.
 class Child {
@@ -88,6 +96,29 @@ public:
 		if (pid_ > 0) {
 			::kill(pid_, SIGKILL);
 			::waitpid(pid_, nullptr, 0);
+		}
+	}
+
+	// The id of the child's thread whose name (comm) is name, polled for until
+	// the deadline; nothing when the deadline passed or the child exited first.
+	std::optional<pid_t> find_thread(std::string_view name,
+					 std::chrono::steady_clock::time_point deadline) const
+	{
+		const fs::path tasks = fs::path("/proc") / std::to_string(pid_) / "task";
+		for (;;) {
+			std::error_code ec;
+			for (fs::directory_iterator it(tasks, ec), end; !ec && it != end;
+			     it.increment(ec))
+				if (read_file(it->path() / "comm") == std::string(name) + "\n")
+					return static_cast<pid_t>(std::stol(it->path().filename()));
+			siginfo_t info{};
+			// WNOWAIT: look, but leave the status for wait_until.
+			bool exited = ::waitid(P_PID, static_cast<id_t>(pid_), &info,
+					       WEXITED | WNOHANG | WNOWAIT) == 0 &&
+				      info.si_pid == pid_;
+			if (exited || std::chrono::steady_clock::now() > deadline)
+				return std::nullopt;
+			std::this_thread::sleep_for(std::chrono::milliseconds(1));
 		}
 	}
 
@@ -133,14 +164,6 @@ std::string qemu_path()
 				    "qemu-system-x86), point XPERF_QEMU at it, or use --vmm builtin");
 }
 
-std::string read_file(const fs::path &p)
-{
-	std::ifstream in(p, std::ios::binary);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
-}
-
 std::string tail(const std::string &text, std::size_t lines)
 {
 	std::size_t at = text.size();
@@ -152,6 +175,37 @@ std::string tail(const std::string &text, std::size_t lines)
 	while (!t.empty() && (t.front() == '\n'))
 		t.erase(0, 1);
 	return t;
+}
+
+// QEMU names its threads when asked (-name debug-threads=on); under KVM
+// vCPU n's is "CPU n/KVM", and the payload runs on vCPU 0.
+constexpr std::string_view vcpu_thread = "CPU 0/KVM";
+// QEMU creates its vCPU threads as it builds the machine, before the
+// firmware runs (seconds under nested KVM), long before the payload's first
+// timed phase.
+constexpr auto vcpu_thread_wait = std::chrono::seconds(5);
+
+// Has --verify follow QEMU's vCPU thread from here on: for the result, the
+// thread it follows and how it was found, or why none is.
+nlohmann::json follow_vcpu(const Child &child, IterationMarks &marks,
+			   std::chrono::steady_clock::time_point started)
+{
+	using namespace std::chrono;
+	auto tid = child.find_thread(vcpu_thread, started + vcpu_thread_wait);
+	double after = duration<double>(steady_clock::now() - started).count();
+	nlohmann::json j = { { "name", vcpu_thread } };
+	if (!tid) {
+		j["tid"] = nullptr;
+		j["error"] = fmt::format("QEMU had no thread named '{}' {:.1f} s after it started "
+					 "(it exited, or does not name its threads)",
+					 vcpu_thread, after);
+		return j;
+	}
+	marks.follow_thread(*tid);
+	j["tid"] = *tid;
+	j["found_by"] = "its name in /proc/PID/task/*/comm (-name debug-threads=on)";
+	j["found_after_s"] = after;
+	return j;
 }
 
 QemuVersion qemu_version(const std::string &qemu, const fs::path &dir)
@@ -198,6 +252,8 @@ std::vector<std::string> qemu_command(const std::string &qemu, const std::string
 		"-m", mem,
 		"-object", fmt::format("memory-backend-file,id=ram,size={},mem-path={},share=on", mem, ram),
 		"-machine", "pc,memory-backend=ram",
+		// Named threads: --verify finds the vCPU's by its name.
+		"-name", "xperf-vmexit,debug-threads=on",
 		// Multiboot: QEMU loads the flat image through its header's address fields.
 		"-kernel", image, "-append", encode_params(p),
 		"-debugcon", "file:" + debugcon,
@@ -219,7 +275,7 @@ QemuInstall find_qemu()
 	return q;
 }
 
-VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p)
+VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMarks *marks)
 {
 	const std::string &qemu = qemu_install.path;
 	const QemuVersion &version = qemu_install.version;
@@ -246,6 +302,7 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p)
 	// QEMU's firmware runs emulated under nested KVM: seconds before the payload.
 	auto limit = run_deadline(XPERF_VM_MAX_RECORDS, p.samples, p.warmup) + std::chrono::seconds(30);
 	Child child(argv, log);
+	nlohmann::json vcpu = marks ? follow_vcpu(child, *marks, t0) : nlohmann::json();
 	auto status = child.wait_until(t0 + limit);
 	out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 	if (!status)
@@ -288,6 +345,8 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p)
 		    { "command", cmdline },
 		    { "results_via", stream ? "the debugcon stream" : "the guest-memory file" },
 		    { "memory_bytes", p.mem_bytes } };
+	if (!vcpu.is_null())
+		out.vmm["vcpu_thread"] = vcpu;
 	return out;
 }
 

@@ -3,6 +3,7 @@
 // the guest's status through isa-debug-exit.
 #pragma once
 
+#include "run_context.h"
 #include "vm_run.h"
 
 #include <cstdint>
@@ -47,6 +48,8 @@ struct QemuInstall {
 QemuInstall find_qemu();
 
 // Throws std::runtime_error when QEMU fails, times out or the stream is bad.
-VmRun run_qemu(const QemuInstall &qemu, xperf_vm_params p);
+// With marks (--verify), QEMU's vCPU thread is found and followed: vmm's
+// "vcpu_thread" says which, and how, or why it was not.
+VmRun run_qemu(const QemuInstall &qemu, xperf_vm_params p, IterationMarks *marks = nullptr);
 
 } // namespace xperf

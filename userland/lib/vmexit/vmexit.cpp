@@ -83,7 +83,7 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 	if (!p.exits)
 		throw std::runtime_error("vmexit: no requested exit completes here: " + dropped.front());
 
-	VmRun run = qemu ? run_qemu(*qemu, p) : run_builtin_vmm(p);
+	VmRun run = qemu ? run_qemu(*qemu, p, ctx.marks) : run_builtin_vmm(p);
 	const GuestResults &g = run.guest;
 	if (g.status != XPERF_VM_OK)
 		throw std::runtime_error(fmt::format(
