@@ -65,6 +65,8 @@ public:
 	{
 		r_.iterations = iterations;
 		r_.drops = drops;
+		r_.thread = x_.thread;
+		r_.problems = x_.problems;
 		auto losses = find_losses(ev_);
 		for (const auto &l : losses)
 			r_.located_losses += l.missing;
@@ -105,6 +107,9 @@ private:
 	PathReport &r_;
 	std::size_t phase_begin_ = 0, phase_end_ = 0; // anchored: the timed phase
 
+	// Whether an event is evidence: the followed thread's, when one is.
+	bool evidence(const Event &e) const { return !x_.thread || e.tid == x_.thread->tid; }
+
 	// The host-side time from each exit to the next entry of the same
 	// thread, within the timed phase (anchored) or the timed regions.
 	void exit_to_entry(const std::vector<Window> &w)
@@ -119,6 +124,8 @@ private:
 		std::map<uint32_t, const Event *> open; // by tid
 		for (std::size_t i : timed) {
 			const Event &e = ev_[i];
+			if (!evidence(e))
+				continue;
 			if (e.kind == VERIFY_KVM_EXIT)
 				open[e.tid] = &e;
 			else if (e.kind == VERIFY_KVM_ENTRY && open[e.tid]) {
@@ -140,7 +147,7 @@ private:
 		std::optional<std::size_t> first, last; // this measurement's events
 		for (std::size_t i = 0; i < ev_.size(); i++) {
 			uint64_t m = ev_[i].mark;
-			if (mark_run(m) != run)
+			if (mark_run(m) != run || !evidence(ev_[i]))
 				continue;
 			if (!first)
 				first = i;
@@ -178,13 +185,21 @@ private:
 		if (x_.begin) {
 			i = ev_.size();
 			for (std::size_t k = ev_.size(); k-- > 0;)
-				if (x_.begin->matches(ev_[k])) {
+				if (evidence(ev_[k]) && x_.begin->matches(ev_[k])) {
 					i = k + 1;
 					break;
 				}
+			if (i == ev_.size())
+				r_.problems.push_back(fmt::format(
+					"the {} that begins the timed phase is not among {}",
+					kind_name(x_.begin->kind),
+					x_.thread ? fmt::format("thread {}'s events", x_.thread->tid)
+						  : std::string("the events")));
 		}
 		phase_begin_ = i;
 		for (; i < ev_.size(); i++) {
+			if (!evidence(ev_[i]))
+				continue;
 			if (x_.end && x_.end->matches(ev_[i]))
 				break;
 			if (x_.anchor->matches(ev_[i])) {
@@ -419,6 +434,9 @@ nlohmann::json PathReport::to_json() const
 	}
 	if (anchors_found)
 		j["anchors_found"] = *anchors_found;
+	if (thread)
+		j["thread"] = { { "tid", thread->tid ? nlohmann::json(thread->tid) : nullptr },
+				{ "found", thread->found } };
 	if (fault_pages)
 		j["fault_pages"] = fault_pages;
 	nlohmann::json ex = nlohmann::json::array();

@@ -26,6 +26,13 @@ struct Expected {
 	bool where_it_fires = false;
 };
 
+// The thread that ran the crossing when it was not the measuring one
+// (QEMU's vCPU), and how it was found.
+struct FollowedThread {
+	uint32_t tid = 0; // 0: none was found, and no event is evidence
+	std::string found;
+};
+
 struct Expectation {
 	std::string path; // what every iteration should do, for people
 	std::vector<Expected> events;
@@ -38,6 +45,10 @@ struct Expectation {
 	bool one_page = false; // every expected fault lands on the same page
 	bool vm = false;       // also tally fast path / userspace round trip
 	std::string unverifiable; // set: this cannot be verified here, and why
+	// Set: only this thread's events are evidence; the stream holds the
+	// measuring thread's from before it was followed.
+	std::optional<FollowedThread> thread;
+	std::vector<std::string> problems; // known before correlating: not ok
 };
 
 struct MismatchExample {
@@ -59,6 +70,7 @@ struct PathReport {
 	std::map<std::string, std::size_t> timed_events; // by kind, all timed regions
 	std::size_t fast_path = 0, userspace_round_trip = 0, other_path = 0; // vm only
 	bool vm = false;
+	std::optional<FollowedThread> thread; // whose events were judged
 	uint64_t drops = 0;	      // the BPF side's count for this measurement
 	uint64_t located_losses = 0; // of them, placed between two received events
 	std::optional<std::size_t> anchors_found;

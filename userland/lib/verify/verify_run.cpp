@@ -100,7 +100,8 @@ Verified run_verified(const Crossing &c, const RunContext &ctx, Tracer &tracer)
 			v.mismatches.push_back(name + ": the traced run measured other things");
 			continue;
 		}
-		auto expected = expectation_for(r);
+		// Of the traced run: its result names what was traced (QEMU's vCPU).
+		auto expected = expectation_for(traced[i]);
 		if (!expected || !expected->unverifiable.empty()) {
 			std::string why = expected ? expected->unverifiable
 						   : "nothing is known to expect of it";
