@@ -1,16 +1,21 @@
 // --verify on this machine: the BPF programs load, attach and see every
 // iteration of real crossings. Skips, with the reason, where BPF tracing is
-// not possible (not root, no BTF, BPF refused, built without BPF) or
-// /dev/kvm is missing.
+// not possible (not root, no BTF, BPF refused, built without BPF), /dev/kvm
+// is missing, or (for QEMU's runs) qemu-system-x86_64 is.
 #include "host_setup.h"
 #include "registry.h"
 #include "tsc.h"
 #include "verify/verify_run.h"
+#include "vmexit/qemu_runner.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <map>
 #include <memory>
 
 using namespace xperf;
@@ -134,19 +139,24 @@ Result verified_vmexit(const std::string &exit)
 
 } // namespace
 
-// Every traced iteration of the built-in VMM's EXIT/kernel run showed one
-// EVENT, took the expected path, and none took the path named never.
-static void expect_every_exit(const char *exit, const char *event, const char *never)
+// Every one of the n traced iterations of a VM exit showed one event, took
+// the expected path, and none took the path named never.
+static void expect_every_iteration(const nlohmann::json &p, std::size_t n, const char *event,
+				   const char *never)
 {
-	Result r = verified_vmexit(exit);
-	ASSERT_EQ(r.variant, std::string(exit) + "/kernel");
-	const auto &p = r.path;
-	std::size_t n = traced().ctx.opt.samples;
 	EXPECT_EQ(p["anchors_found"], n) << p.dump(1);
 	EXPECT_EQ(p["timed_events"][event], n) << p.dump(1);
 	EXPECT_EQ(p["as_expected"], n) << p.dump(1);
 	EXPECT_EQ(p["paths"][never], 0) << p.dump(1);
-	EXPECT_TRUE(p["ok"].get<bool>()) << p.dump(1);
+	EXPECT_EQ(p["ok"], true) << p.dump(1);
+}
+
+// The same for the built-in VMM's EXIT/kernel run.
+static void expect_every_exit(const char *exit, const char *event, const char *never)
+{
+	Result r = verified_vmexit(exit);
+	ASSERT_EQ(r.variant, std::string(exit) + "/kernel");
+	expect_every_iteration(r.path, traced().ctx.opt.samples, event, never);
 }
 
 TEST(VerifyHost, BuiltinVmmCpuidTookTheFastPathEveryIteration)
@@ -163,6 +173,54 @@ TEST(VerifyHost, BuiltinVmmPortIoWentToUserspaceEveryIteration)
 	if (access("/dev/kvm", R_OK | W_OK))
 		GTEST_SKIP() << "/dev/kvm is missing or not usable";
 	expect_every_exit("pio", "kvm_pio", "fast");
+}
+
+// As a user runs it: QEMU's vCPU thread followed, every exit from the guest
+// kernel verified on it, and --verify=strict content.
+TEST(VerifyHost, QemuExitsVerifiedOnItsVcpuThread)
+{
+	REQUIRE_TRACER();
+	if (access("/dev/kvm", R_OK | W_OK))
+		GTEST_SKIP() << "/dev/kvm is missing or not usable";
+	try {
+		find_qemu();
+	} catch (const std::invalid_argument &e) {
+		GTEST_SKIP() << e.what();
+	}
+	const std::size_t n = 300;
+	std::string cmd = fmt::format("{} --crossing vmexit --vmm qemu --from kernel --samples {} "
+				      "--rounds 1 --warmup 50 --verify=strict --json",
+				      XPERF_USER_BIN, n);
+	std::string out;
+	int status;
+	{
+		std::unique_ptr<FILE, int (*)(FILE *)> p(popen(cmd.c_str(), "r"), pclose);
+		ASSERT_TRUE(p);
+		char buf[4096];
+		while (std::size_t got = fread(buf, 1, sizeof(buf), p.get()))
+			out.append(buf, got);
+		status = pclose(p.release());
+	}
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		<< cmd << ": status " << status << " (1: --verify=strict found a mismatch)";
+	auto results = nlohmann::json::parse(out)["results"];
+	ASSERT_FALSE(results.empty());
+	static const std::map<std::string, std::pair<const char *, const char *>> by_exit = {
+		{ "cpuid", { "kvm_cpuid", "userspace_round_trip" } },
+		{ "rdmsr", { "kvm_msr", "userspace_round_trip" } },
+		{ "vmcall", { "kvm_hypercall", "userspace_round_trip" } },
+		{ "pio", { "kvm_pio", "fast" } },
+	};
+	for (const auto &r : results) {
+		SCOPED_TRACE(r["variant"].get<std::string>());
+		const auto &p = r["path"];
+		EXPECT_EQ(r["samples"], n);
+		EXPECT_TRUE(p["thread"]["tid"].is_number()) << p.dump(1);
+		EXPECT_NE(p["thread"]["found"].get<std::string>().find("CPU 0/KVM"),
+			  std::string::npos);
+		const auto &[event, never] = by_exit.at(r["detail"]["exit"]);
+		expect_every_iteration(p, n, event, never);
+	}
 }
 
 // Where tp_btf is allowed the classic tracepoint is never used: refuse
