@@ -389,6 +389,40 @@ TEST(VerifyExpectations, ExitsToAHypervisorAboveThisKernelAreNotVerified)
 	EXPECT_NE(x->unverifiable.find("on the host"), std::string::npos) << x->unverifiable;
 }
 
+// --vmm guest: this kernel sees the way to the exit, not the exit. From
+// guest user nothing may enter it; through the guest kernel, one ioctl().
+TEST(VerifyExpectations, InsideAGuestOnlyThisKernelsPartIsChecked)
+{
+	Result user = vmexit_result("guest", "cpuid", 0), via = user;
+	user.variant = "cpuid/user";
+	user.detail["from"] = "user";
+	via.variant = "cpuid/user-via-kernel";
+	via.detail["from"] = "user-via-kernel";
+	auto u = expectation_for(user), v = expectation_for(via);
+	ASSERT_TRUE(u && v);
+	EXPECT_TRUE(u->unverifiable.empty() && v->unverifiable.empty());
+	EXPECT_FALSE(u->vm || v->vm);
+	EXPECT_TRUE(u->events.empty());
+	ASSERT_EQ(v->events.size(), 1u);
+	EXPECT_EQ(v->events[0].what.kind, VERIFY_SYS_ENTER);
+	EXPECT_EQ(*v->events[0].what.arg0, static_cast<uint64_t>(SYS_ioctl));
+
+	Stream ok, extra;
+	for (std::size_t i = 0; i < 6; i++) {
+		ok.setup(i).timed(i).add(VERIFY_SYS_ENTER, SYS_ioctl);
+		extra.setup(i).timed(i).add(VERIFY_SYS_ENTER, SYS_ioctl);
+		if (i == 3)
+			extra.add(VERIFY_SYS_ENTER, SYS_getppid);
+	}
+	ok.outside();
+	extra.outside();
+	EXPECT_TRUE(correlate(ok.events, 1, 6, *v, 0).ok());
+	PathReport bad = correlate(extra.events, 1, 6, *v, 0);
+	EXPECT_EQ(bad.mismatched, 1u);
+	// From guest user, the same ioctl is a mismatch: that is row 3, not row 1.
+	EXPECT_EQ(correlate(ok.events, 1, 6, *u, 0).mismatched, 6u);
+}
+
 TEST(VerifyExpectations, LargeAllocationMustMapAndSmallOnesMustNot)
 {
 	Result big, small;

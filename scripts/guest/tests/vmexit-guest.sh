@@ -59,6 +59,25 @@ else
 fi
 check "the guest's rows are labelled --vmm guest" grep -Eq '"name": ?"guest"' "$json"
 
+# --verify from inside: this kernel sees no entry for rows 1 and 2 and one
+# ioctl() into xperf.ko per iteration for rows 3 and 4.
+verified() {
+	rm -f /tmp/vmexit-guest-verify.json
+	# shellcheck disable=SC2086 # args is a word list on purpose
+	xperf-user --verify=strict --json -o /tmp/vmexit-guest-verify.json $args --crossing vmexit \
+		--vmm guest --from user,user-via-kernel --rounds 1 --warmup 50 --samples 500
+	rc=$?
+	[ -s /tmp/vmexit-guest-verify.json ] &&
+		emit_file vmexit-guest-verify.json /tmp/vmexit-guest-verify.json
+	return $rc
+}
+if [ -s /sys/kernel/btf/vmlinux ]; then
+	check "--verify=strict: rows 1-4 took this kernel's expected part (vmexit-guest-verify.json)" \
+		verified
+else
+	skip "--verify: this guest kernel has no BTF"
+fi
+
 # The table as a person reads it.
 # shellcheck disable=SC2086
 xperf-user $args --crossing vmexit --vmm guest --rounds 1 --warmup 200 --samples 500
