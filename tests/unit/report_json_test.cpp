@@ -107,3 +107,19 @@ TEST(ReportJson, TableShowsEveryResultAndItsNotes)
 	EXPECT_NE(t.find("nr500"), std::string::npos);
 	EXPECT_NE(t.find("note: syscall/nr500: a note"), std::string::npos) << t;
 }
+
+// A note every result of a crossing carries is said once in the table,
+// with how many carry it; the others stay with their variant.
+TEST(ReportJson, TableSaysASharedNoteOnce)
+{
+	Report rep;
+	rep.results = { sample_result(), sample_result(), sample_result() };
+	rep.results[1].variant = "other";
+	rep.results[2].variant = "third";
+	rep.results[2].notes.push_back("only mine");
+	std::string t = render_table(rep);
+	EXPECT_NE(t.find("note: syscall (3 results): a note"), std::string::npos) << t;
+	EXPECT_EQ(t.find("note: syscall/nr500: a note"), std::string::npos) << t;
+	EXPECT_NE(t.find("note: syscall/third: only mine"), std::string::npos) << t;
+	EXPECT_EQ(to_json(rep.results[1])["notes"].size(), 1u);
+}

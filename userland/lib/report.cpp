@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 namespace xperf {
@@ -116,9 +118,21 @@ std::string render_table(const Report &r)
 	}
 	o << "\ncycles are net of each result's empty timed region (overhead, subtracted); "
 	     "median_ns at the TSC frequency above\n";
+	// A note several results of a crossing share (a run's conditions, say)
+	// is said once, where it first appears; the JSON keeps it on each.
+	std::map<std::pair<std::string, std::string>, std::size_t> shared;
 	for (const auto &res : r.results)
-		for (const auto &n : res.notes)
-			o << fmt::format("note: {}/{}: {}\n", res.crossing, res.variant, n);
+		for (const auto &n : std::set<std::string>(res.notes.begin(), res.notes.end()))
+			shared[{ res.crossing, n }]++;
+	std::set<std::pair<std::string, std::string>> said;
+	for (const auto &res : r.results)
+		for (const auto &n : res.notes) {
+			std::size_t count = shared[{ res.crossing, n }];
+			if (count < 2)
+				o << fmt::format("note: {}/{}: {}\n", res.crossing, res.variant, n);
+			else if (said.insert({ res.crossing, n }).second)
+				o << fmt::format("note: {} ({} results): {}\n", res.crossing, count, n);
+		}
 	return o.str();
 }
 
