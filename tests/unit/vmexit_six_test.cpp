@@ -78,3 +78,27 @@ TEST(VmexitSix, TheRoundTripIsComparedWithTheFastPathFromTheSamePlace)
 }
 
 } // namespace
+
+namespace {
+
+// CPUID from CPL3 answered by another hypervisor than CPL0's shows as
+// another max leaf; only cpuid/user gets the note, and only then.
+TEST(VmexitSix, CpuidFromBothLevelsIsComparedByItsAnswer)
+{
+	std::vector<Result> rs = { row("cpuid", "user", 1), row("cpuid", "kernel", 1),
+				   row("pio", "user", 1) };
+	rs[0].detail["returned"] = uint64_t{ 0x1c };
+	rs[1].detail["returned"] = uint64_t{ 0xd };
+	add_cpuid_level_note(rs, "why");
+	ASSERT_EQ(rs[0].notes.size(), 1u);
+	EXPECT_EQ(rs[0].notes[0], "cpuid/user returned max leaf 0x1c where the guest kernel got "
+				  "0xd: why");
+	EXPECT_TRUE(rs[1].notes.empty() && rs[2].notes.empty());
+
+	rs[0].notes.clear();
+	rs[1].detail["returned"] = uint64_t{ 0x1c };
+	add_cpuid_level_note(rs, "why");
+	EXPECT_TRUE(rs[0].notes.empty());
+}
+
+} // namespace

@@ -27,7 +27,6 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <map>
 #include <optional>
 #include <stdexcept>
 
@@ -41,8 +40,6 @@ static_assert(XPERF_VMEXIT_MSR == rdmsr_index && XPERF_VMEXIT_PORT == XPERF_VM_P
 	      XPERF_VMEXIT_HC_NR == XPERF_HC_UNKNOWN_NR);
 
 namespace {
-
-constexpr const char *kvm_signature = "KVMKVMKVM";
 
 // xperf.ko's vmexit file, open.
 class VmexitFile {
@@ -174,16 +171,11 @@ std::string hypercall_probe(bool vmmcall)
 	return "";
 }
 
-double median_of(const std::vector<double> &v)
-{
-	return v.empty() ? 0 : describe(v).median;
-}
-
 // What runs this kernel, for the report and for what handles each exit.
 struct Hypervisor {
 	std::string signature; // "KVMKVMKVM", "TCGTCGTCGTCG", ...
 	bool kvm() const { return signature == kvm_signature; }
-	bool tcg() const { return signature == "TCGTCGTCGTCG"; }
+	bool tcg() const { return signature == tcg_signature; }
 	std::string handles(uint32_t exit) const
 	{
 		if (kvm())
@@ -218,11 +210,6 @@ public:
 	const std::vector<std::string> &not_measured() const { return not_measured_; }
 
 private:
-	bool wanted(uint32_t exit, uint32_t from) const
-	{
-		return exits_ & 1u << exit && froms_ & 1u << from;
-	}
-
 	void skip(uint32_t exit, uint32_t from, const std::string &why)
 	{
 		not_measured_.push_back(
@@ -300,7 +287,7 @@ private:
 			Timing none = measure(quiet, 1, [] {}, [fd] {
 				::ioctl(fd, XPERF_IOC_VMEXIT_ONE, 0UL);
 			});
-			syscall_cycles_ = median_of(none.cycles);
+			syscall_cycles_ = describe(none.cycles).median;
 		}
 		const unsigned long kind = exit;
 		Timing t = measure(ctx_, 1, [] {},
@@ -324,11 +311,10 @@ private:
 			xperf_vmexit_run none;
 			auto c = file_->run(XPERF_VMEXIT_NONE, std::max<uint32_t>(n, 1000), warmup,
 					    none);
-			kernel_overhead_ = median_of({ c.begin(), c.end() });
+			kernel_overhead_ = median_cycles(c);
 		}
 		xperf_vmexit_run k;
 		auto c = file_->run(exit, n, warmup, k);
-		kernel_values_[exit] = k.value;
 
 		Result r;
 		r.crossing = "vmexit";
@@ -355,14 +341,12 @@ private:
 		finish(r, exit, XPERF_FROM_KERNEL, k.value);
 	}
 
-	// What the guest kernel's instruction returned, for rows 3 and 4.
+	// What the guest kernel's instruction returns, for rows 3 and 4.
 	uint64_t kernel_value(uint32_t exit)
 	{
-		if (auto it = kernel_values_.find(exit); it != kernel_values_.end())
-			return it->second;
 		xperf_vmexit_run k;
 		file_->run(exit, 1, 0, k);
-		return kernel_values_[exit] = k.value;
+		return k.value;
 	}
 
 	static std::string variant(uint32_t exit, uint32_t from)
@@ -405,7 +389,6 @@ private:
 	uint32_t exits_, froms_, hypercall_;
 	std::optional<VmexitFile> file_;
 	std::optional<double> syscall_cycles_, kernel_overhead_;
-	std::map<uint32_t, uint64_t> kernel_values_;
 	std::vector<Result> out_;
 	std::vector<std::string> not_measured_;
 };
@@ -435,22 +418,7 @@ std::vector<Result> run_vmexit_in_guest(const RunContext &ctx)
 
 	// The same CPUID leaf from both privilege levels should reach the same
 	// hypervisor and answer the same.
-	const Result *cu = nullptr, *ck = nullptr;
-	for (const auto &r : out) {
-		if (r.variant == "cpuid/user")
-			cu = &r;
-		if (r.variant == "cpuid/kernel")
-			ck = &r;
-	}
-	if (cu && ck && cu->detail["returned"] != ck->detail["returned"]) {
-		std::string note = fmt::format(
-			"cpuid/user returned max leaf {} where the guest kernel got {}: CPUID at "
-			"guest CPL3 was not answered by the same hypervisor",
-			cu->detail["returned"].dump(), ck->detail["returned"].dump());
-		for (auto &r : out)
-			if (r.variant == "cpuid/user")
-				r.notes.push_back(note);
-	}
+	add_cpuid_level_note(out, "CPUID at guest CPL3 was not answered by the same hypervisor");
 	if (hv.kvm())
 		add_comparison_notes(out);
 	else

@@ -1,6 +1,7 @@
 #include "six.h"
 
 #include "guest_protocol.h"
+#include "stats.h"
 
 #include <cpuid.h>
 
@@ -91,6 +92,32 @@ std::string hypervisor_signature()
 	return sig;
 }
 
+double median_cycles(const std::vector<uint32_t> &samples)
+{
+	std::vector<double> d(samples.begin(), samples.end());
+	return d.empty() ? 0 : describe(d).median;
+}
+
+void add_cpuid_level_note(std::vector<Result> &out, std::string_view why)
+{
+	const Result *user = nullptr, *kernel = nullptr;
+	for (const auto &r : out) {
+		if (r.variant == "cpuid/user")
+			user = &r;
+		if (r.variant == "cpuid/kernel")
+			kernel = &r;
+	}
+	if (!user || !kernel || user->detail["returned"] == kernel->detail["returned"])
+		return;
+	std::string note = fmt::format("cpuid/user returned max leaf {:#x} where the guest kernel "
+				       "got {:#x}: {}",
+				       user->detail["returned"].get<uint64_t>(),
+				       kernel->detail["returned"].get<uint64_t>(), why);
+	for (auto &r : out)
+		if (r.variant == "cpuid/user")
+			r.notes.push_back(note);
+}
+
 void add_comparison_notes(std::vector<Result> &out)
 {
 	for (auto &r : out) {
@@ -116,7 +143,7 @@ void add_outer_hypervisor(std::vector<Result> &out)
 {
 	// In the guest harness xperf-user runs under QEMU's TCG.
 	const std::string sig = hypervisor_signature();
-	const bool tcg = sig == "TCGTCGTCGTCG";
+	const bool tcg = sig == tcg_signature;
 	for (auto &r : out) {
 		if (tcg)
 			r.notes.push_back("xperf-user runs under QEMU TCG (emulated CPU): these cycle "

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xperf {
@@ -30,12 +31,21 @@ std::string instruction_name(uint32_t exit, uint32_t hypercall);
 std::string handled_by(uint32_t exit);
 
 // The hypervisor this process runs under, from CPUID 0x40000000 ("" when
-// none): "KVMKVMKVM", "TCGTCGTCGTCG", ...
+// none): kvm_signature, tcg_signature, ...
 std::string hypervisor_signature();
+constexpr const char *kvm_signature = "KVMKVMKVM";
+constexpr const char *tcg_signature = "TCGTCGTCGTCG";
+
+// The median of a run's 32-bit cycle samples (0 when there are none).
+double median_cycles(const std::vector<uint32_t> &samples);
 
 // Notes every run gets: the fast path against the userspace round trip per
 // starting point, and that TCG's cycles are emulation artefacts.
 void add_comparison_notes(std::vector<Result> &out);
+// Where cpuid/user returned another max leaf than cpuid/kernel, CPUID at
+// CPL3 reached another hypervisor: cpuid/user gets a note saying so, then
+// why.
+void add_cpuid_level_note(std::vector<Result> &out, std::string_view why);
 void add_outer_hypervisor(std::vector<Result> &out);
 
 } // namespace xperf

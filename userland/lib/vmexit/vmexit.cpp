@@ -25,12 +25,6 @@ namespace xperf {
 
 namespace {
 
-double median_of(const std::vector<uint32_t> &v)
-{
-	std::vector<double> d(v.begin(), v.end());
-	return d.empty() ? 0 : describe(d).median;
-}
-
 const GuestRecord *find_record(const GuestResults &g, uint32_t exit, uint32_t from)
 {
 	for (const auto &r : g.records)
@@ -115,7 +109,7 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 		if (rec.exit == XPERF_EXIT_NONE || rec.fault)
 			continue;
 		const GuestRecord *empty = rec.from == XPERF_FROM_KERNEL ? empty_kernel : empty_user;
-		double overhead = empty ? median_of(empty->samples) : 0;
+		double overhead = empty ? median_cycles(empty->samples) : 0;
 
 		Result r;
 		r.crossing = "vmexit";
@@ -166,7 +160,7 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 			{ "run_wall_s", run.wall_s },
 		};
 		if (rec.from == XPERF_FROM_USER_VIA_KERNEL && empty_syscall)
-			r.method["guest_syscall_cycles"] = median_of(empty_syscall->samples) - overhead;
+			r.method["guest_syscall_cycles"] = median_cycles(empty_syscall->samples) - overhead;
 		r.detail = {
 			{ "measurement", measurement_number(rec.exit, rec.from) },
 			// The index its phase marks (port 0xec) carry, for tracing.
@@ -204,21 +198,10 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 					 (not_measured.empty() ? std::string()
 							       : "; " + not_measured.front()));
 
-	// Where CPUID from CPL3 answered differently from CPL0, it did not reach
-	// this VMM's KVM (PVM-style KVM lets it through to the outer hypervisor).
-	const GuestRecord *cpuid_user = find_record(g, XPERF_EXIT_CPUID, XPERF_FROM_USER);
-	const GuestRecord *cpuid_kernel = find_record(g, XPERF_EXIT_CPUID, XPERF_FROM_KERNEL);
-	std::string cpuid_note;
-	if (cpuid_user && cpuid_kernel && cpuid_user->value != cpuid_kernel->value)
-		cpuid_note = fmt::format(
-			"cpuid/user returned max leaf {:#x} where the guest kernel got {:#x}: CPUID "
-			"at guest CPL3 was not answered by this VM's KVM (the hypervisor lets it "
-			"through), so cpuid/user is not measurement 1 here",
-			cpuid_user->value, cpuid_kernel->value);
-
-	for (auto &r : out)
-		if (!cpuid_note.empty() && r.variant == "cpuid/user")
-			r.notes.push_back(cpuid_note);
+	// PVM-style KVM lets CPUID from CPL3 through to the outer hypervisor.
+	add_cpuid_level_note(out, "CPUID at guest CPL3 was not answered by this VM's KVM (the "
+				  "hypervisor lets it through), so cpuid/user is not measurement 1 "
+				  "here");
 	add_comparison_notes(out);
 	add_outer_hypervisor(out);
 	// Said once, on the first result: it concerns the run, not one variant.
