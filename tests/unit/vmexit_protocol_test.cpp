@@ -10,6 +10,8 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <vector>
 
 using namespace xperf;
@@ -100,18 +102,18 @@ TEST(VmexitParams, RejectsWhatTheGuestCannotRun)
 	EXPECT_NE(parse("", &p), 0) << "no keyword";
 	EXPECT_NE(parse(ok + " colour=blue", &p), 0) << "unknown key";
 	EXPECT_NE(parse("xperf-vmexit exits=0x2 froms=0x4 n=10", &p), 0) << "missing keys";
-	std::string none = ok;
-	none.replace(none.find("exits=0x12"), 10, "exits=0x13");
-	EXPECT_NE(parse(none, &p), 0) << "the empty region is not an exit to ask for";
-	std::string zero = ok;
-	zero.replace(zero.find("n=30000"), 7, "n=0");
-	EXPECT_NE(parse(zero, &p), 0) << "no samples";
-	std::string hex = ok;
-	hex.replace(hex.find("msr=0x10"), 8, "msr=0xg0");
-	EXPECT_NE(parse(hex, &p), 0) << "bad digit";
-	std::string hc = ok;
-	hc.replace(hc.find("hc=vmmcall"), 10, "hc=syscall");
-	EXPECT_NE(parse(hc, &p), 0) << "unknown hypercall instruction";
+	// ok with one key=value put in another's place
+	auto with = [&ok](std::string_view was, std::string_view now) {
+		std::string s = ok;
+		std::size_t at = s.find(was);
+		EXPECT_NE(at, std::string::npos) << was;
+		return s.replace(at, was.size(), now);
+	};
+	EXPECT_NE(parse(with("exits=0x12", "exits=0x13"), &p), 0)
+		<< "the empty region is not an exit to ask for";
+	EXPECT_NE(parse(with("n=30000", "n=0"), &p), 0) << "no samples";
+	EXPECT_NE(parse(with("msr=0x10", "msr=0xg0"), &p), 0) << "bad digit";
+	EXPECT_NE(parse(with("hc=vmmcall", "hc=syscall"), &p), 0) << "unknown hypercall instruction";
 }
 
 TEST(VmexitStream, DecodesWhatTheGuestEncodes)
