@@ -10,6 +10,8 @@
  *             all are empty
  *   control   write "pid N", "start", "stop", "reset"; read the state
  *   counters  produced, read, dropped and queued, per CPU and in total
+ *   status    whether the kernel's entry code takes stamps here, and if not
+ *             why not
  *   vmexit    ioctl()s timing VM exits from inside a guest (vmexit.c)
  *
  * A record is complete only once the task's next entry shows whether the
@@ -29,6 +31,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/threads.h>
 #include <linux/uaccess.h>
 #include <linux/xperf.h>
 #include <uapi/linux/xperf.h>
@@ -41,7 +44,6 @@
 
 #include "xperf.h"
 
-#define XPERF_RING_RECORDS	4096	/* per CPU, a power of two */
 #define XPERF_READ_BATCH	64	/* records per read() call at most */
 
 struct xperf_ring {
@@ -85,6 +87,8 @@ static void xperf_push(const struct xperf_record *rec)
 	struct xperf_ring *ring = this_cpu_ptr(&xperf_rings);
 	unsigned long flags;
 
+	/* From the hooks, or from "stop": this CPU's ring cannot change CPU. */
+	lockdep_assert_irqs_disabled();
 	raw_spin_lock_irqsave(&ring->lock, flags);
 	ring->produced++;
 	if (ring->head - ring->tail == XPERF_RING_RECORDS) {
@@ -272,30 +276,51 @@ static void xperf_stop(void)
 	unsigned long flags;
 
 	/* Returns once no hook is running for the measured task. */
-	xperf_set_task(0);
+	WARN_ON_ONCE(xperf_set_task(0));
 	raw_spin_lock_irqsave(&xperf_open.lock, flags);
 	xperf_close_open();
 	raw_spin_unlock_irqrestore(&xperf_open.lock, flags);
 	xperf_running = false;
 }
 
+/* "pid N": N a decimal PID > 0 and nothing else. */
+static int xperf_command_pid(const char *arg)
+{
+	int pid, ret;
+
+	ret = kstrtoint(arg, 10, &pid);
+	if (ret)
+		return -EINVAL;
+	if (pid <= 0 || pid > PID_MAX_LIMIT)
+		return -EINVAL;
+	if (xperf_running)
+		return -EBUSY;
+	xperf_pid = pid;
+	return 0;
+}
+
+static int xperf_command_start(void)
+{
+	int ret;
+
+	if (!xperf_pid)
+		return -EINVAL;
+	if (xperf_running)
+		return 0;
+	ret = xperf_set_task(xperf_pid);
+	if (!ret)
+		xperf_running = true;
+	return ret;
+}
+
 static int xperf_command(const char *cmd)
 {
-	int pid;
+	size_t pid_len = strlen(XPERF_CMD_PID);
 
-	if (sscanf(cmd, XPERF_CMD_PID " %d", &pid) == 1) {
-		if (xperf_running)
-			return -EBUSY;
-		if (pid <= 0)
-			return -EINVAL;
-		xperf_pid = pid;
+	if (!strncmp(cmd, XPERF_CMD_PID, pid_len) && cmd[pid_len] == ' ') {
+		return xperf_command_pid(cmd + pid_len + 1);
 	} else if (!strcmp(cmd, XPERF_CMD_START)) {
-		if (!xperf_pid)
-			return -EINVAL;
-		if (!xperf_running) {
-			xperf_running = true;
-			xperf_set_task(xperf_pid);
-		}
+		return xperf_command_start();
 	} else if (!strcmp(cmd, XPERF_CMD_STOP)) {
 		if (xperf_running)
 			xperf_stop();
@@ -350,6 +375,18 @@ static const struct file_operations xperf_control_fops = {
 	.release = single_release,
 };
 
+static int xperf_status_show(struct seq_file *m, void *unused)
+{
+	const char *off = xperf_stamps_off_reason();
+
+	if (off)
+		seq_printf(m, XPERF_STATUS_OFF "%s\n", off);
+	else
+		seq_puts(m, XPERF_STATUS_ON "\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xperf_status);
+
 static void xperf_free_rings(void)
 {
 	int cpu;
@@ -394,7 +431,12 @@ static int __init xperf_init(void)
 			    &xperf_control_fops);
 	debugfs_create_file(XPERF_DEBUGFS_COUNTERS, 0400, xperf_dir, NULL,
 			    &xperf_counters_fops);
+	debugfs_create_file(XPERF_DEBUGFS_STATUS, 0444, xperf_dir, NULL,
+			    &xperf_status_fops);
 	xperf_vmexit_init(xperf_dir);
+	if (xperf_stamps_off_reason())
+		pr_info("entry stamps off (%s): crossings cannot be measured, vmexit works\n",
+			xperf_stamps_off_reason());
 	pr_info("ready: %d records per CPU ring\n", XPERF_RING_RECORDS);
 	return 0;
 }

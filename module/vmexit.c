@@ -73,7 +73,7 @@ static __always_inline u64 xperf_exit_once(u32 exit)
 	}
 }
 
-static int xperf_exit_check(u32 exit)
+static int xperf_exit_check(u64 exit)
 {
 	if (exit >= XPERF_VMEXIT_KINDS)
 		return -EINVAL;

@@ -26,15 +26,29 @@
 #define XPERF_DEBUGFS_RING	"ring"		/* read: consume records */
 #define XPERF_DEBUGFS_CONTROL	"control"	/* write: commands below */
 #define XPERF_DEBUGFS_COUNTERS	"counters"	/* read: accounting */
+#define XPERF_DEBUGFS_STATUS	"status"	/* read: whether stamps can run */
+
+/*
+ * The status file's one line: XPERF_STATUS_ON, or XPERF_STATUS_OFF and the
+ * kernel's reason (xperf_stamps_off_reason()): "stamps off: booted with
+ * xperf=off".
+ */
+#define XPERF_STATUS_ON		"stamps on"
+#define XPERF_STATUS_OFF	"stamps off: "
+
+/* Records each CPU's ring holds; one more is dropped and counted. */
+#define XPERF_RING_RECORDS	4096
 
 /*
  * Commands written to the control file, one per write, a trailing newline
  * allowed.  Reading the control file shows the state.
- *   "pid N"  measure the task (thread) whose global PID is N; only while
- *            stopped
- *   "start"  start measuring (stamps on); a pid must have been given
+ *   "pid N"  measure the task (thread) whose global PID is N, a decimal
+ *            number > 0; only while stopped
+ *   "start"  start measuring (stamps on); a pid must have been given;
+ *            EOPNOTSUPP where the kernel takes no stamps (status file)
  *   "stop"   stop measuring (stamps off, the zero-cost state)
  *   "reset"  while stopped: empty the rings and zero the counters
+ * Anything else is EINVAL.
  */
 #define XPERF_CMD_PID	"pid"
 #define XPERF_CMD_START	"start"

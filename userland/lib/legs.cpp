@@ -128,7 +128,8 @@ std::string legs_unavailable_reason()
 	SyscallProbe probe = probe_nop_syscall();
 	if (probe.path != SyscallProbe::Path::xperf_nop)
 		return "kernel without the xperf patch (syscall 500 is not the xperf no-op)";
-	return ModuleSession::unavailable_reason();
+	std::string why = ModuleSession::unavailable_reason();
+	return why.empty() ? ModuleSession::stamps_off_reason() : why;
 }
 
 } // namespace xperf

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -24,6 +25,10 @@ std::string errno_text()
 
 std::string ModuleSession::default_dir()
 {
+	// XPERF_MODULE_DIR: elsewhere, or nowhere, so that a run can leave a
+	// loaded xperf.ko to whoever else is measuring with it.
+	if (const char *dir = std::getenv("XPERF_MODULE_DIR"); dir && *dir)
+		return dir;
 	return std::string("/sys/kernel/debug/") + XPERF_DEBUGFS_DIR;
 }
 
@@ -39,6 +44,20 @@ std::string ModuleSession::unavailable_reason(const std::string &dir)
 	}
 	if (access(control.c_str(), W_OK) != 0)
 		return "xperf.ko's control file needs root";
+	return "";
+}
+
+std::string ModuleSession::stamps_off_reason(const std::string &dir)
+{
+	std::ifstream in(dir + "/" + XPERF_DEBUGFS_STATUS);
+	std::string line;
+	if (!std::getline(in, line))
+		return fmt::format("cannot read {}/{}: an xperf.ko older than this xperf-user? "
+				   "build and load the module from this tree",
+				   dir, XPERF_DEBUGFS_STATUS);
+	if (line.rfind(XPERF_STATUS_OFF, 0) == 0)
+		return fmt::format("this kernel's entry code takes no stamps: {}",
+				   line.substr(std::strlen(XPERF_STATUS_OFF)));
 	return "";
 }
 

@@ -26,6 +26,9 @@ class ModuleSession {
 public:
 	// Empty when xperf.ko can be used here, else why not (for the report).
 	static std::string unavailable_reason(const std::string &dir = default_dir());
+	// Why the kernel's entry code takes no stamps (its status file), or
+	// "" when it does; the module's vmexit file works either way.
+	static std::string stamps_off_reason(const std::string &dir = default_dir());
 	static std::string default_dir();
 
 	// Measures task tid: stops any run, sets the pid, empties the rings,
