@@ -13,7 +13,9 @@
  *     ring drops and counts the excess, every record is read exactly once,
  *     produced == read + dropped;
  *  4. with the ring open, the module refuses to unload (debugfs pins it);
- *  5. with two CPUs or more, a task that migrates between its crossings:
+ *  5. malformed control commands and out-of-range vmexit ioctl()s are
+ *     refused with EINVAL (ENOTTY for an unknown ioctl), and change nothing;
+ *  6. with two CPUs or more, a task that migrates between its crossings:
  *     a crossing that moved CPU says so (XPERF_REC_MIGRATED), the others
  *     do not, and every record is on the CPU it was made on.
  *
@@ -32,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -104,6 +107,14 @@ static int open_file(const char *name, int flags)
 }
 
 static int control_fd;
+
+/* Write @cmd as it is; 0 or the errno of the refusal. */
+static int try_command(const char *cmd)
+{
+	ssize_t n = (ssize_t)strlen(cmd);
+
+	return write(control_fd, cmd, n) == n ? 0 : errno;
+}
 
 static void command(const char *fmt, ...)
 {
@@ -337,7 +348,61 @@ static void pin(int cpu)
 		die("sched_setaffinity(%d): %s", cpu, strerror(errno));
 }
 
-/* Phase 5: alternate between two CPUs, one syscall 500 on each visit. */
+static void expect_refused(const char *what, int got, int want)
+{
+	if (got != want)
+		fail("bad input: %s: %s, expected %s", what,
+		     got ? strerror(got) : "accepted", strerror(want));
+}
+
+/* Phase 5: what the module must refuse, and that refusing changes nothing. */
+static void check_bad_input(void)
+{
+	static const char *const malformed[] = {
+		"pid5junk", "pid 5junk", "pid 5 6", "pid -1", "pid 0", "pid",
+		"pid ", "pid 99999999999", "pid 0x10", "start now", "stopp",
+		"resetx", "bogus", "\n",
+	};
+	struct xperf_vmexit_run run;
+	size_t i;
+	int fd;
+
+	command("%s", XPERF_CMD_STOP);
+	command("%s %d", XPERF_CMD_PID, getpid());
+	for (i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++)
+		expect_refused(malformed[i], try_command(malformed[i]), EINVAL);
+	command("%s", XPERF_CMD_START);
+	expect_refused("pid N while running", try_command("pid 1"), EBUSY);
+	expect_refused("reset while running", try_command(XPERF_CMD_RESET), EBUSY);
+	command("%s", XPERF_CMD_STOP);
+
+	fd = open_file(XPERF_DEBUGFS_VMEXIT, O_RDWR);
+	expect_refused("VMEXIT_ONE 0x100000001 (CPUID in the low 32 bits)",
+		       ioctl(fd, XPERF_IOC_VMEXIT_ONE, 0x100000001UL) ? errno : 0, EINVAL);
+	expect_refused("VMEXIT_ONE KINDS", ioctl(fd, XPERF_IOC_VMEXIT_ONE,
+						 (unsigned long)XPERF_VMEXIT_KINDS) ? errno : 0,
+		       EINVAL);
+	expect_refused("VMEXIT_ONE -1", ioctl(fd, XPERF_IOC_VMEXIT_ONE, -1UL) ? errno : 0,
+		       EINVAL);
+	expect_refused("unknown ioctl", ioctl(fd, _IO('x', 99), 0UL) ? errno : 0, ENOTTY);
+	memset(&run, 0, sizeof(run));
+	run.exit = XPERF_VMEXIT_NONE;
+	run.samples = 0;
+	expect_refused("VMEXIT_RUN 0 samples", ioctl(fd, XPERF_IOC_VMEXIT_RUN, &run) ? errno : 0,
+		       EINVAL);
+	run.samples = XPERF_VMEXIT_MAX_SAMPLES + 1;
+	expect_refused("VMEXIT_RUN MAX+1 samples",
+		       ioctl(fd, XPERF_IOC_VMEXIT_RUN, &run) ? errno : 0, EINVAL);
+	run.samples = 1;
+	run.exit = XPERF_VMEXIT_KINDS;
+	expect_refused("VMEXIT_RUN exit KINDS", ioctl(fd, XPERF_IOC_VMEXIT_RUN, &run) ? errno : 0,
+		       EINVAL);
+	close(fd);
+	printf("bad input: %zu malformed commands and 7 bad ioctls refused\n",
+	       sizeof(malformed) / sizeof(malformed[0]));
+}
+
+/* Phase 6: alternate between two CPUs, one syscall 500 on each visit. */
 static void check_migration(struct xperf_record *buf, size_t max)
 {
 	const int visits = 200;
@@ -575,7 +640,7 @@ int main(int argc, char **argv)
 	close(ring_fd);
 
 	/* 3. Overflow and two readers. */
-	check_overflow(3 * 4096 + 100, recs, max);
+	check_overflow(3 * XPERF_RING_RECORDS + 100, recs, max);
 
 	/* 4. No unload under an open reader (O_NONBLOCK: do not wait). */
 	ring_fd = open_file(XPERF_DEBUGFS_RING, O_RDONLY);
@@ -588,7 +653,10 @@ int main(int argc, char **argv)
 		printf("unload with the ring open: refused (%s)\n", strerror(errno));
 	close(ring_fd);
 
-	/* 5. Migration (last: it leaves the task pinned elsewhere). */
+	/* 5. Bad input. */
+	check_bad_input();
+
+	/* 6. Migration (last: it leaves the task pinned elsewhere). */
 	check_migration(recs, max);
 
 	if (failures) {
