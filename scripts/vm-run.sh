@@ -23,6 +23,7 @@ Environment:
                       this host (probed once, cached in build/vm/), else TCG
   QEMU                [qemu-system-x86_64]
   VM_MEM              guest memory [512M]
+  VM_SMP              guest CPUs [2]; under TCG one host thread each
   KVM_CPU             CPU model under KVM [host]; under TCG it is always max
   SHOW_CONSOLE=1      print the console as it runs (also with V=1)
 USAGE
@@ -51,6 +52,7 @@ extra_cmdline=("$@")
 
 QEMU=${QEMU:-qemu-system-x86_64}
 VM_MEM=${VM_MEM:-512M}
+VM_SMP=${VM_SMP:-2}
 KVM_CPU=${KVM_CPU:-host}
 ACCEL=${ACCEL:-auto}
 SHOW_CONSOLE=${SHOW_CONSOLE:-$V}
@@ -69,11 +71,14 @@ EXIT_HARNESS=125
 qemu_boot() {
 	local accel=$1 secs=$2 out=$3
 	shift 3
-	local cpu=(-cpu max)
+	local cpu=(-cpu max) accel_opt=$accel
 	[[ $accel == kvm ]] && cpu=(-cpu "$KVM_CPU")
+	# Multi-threaded TCG: the vCPUs really run at once, as on SMP hardware.
+	[[ $accel == tcg ]] && accel_opt=tcg,thread=multi
 	# shellcheck disable=SC2054 # QEMU's own options contain commas
 	local cmd=(timeout -k 5 "$secs" "$QEMU" -nodefaults -nographic -no-reboot
-		-monitor none -serial stdio -accel "$accel" "${cpu[@]}" -m "$VM_MEM"
+		-monitor none -serial stdio -accel "$accel_opt" "${cpu[@]}" -m "$VM_MEM"
+		-smp "$VM_SMP"
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
 		# Port 0xe9 owned by the VMM: vmexit --vmm guest's port writes.
 		-debugcon null
@@ -87,7 +92,7 @@ qemu_boot() {
 		"${cmd[@]}" </dev/null >"$out" 2>&1 || QEMU_RC=$?
 	fi
 	# Line endings from the serial port; a header says how the log came to be.
-	sed -i -e 's/\r$//' -e "1i # vm-run: accelerator=$accel cpu=${cpu[1]} cmdline: $*" "$out"
+	sed -i -e 's/\r$//' -e "1i # vm-run: accelerator=$accel cpu=${cpu[1]} smp=$VM_SMP cmdline: $*" "$out"
 }
 
 # The guest's own report of its status, or nothing.
