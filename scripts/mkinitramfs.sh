@@ -41,6 +41,7 @@ if [[ -z ${GUEST_XPERF_USER:-} ]]; then
 	[[ -f $GUEST_XPERF_USER ]] || GUEST_XPERF_USER=$BUILD_DIR/userland-static/xperf-user
 fi
 RINGCHECK=${RINGCHECK:-$XPERF_ROOT/module/tests/xperf-ringcheck}
+SMPSTRESS=${SMPSTRESS:-$XPERF_ROOT/module/tests/xperf-smpstress}
 XPERF_MODULE=${XPERF_MODULE:-$XPERF_ROOT/module/xperf.ko}
 GUEST=$XPERF_ROOT/scripts/guest
 
@@ -104,6 +105,7 @@ add_optional() {
 }
 add_optional /bin/xperf-user "$GUEST_XPERF_USER" "xperf-user (static)"
 add_optional /bin/xperf-ringcheck "$RINGCHECK" "xperf-ringcheck (static)"
+add_optional /bin/xperf-smpstress "$SMPSTRESS" "xperf-smpstress (static)"
 add_optional /lib/modules/xperf.ko "$XPERF_MODULE" "xperf.ko"
 
 [[ $V == 1 ]] && echo "+ $gen_init_cpio $spec | gzip -9n > $out" >&2

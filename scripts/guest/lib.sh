@@ -42,6 +42,24 @@ emit_file() {
 	echo "$printk" >/proc/sys/kernel/printk
 }
 
+# need FILE WHAT HOW: FILE must be in the initramfs, since the boot asked
+# for what needs it; missing, it is a failure (never a skip) that says HOW
+# to build it. Status 1 when missing.
+need() {
+	[ -e "$1" ] && return 0
+	fail "$2: not in the initramfs, but this boot needs it ($3)"
+	return 1
+}
+
+# Kernel reports that fail a test whatever else it shows.
+KERNEL_TROUBLE='WARNING:|BUG:|Oops|KASAN|UBSAN|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|sleeping function called|Call Trace:|general protection fault|double fault|stack guard page'
+
+# kernel_log_clean SINCE: the kernel log after its first SINCE lines holds
+# no report; prints any it finds.
+kernel_log_clean() {
+	! dmesg | tail -n +"$(($1 + 1))" | grep -E "$KERNEL_TROUBLE"
+}
+
 # finish: the closing count line; exit status 1 if anything failed.
 finish() {
 	echo "$XPERF_PASSED passed, $XPERF_FAILED failed, $XPERF_SKIPPED skipped"

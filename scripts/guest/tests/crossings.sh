@@ -15,27 +15,21 @@ measure() {
 	emit_file "$1.json" "/tmp/$1.json"
 }
 
-if [ -x /bin/xperf-user ]; then
-	check "xperf-user --crossing all, no module (nomod.json)" measure nomod
-else
-	skip "xperf-user: not in the initramfs (build it: make userland-static)"
-fi
+have_user=0
+need /bin/xperf-user xperf-user "make userland-static" && have_user=1
+[ $have_user = 1 ] && check "xperf-user --crossing all, no module (nomod.json)" measure nomod
 
 if [ "$(xperf_param module 0)" != 1 ]; then
 	skip "xperf.ko: not asked for (xperf.module=1)"
-elif [ ! -f /lib/modules/xperf.ko ]; then
-	skip "xperf.ko: not in the initramfs (build it: make module)"
-else
+elif need /lib/modules/xperf.ko xperf.ko "make module"; then
 	check "insmod xperf.ko" insmod /lib/modules/xperf.ko
 	check "/sys/kernel/debug/xperf exists" test -d /sys/kernel/debug/xperf
-	if [ -x /bin/xperf-ringcheck ]; then
-		check "xperf-ringcheck: syscall 500, exact ring accounting" xperf-ringcheck
-	else
-		skip "xperf-ringcheck: not in the initramfs (make module)"
-	fi
-	if [ -x /bin/xperf-user ]; then
-		check "xperf-user --crossing all, module loaded (module.json)" measure module
-	fi
+	check "the entry code takes stamps here (status: stamps on)" \
+		grep -qx "stamps on" /sys/kernel/debug/xperf/status
+	need /bin/xperf-ringcheck xperf-ringcheck "make module" &&
+		check "xperf-ringcheck: syscall 500, exact ring accounting, bad input refused" \
+			xperf-ringcheck
+	[ $have_user = 1 ] && check "xperf-user --crossing all, module loaded (module.json)" measure module
 	check "rmmod xperf" rmmod xperf
 	check "/sys/kernel/debug/xperf gone after rmmod" test ! -e /sys/kernel/debug/xperf
 fi

@@ -8,13 +8,13 @@
 args=$(xperf_param args | tr ',' ' ')
 json=/tmp/vmexit-guest.json
 
-[ -x /bin/xperf-user ] || { skip "xperf-user: not in the initramfs (make userland-static)"; finish; exit; }
+need /bin/xperf-user xperf-user "make userland-static" || { finish; exit; }
 if [ "$(xperf_param module 0)" != 1 ]; then
 	skip "vmexit --vmm guest: needs xperf.ko, not asked for (xperf.module=1)"
 	finish
 	exit
 fi
-[ -f /lib/modules/xperf.ko ] || { skip "xperf.ko: not in the initramfs (make module)"; finish; exit; }
+need /lib/modules/xperf.ko xperf.ko "make module" || { finish; exit; }
 
 # Without the module: a clear refusal, status 2, no output file.
 refused() {
