@@ -60,8 +60,9 @@ check: deps userland vm-prereqs
 
 test: check
 
-# What the VM test boots: both guest kernels and the initramfs.
-vm-prereqs: kernel kernel-baseline initramfs
+# What the VM tests boot: the patched, baseline and debug guest kernels and
+# their initramfs images.
+vm-prereqs: kernel kernel-baseline initramfs initramfs-debug
 
 bench: userland
 	$(Q)scripts/bench-getppid.sh $(XPERF_USER)

@@ -4,13 +4,16 @@ set -euo pipefail
 
 usage() {
 	cat <<USAGE
-usage: scripts/build-kernel.sh [-h] patched|baseline
+usage: scripts/build-kernel.sh [-h] patched|baseline|debug
 
 Builds a bzImage from Linux 6.12 with the one config fragment
 kernel/xperf.config merged on top of 'make tinyconfig':
 
   patched    the source with patches/series applied  -> build/kernel/patched
   baseline   the same source, unpatched              -> build/kernel/baseline
+  debug      patched, and kernel/xperf-debug.config on top (lockdep, RCU
+             and atomic-sleep checks, DEBUG_ENTRY, objtool's noinstr
+             validation, KASAN)                       -> build/kernel/debug
 
 Both flavours share version and configuration, so they differ only by the
 series. Incremental: the source is extracted once, the patched copy is
@@ -29,17 +32,20 @@ USAGE
 source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
 
 [[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
-[[ $# -eq 1 && ( $1 == patched || $1 == baseline ) ]] || { usage >&2; exit 2; }
+[[ $# -eq 1 && ( $1 == patched || $1 == baseline || $1 == debug ) ]] || { usage >&2; exit 2; }
 flavour=$1
 
 KERNEL_TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 JOBS=${JOBS:-$(nproc)}
-FRAGMENT=$XPERF_ROOT/kernel/xperf.config
+FRAGMENTS=("$XPERF_ROOT/kernel/xperf.config")
+[[ $flavour == debug ]] && FRAGMENTS+=("$XPERF_ROOT/kernel/xperf-debug.config")
 PATCHES=$XPERF_ROOT/patches
 SRC_DIR=$BUILD_DIR/src
 
 need_cmd make gcc flex bison bc patch sha256sum flock
-[[ -f $FRAGMENT ]] || die "config fragment $FRAGMENT missing"
+for f in "${FRAGMENTS[@]}"; do
+	[[ -f $f ]] || die "config fragment $f missing"
+done
 
 # One kernel build at a time: the machines have two cores.
 mkdir -p "$BUILD_DIR/kernel"
@@ -170,10 +176,10 @@ verify_config() {
 			warn "$line requested, but .config has: $(grep -E "^$sym=" "$config")"
 			missing=1
 		fi
-	done <"$FRAGMENT"
+	done < <(cat "${FRAGMENTS[@]}")
 	rm -f "$known"
 	if [[ ${#unknown[@]} -gt 0 ]]; then
-		if [[ $flavour == patched && -f $PATCHES/series ]]; then
+		if [[ $flavour != baseline && -f $PATCHES/series ]]; then
 			warn "not defined by the patched tree: ${unknown[*]}"
 			missing=1
 		else
@@ -181,26 +187,26 @@ verify_config() {
 		fi
 	fi
 	[[ $missing -eq 0 ]] ||
-		die "kernel/xperf.config: options above did not survive the merge (missing dependency?)"
+		die "${FRAGMENTS[*]##*/}: options above did not survive the merge (missing dependency?)"
 }
 
 configure() {
 	local src=$1 out=$2 id stamp=$2/.xperf-config.stamp
-	id=$({ echo "$src $SRC_ID"; cat "$FRAGMENT"; } | sha256sum | cut -d' ' -f1)
+	id=$({ echo "$src $SRC_ID"; cat "${FRAGMENTS[@]}"; } | sha256sum | cut -d' ' -f1)
 	if [[ -f $out/.config && $(cat "$stamp" 2>/dev/null) == "$id" ]]; then
 		return
 	fi
-	info "configuring $flavour: tinyconfig + kernel/xperf.config"
+	info "configuring $flavour: tinyconfig + ${FRAGMENTS[*]##*/}"
 	mkdir -p "$out"
 	run make -C "$src" O="$out" tinyconfig
-	run "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$FRAGMENT"
+	run "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${FRAGMENTS[@]}"
 	run make -C "$src" O="$out" olddefconfig
 	verify_config "$src" "$out/.config"
 	echo "$id" >"$stamp"
 }
 
 pristine_tree
-if [[ $flavour == patched ]]; then
+if [[ $flavour != baseline ]]; then
 	patched_tree
 else
 	SRC=$PRISTINE

@@ -26,7 +26,10 @@ logs: build/vm/<run>.log. Exits non-zero if any check failed.
 
 Environment:
   VM_GUEST_TESTS  guest tests of the patched and baseline boots, in order
-                  [boot,crossings,verify,vmexit-guest] (scripts/guest/tests/NAME.sh)
+                  [boot,crossings,smp-stress,verify,vmexit-guest]
+                  (scripts/guest/tests/NAME.sh)
+  VM_KERNELS      which boots: all [default], or debug (the debug variant
+                  only: make vm-test-debug)
   VM_XPERF_ARGS   extra xperf-user options in the guest, comma-separated
                   [--samples=2000]
   HOST_XPERF_USER xperf-user that runs compare on the host
@@ -41,26 +44,36 @@ source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
 [[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
 [[ $# -eq 0 ]] || { usage >&2; exit 2; }
 
-VM_GUEST_TESTS=${VM_GUEST_TESTS:-boot,crossings,verify,vmexit-guest}
+VM_GUEST_TESTS=${VM_GUEST_TESTS:-boot,crossings,smp-stress,verify,vmexit-guest}
 VM_XPERF_ARGS=${VM_XPERF_ARGS:---samples=2000}
 HOST_XPERF_USER=${HOST_XPERF_USER:-$BUILD_DIR/userland/userland/xperf-user}
+VM_KERNELS=${VM_KERNELS:-all}
 VM_DIR=$BUILD_DIR/vm
-INITRD=$VM_DIR/initramfs.cpio.gz
 vm_run=$XPERF_ROOT/scripts/vm-run.sh
+
+case $VM_KERNELS in
+all)
+	kernels=(patched baseline) INITRD=$VM_DIR/initramfs.cpio.gz make_target=vm-test ;;
+debug)
+	kernels=(debug) INITRD=$VM_DIR/initramfs-debug.cpio.gz make_target=vm-test-debug ;;
+*) die "VM_KERNELS=$VM_KERNELS: say all or debug" ;;
+esac
 
 command -v "${QEMU:-qemu-system-x86_64}" >/dev/null ||
 	die "${QEMU:-qemu-system-x86_64} not found: apt-get install qemu-system-x86 (or scripts/install-deps.sh)"
-for k in patched baseline; do
+for k in "${kernels[@]}"; do
 	[[ -f $(kernel_image "$k") ]] ||
-		die "no $k kernel at $(kernel_image "$k"): run 'make vm-test' (it builds it)"
+		die "no $k kernel at $(kernel_image "$k"): run 'make $make_target' (it builds it)"
 done
-[[ -f $INITRD ]] || die "no initramfs at $INITRD: run 'make initramfs'"
+[[ -f $INITRD ]] || die "no initramfs at $INITRD: run 'make $make_target'"
 
 failed=0 passed=0
 results=()
 
 # Kernel messages that mean something went wrong even if the test passed.
-kernel_trouble() { grep -aE '(WARNING:|BUG:|Oops|general protection fault|Kernel panic|Call Trace:)' "$1" | head -n 5; }
+kernel_trouble() {
+	grep -aE '(WARNING:|BUG:|Oops|general protection fault|Kernel panic|Call Trace:|KASAN|UBSAN|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|sleeping function called|double fault|stack guard page)' "$1" | head -n 5
+}
 
 # boot RUN FLAVOUR EXPECTED_STATUS CMDLINE...: one guest of the patched or
 # baseline kernel; RUN names the log and the result folder.
@@ -88,6 +101,27 @@ boot() {
 
 guest_args="xperf.args=$VM_XPERF_ARGS"
 start=$SECONDS
+
+summary() {
+	echo
+	echo "=== vm-test summary ($((SECONDS - start)) s)"
+	printf '  %s\n' "${results[@]}"
+	echo "vm-test: $passed passed, $failed failed"
+	[[ $failed -eq 0 ]]
+}
+
+# The debug variant: the patched kernel under its own checkers, with the
+# same guest tests; any report of theirs fails the boot.
+if [[ $VM_KERNELS == debug ]]; then
+	# The checkers slow the guest several times over.
+	export VM_TIMEOUT=${VM_TIMEOUT:-1200}
+	for pti in on off; do
+		boot "debug-pti-$pti" debug 0 \
+			xperf.test="$VM_GUEST_TESTS" xperf.module=1 xperf.kernel=debug pti=$pti "$guest_args"
+	done
+	summary
+	exit
+fi
 
 boot harness-selfcheck baseline 3 xperf.test=exit-status,boot xperf.status=3
 for pti in on off; do
@@ -123,8 +157,4 @@ for pti in on off; do
 	fi
 done
 
-echo
-echo "=== vm-test summary ($((SECONDS - start)) s)"
-printf '  %s\n' "${results[@]}"
-echo "vm-test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+summary

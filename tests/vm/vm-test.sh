@@ -17,10 +17,15 @@ skip() {
 
 command -v "${QEMU:-qemu-system-x86_64}" >/dev/null ||
 	skip "qemu-system-x86_64 not installed (scripts/install-deps.sh)"
-for k in patched baseline; do
+if [[ ${VM_KERNELS:-all} == debug ]]; then
+	kernels=(debug) initrd=initramfs-debug.cpio.gz target=vm-test-debug
+else
+	kernels=(patched baseline) initrd=initramfs.cpio.gz target=vm-test
+fi
+for k in "${kernels[@]}"; do
 	[[ -f $build/kernel/$k/arch/x86/boot/bzImage ]] ||
-		skip "the $k guest kernel is not built: 'make check' or 'make vm-test' builds it"
+		skip "the $k guest kernel is not built: 'make check' or 'make $target' builds it"
 done
-[[ -f $build/vm/initramfs.cpio.gz ]] || skip "no guest initramfs: 'make initramfs'"
+[[ -f $build/vm/$initrd ]] || skip "no guest initramfs $initrd: 'make $target'"
 
 BUILD_DIR=$build exec "$root/scripts/vm-test.sh"
