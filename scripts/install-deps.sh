@@ -9,7 +9,7 @@ usage: scripts/install-deps.sh [-h]
 
 Installs the Debian packages xperf builds and runs with: the C++ toolchain
 and libraries (CLI11, nlohmann-json, {fmt}, GoogleTest), the kernel build
-tools and linux-source-6.12, QEMU, busybox-static, clang, libbpf and bpftool.
+tools, linux-source-6.12 and Debian's kernel configs, QEMU, busybox-static, clang, libbpf and bpftool.
 Needs root and access to Debian's package mirrors. V=1 shows apt's output.
 USAGE
 }
@@ -23,7 +23,7 @@ packages=(
 	libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev googletest
 	linux-perf python3
 	# kernel, module and guest harness
-	linux-source-6.12 bc bison flex patch libssl-dev libelf-dev dwarves
+	linux-source-6.12 linux-config-6.12 bc bison flex patch libssl-dev libelf-dev dwarves
 	cpio xz-utils kmod busybox-static qemu-system-x86
 	# eBPF
 	clang llvm libbpf-dev bpftool zlib1g-dev
