@@ -42,7 +42,7 @@ FRAGMENTS=("$XPERF_ROOT/kernel/xperf.config")
 PATCHES=$XPERF_ROOT/patches
 SRC_DIR=$BUILD_DIR/src
 
-need_cmd make gcc flex bison bc patch sha256sum flock
+need_cmd make gcc flex bison bc patch sha256sum flock cmp
 for f in "${FRAGMENTS[@]}"; do
 	[[ -f $f ]] || die "config fragment $f missing"
 done
@@ -127,9 +127,10 @@ patched_tree() {
 	[[ -d $tree && $(head -n 1 "$stamp" 2>/dev/null) == "$id" ]] && return
 
 	info "applying patches/series (${#list[@]} patches) to a fresh copy of the source"
-	local previously_touched=()
+	local previously_touched=() old=$tree.old
 	[[ -f $stamp ]] && mapfile -t previously_touched < <(tail -n +2 "$stamp")
-	rm -rf "$tree" "$stamp"
+	rm -rf "$old" "$stamp"
+	[[ -d $tree ]] && mv "$tree" "$old"
 	mkdir -p "$SRC_DIR"
 	run cp -a "$pristine" "$tree"
 	local p
@@ -139,12 +140,20 @@ patched_tree() {
 	done
 	# The copy keeps the pristine timestamps: a file that an earlier series
 	# changed and this one does not would look older than its object file.
-	# Touch everything either series touches so make rebuilds it.
+	# Every file either series touches gets a new time, so make rebuilds
+	# it, unless its content is what the previous tree had: then it keeps
+	# that tree's time, and what depends only on it is not rebuilt.
 	local f now_touched=()
 	[[ ${#list[@]} -eq 0 ]] || mapfile -t now_touched < <(touched_files "${list[@]}")
 	for f in "${previously_touched[@]}" "${now_touched[@]}"; do
-		[[ -e $tree/$f ]] && touch "$tree/$f"
+		[[ -e $tree/$f ]] || continue
+		if [[ -f $old/$f ]] && cmp -s "$old/$f" "$tree/$f"; then
+			touch -r "$old/$f" "$tree/$f"
+		else
+			touch "$tree/$f"
+		fi
 	done
+	rm -rf "$old"
 	{
 		echo "$id"
 		[[ ${#now_touched[@]} -eq 0 ]] || printf '%s\n' "${now_touched[@]}"
