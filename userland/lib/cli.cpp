@@ -287,7 +287,9 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	auto *csv = app.add_flag("--csv", a.csv, "write CSV");
 	json->excludes(csv);
 	app.add_flag("--no-raw", a.no_raw, "leave per-iteration samples out of the JSON");
-	app.add_option("-o,--output", a.output, "write to FILE (replaced whole, or not at all)");
+	app.add_option("-o,--output", a.output,
+		       "write to FILE: a regular file is replaced whole or not at all, keeping its "
+		       "owner and mode; a device or FIFO is written in place");
 
 	auto *cmp = app.add_subcommand("compare", "compare two --json results: A (before) "
 						  "and B (after)");
@@ -296,7 +298,7 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	cmp->add_option("B", a.compare_b, "result to compare (JSON)")->required()->check(
 		CLI::ExistingFile);
 	cmp->add_flag("--json", a.json, "write the comparison as JSON");
-	cmp->add_option("-o,--output", a.output, "write to FILE");
+	cmp->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
 	app.require_subcommand(0, 1);
 
 	try {
