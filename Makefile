@@ -2,7 +2,8 @@
 #
 #   make            build xperf-user (build/userland/userland/xperf-user)
 #   make demo       build, run every crossing here, then the legs in the patched guest
-#   make check      build everything (guest kernels too), run unit, host and VM tests (ctest)
+#   make check      build everything (guest kernels too), run unit, host, fuzz and VM tests (ctest)
+#   make fuzz       the fuzz target over the result reader and compare, for a minute (clang)
 #   make bench      getppid: xperf against perf bench, and xperf's run-to-run spread
 #
 # V=1 shows the commands.
@@ -22,7 +23,7 @@ else
 Q := @
 endif
 
-.PHONY: all userland userland-static demo check test unit bench deps clean vm-prereqs
+.PHONY: all userland userland-static demo check test unit fuzz bench deps clean vm-prereqs
 
 all: userland
 
@@ -52,6 +53,9 @@ demo: userland
 
 unit: userland
 	$(Q)ctest --test-dir $(USERLAND_BUILD) -L unit --output-on-failure
+
+fuzz: userland
+	$(Q)ctest --test-dir $(USERLAND_BUILD) -L fuzz --output-on-failure
 
 # The guest kernels and initramfs are built first; ctest then runs the unit,
 # host and VM tests and ends with its own summary.

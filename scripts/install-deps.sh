@@ -9,7 +9,8 @@ usage: scripts/install-deps.sh [-h]
 
 Installs the Debian packages xperf builds and runs with: the C++ toolchain
 and libraries (CLI11, nlohmann-json, {fmt}, GoogleTest), the kernel build
-tools, linux-source-6.12 and Debian's kernel configs, QEMU, busybox-static, clang, libbpf and bpftool.
+tools, linux-source-6.12 and Debian's kernel configs, QEMU, busybox-static,
+clang (with its libFuzzer), libbpf and bpftool.
 Needs root and access to Debian's package mirrors. V=1 shows apt's output.
 USAGE
 }
@@ -22,6 +23,8 @@ packages=(
 	build-essential cmake pkg-config
 	libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev googletest
 	linux-perf python3
+	# the fuzz target of the result reader: clang's libFuzzer and sanitizers
+	clang libclang-rt-14-dev
 	# kernel, module and guest harness
 	linux-source-6.12 linux-config-6.12 bc bison flex patch libssl-dev libelf-dev dwarves
 	cpio xz-utils kmod busybox-static qemu-system-x86

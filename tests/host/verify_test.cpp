@@ -2,6 +2,7 @@
 // iteration of real crossings. Skips, with the reason, where BPF tracing is
 // not possible (not root, no BTF, BPF refused, built without BPF), /dev/kvm
 // is missing, or (for QEMU's runs) qemu-system-x86_64 is.
+#include "error.h"
 #include "host_setup.h"
 #include "registry.h"
 #include "tsc.h"
@@ -184,7 +185,7 @@ TEST(VerifyHost, QemuExitsVerifiedOnItsVcpuThread)
 		GTEST_SKIP() << "/dev/kvm is missing or not usable";
 	try {
 		find_qemu();
-	} catch (const std::invalid_argument &e) {
+	} catch (const Error &e) {
 		GTEST_SKIP() << e.what();
 	}
 	const std::size_t n = 300;

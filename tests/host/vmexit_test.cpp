@@ -2,6 +2,7 @@
 // the payload briefly. Skips, with the reason, where /dev/kvm or QEMU is
 // missing or unusable.
 #include "crossings/crossings.h"
+#include "error.h"
 #include "host_setup.h"
 #include "module_session.h"
 #include "tsc.h"
@@ -192,7 +193,7 @@ TEST(GuestVmm, WithoutTheModuleSaysToLoadIt)
 	try {
 		run_vmexit(ctx);
 		ADD_FAILURE() << "--vmm guest ran without xperf.ko";
-	} catch (const std::invalid_argument &e) {
+	} catch (const Error &e) {
 		EXPECT_NE(std::string(e.what()).find("insmod xperf.ko"), std::string::npos)
 			<< e.what();
 	}

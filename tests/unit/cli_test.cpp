@@ -1,12 +1,20 @@
 // Bad input gets a message and exit status 2, and leaves no file behind.
 #include "cli.h"
 #include "report.h"
+#include "result_reader.h"
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -17,15 +25,42 @@ struct CliRun {
 	std::string out, err;
 };
 
-CliRun run(std::vector<std::string> args)
+int run_to(std::vector<std::string> args, std::ostream &out, std::ostream &err)
 {
 	args.insert(args.begin(), "xperf-user");
 	std::vector<char *> argv;
 	for (auto &a : args)
 		argv.push_back(a.data());
+	return xperf::run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
+}
+
+CliRun run(std::vector<std::string> args)
+{
 	std::ostringstream out, err;
-	int status = xperf::run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
+	int status = run_to(std::move(args), out, err);
 	return { status, out.str(), err.str() };
+}
+
+// Standard output that takes nothing: a full disk, a closed pipe.
+class RefusingBuf : public std::streambuf {
+protected:
+	int_type overflow(int_type) override { return traits_type::eof(); }
+	std::streamsize xsputn(const char *, std::streamsize) override { return 0; }
+};
+
+// This machine without KVM, whatever it has, for as long as it lives.
+class HiddenKvm {
+public:
+	HiddenKvm() { ::setenv("XPERF_KVM_DEVICE", "/nonexistent/kvm", 1); }
+	~HiddenKvm() { ::unsetenv("XPERF_KVM_DEVICE"); }
+};
+
+std::string slurp(const fs::path &p)
+{
+	std::ifstream in(p);
+	std::stringstream s;
+	s << in.rdbuf();
+	return s.str();
 }
 
 class Cli : public ::testing::Test {
@@ -64,6 +99,26 @@ TEST_F(Cli, UnknownCrossingIsBadInput)
 	EXPECT_EQ(r.status, 2);
 	EXPECT_NE(r.err.find("unknown crossing 'nosuch'"), std::string::npos) << r.err;
 	EXPECT_TRUE(dir_is_empty());
+}
+
+TEST_F(Cli, BadNumbersSayWhatIsWrongWithThem)
+{
+	const std::pair<std::vector<std::string>, const char *> cases[] = {
+		{ { "-n", "abc" }, "'abc' is not a number" },
+		{ { "-n", "1.5" }, "'1.5' is not a whole number" },
+		{ { "-n", "-3" }, "'-3' is not a whole number" },
+		{ { "-n", "0" }, "0 is out of range" },
+		{ { "--rounds", "1001" }, "1001 is out of range" },
+		{ { "--ci-width", "nan" }, "'nan' is not a finite number" },
+		{ { "--ci-width", "inf" }, "'inf' is not a finite number" },
+		{ { "--ci-width", "1e999" }, "1e999 is out of range" },
+		{ { "--ci-width", "x" }, "'x' is not a number" },
+	};
+	for (const auto &[args, words] : cases) {
+		auto r = run(args);
+		EXPECT_EQ(r.status, 2) << args[0] << " " << args[1];
+		EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
+	}
 }
 
 TEST_F(Cli, BadNumbersAreBadInput)
@@ -138,7 +193,7 @@ TEST_F(Cli, JsonOutputIsAWholeXperfDocument)
 	std::string out = (dir / "r.json").string();
 	auto r = run(with_quick({ "--crossing", "funccall,getppid", "--json", "-o", out }));
 	ASSERT_EQ(r.status, 0) << r.err;
-	xperf::Report rep = xperf::load_report(out);
+	xperf::Report rep = xperf::read_result_file(out).report;
 	ASSERT_EQ(rep.results.size(), 2u);
 	EXPECT_EQ(rep.results[0].crossing, "funccall");
 	EXPECT_EQ(rep.results[1].crossing, "getppid");
@@ -166,7 +221,199 @@ TEST_F(Cli, ALaterOptionOverridesAnEarlierOne)
 	auto r = run({ "--crossing", "getppid", "-n", "5", "--warmup", "5", "--rounds", "1", "-n",
 		       "40", "--json", "-o", out });
 	ASSERT_EQ(r.status, 0) << r.err;
-	xperf::Report rep = xperf::load_report(out);
+	xperf::Report rep = xperf::read_result_file(out).report;
 	ASSERT_EQ(rep.results.size(), 1u);
 	EXPECT_EQ(rep.results[0].stats.n, 40u);
+}
+
+// --crossing all is what this machine can measure: without KVM, vmexit is
+// skipped with the reason and what to do, and the run succeeds.
+TEST_F(Cli, AllWithoutKvmSkipsVmexitAndSucceeds)
+{
+	HiddenKvm no_kvm;
+	std::string out = (dir / "all.json").string();
+	auto r = run(with_quick({ "--crossing", "all", "--json", "-o", out }));
+	ASSERT_EQ(r.status, 0) << r.err;
+	auto j = nlohmann::json::parse(slurp(out));
+	ASSERT_EQ(j["skipped"].size(), 1u) << j["skipped"].dump();
+	EXPECT_EQ(j["skipped"][0]["crossing"], "vmexit");
+	EXPECT_NE(j["skipped"][0]["reason"].get<std::string>().find("/nonexistent/kvm: no KVM here"),
+		  std::string::npos);
+	EXPECT_NE(j["skipped"][0]["remedy"].get<std::string>().find("kvm_amd"), std::string::npos);
+	EXPECT_GE(j["results"].size(), 5u);
+	EXPECT_NE(r.err.find("skipped vmexit"), std::string::npos) << r.err;
+
+	auto table = run(with_quick({ "--crossing", "all" }));
+	ASSERT_EQ(table.status, 0) << table.err;
+	EXPECT_NE(table.out.find("skipped: vmexit: /nonexistent/kvm: no KVM here"), std::string::npos)
+		<< table.out;
+}
+
+// Named, the same crossing is an error, found before anything is measured.
+TEST_F(Cli, NamedVmexitWithoutKvmIsStatus2BeforeMeasuring)
+{
+	HiddenKvm no_kvm;
+	for (const char *spec : { "vmexit", "getppid,vmexit", "all,vmexit" }) {
+		auto r = run(with_quick({ "--crossing", spec, "-o", (dir / "x.json").string() }));
+		EXPECT_EQ(r.status, 2) << spec;
+		EXPECT_NE(r.err.find("crossing vmexit: /nonexistent/kvm: no KVM here"),
+			  std::string::npos)
+			<< r.err;
+		EXPECT_TRUE(dir_is_empty()) << spec;
+	}
+}
+
+TEST_F(Cli, AllMixesWithNames)
+{
+	HiddenKvm no_kvm;
+	std::string out = (dir / "r.json").string();
+	auto r = run(with_quick({ "--crossing", "all,getppid", "--json", "-o", out }));
+	ASSERT_EQ(r.status, 0) << r.err;
+	auto j = nlohmann::json::parse(slurp(out));
+	std::size_t getppid = 0;
+	for (const auto &res : j["results"])
+		getppid += res["crossing"] == "getppid";
+	EXPECT_EQ(getppid, 1u) << "measured once";
+}
+
+TEST_F(Cli, SamplesThatCannotFitInMemoryAreRefusedBeforeMeasuring)
+{
+	auto t0 = std::chrono::steady_clock::now();
+	auto r = run({ "--crossing", "getppid", "-n", "100000000", "--rounds", "1000" });
+	EXPECT_EQ(r.status, 2);
+	EXPECT_NE(r.err.find("-n 100000000 x --rounds 1000"), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find("GiB"), std::string::npos) << r.err;
+	EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+}
+
+TEST_F(Cli, AFailedWriteToStandardOutputIsStatus1WithAMessage)
+{
+	RefusingBuf refusing;
+	std::ostream out(&refusing);
+	for (std::vector<std::string> args :
+	     { with_quick({ "--crossing", "getppid", "--json" }), { "--list" }, { "--version" } }) {
+		std::ostringstream err;
+		EXPECT_EQ(run_to(args, out, err), 1) << args[0];
+		EXPECT_NE(err.str().find("cannot write to standard output"), std::string::npos)
+			<< err.str();
+		out.clear();
+	}
+}
+
+// A directory is refused at once: a pgfault run of this size takes many
+// seconds.
+TEST_F(Cli, OutputDirectoryIsRefusedBeforeMeasuring)
+{
+	auto t0 = std::chrono::steady_clock::now();
+	auto r = run({ "--crossing", "pgfault", "-n", "2000000", "--rounds", "5", "-o",
+		       dir.string() });
+	EXPECT_EQ(r.status, 2);
+	EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
+	EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+	EXPECT_TRUE(dir_is_empty());
+}
+
+TEST_F(Cli, OutputNameUpToNameMaxWorks)
+{
+	std::string longest = (dir / std::string(NAME_MAX, 'r')).string();
+	auto r = run(with_quick({ "--crossing", "funccall", "--json", "-o", longest }));
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(xperf::read_result_file(longest).report.results.size(), 1u);
+	EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+	auto too_long = run(with_quick({ "--crossing", "funccall", "-o",
+					 (dir / std::string(NAME_MAX + 1, 'r')).string() }));
+	EXPECT_EQ(too_long.status, 2);
+	EXPECT_NE(too_long.err.find("File name too long"), std::string::npos) << too_long.err;
+}
+
+TEST_F(Cli, AReplacedFileKeepsItsMode)
+{
+	std::string out = file("r.json", "old");
+	fs::permissions(out, fs::perms::owner_read | fs::perms::owner_write);
+	auto r = run(with_quick({ "--crossing", "funccall", "--json", "-o", out }));
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(fs::status(out).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+	EXPECT_NE(slurp(out).find("\"tool\": \"xperf\""), std::string::npos);
+}
+
+// The link stays a link; the file it names is written.
+TEST_F(Cli, OutputThroughASymlinkWritesItsTarget)
+{
+	std::string target = file("target.json", "old");
+	fs::create_symlink("target.json", dir / "link.json");
+	auto r = run(with_quick({ "--crossing", "funccall", "--json", "-o",
+				  (dir / "link.json").string() }));
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_TRUE(fs::is_symlink(dir / "link.json"));
+	EXPECT_EQ(xperf::read_result_file(target).report.results.size(), 1u);
+	// A link to a file not there yet creates it, as the shell's > does.
+	fs::create_symlink("new.json", dir / "dangling.json");
+	r = run(with_quick({ "--crossing", "funccall", "--json", "-o",
+			     (dir / "dangling.json").string() }));
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_TRUE(fs::is_symlink(dir / "dangling.json"));
+	EXPECT_TRUE(fs::is_regular_file(dir / "new.json"));
+}
+
+TEST_F(Cli, AFifoIsWrittenInPlaceNeverReplaced)
+{
+	fs::path fifo = dir / "fifo";
+	ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+	std::string got;
+	std::thread reader([&] {
+		std::ifstream in(fifo);
+		std::stringstream s;
+		s << in.rdbuf();
+		got = s.str();
+	});
+	auto r = run(with_quick({ "--crossing", "funccall", "--json", "-o", fifo.string() }));
+	reader.join();
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_TRUE(fs::is_fifo(fifo));
+	EXPECT_EQ(xperf::read_result_text(got).report.results.size(), 1u);
+	EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+}
+
+TEST_F(Cli, CompareRefusesEveryCrashInputWithStatus2InPlainWords)
+{
+	std::string real = (fs::path(XPERF_FIXTURES) / "results" / "getppid-pgfault.json").string();
+	std::size_t inputs = 0;
+	for (const auto &e : fs::directory_iterator(fs::path(XPERF_FIXTURES) / "compare-crash")) {
+		if (e.path().extension() != ".json")
+			continue;
+		inputs++;
+		for (auto args : { std::vector<std::string>{ "compare", e.path(), real },
+				   std::vector<std::string>{ "compare", real, e.path() } }) {
+			auto r = run(args);
+			EXPECT_EQ(r.status, 2) << e.path();
+			EXPECT_NE(r.err.find(e.path().string() + ": "), std::string::npos) << r.err;
+			EXPECT_EQ(r.err.find("json.exception"), std::string::npos) << r.err;
+		}
+	}
+	EXPECT_GE(inputs, 9u);
+}
+
+TEST_F(Cli, CompareWarnsAboutAnotherVersionAndAMissingMeta)
+{
+	auto j = nlohmann::json::parse(
+		slurp(fs::path(XPERF_FIXTURES) / "results" / "getppid-pgfault.json"));
+	j["version"] = "0.0.1";
+	j.erase("meta");
+	std::string a = file("a.json", j.dump());
+	auto r = run({ "compare", a, a });
+	EXPECT_EQ(r.status, 0) << r.err;
+	EXPECT_NE(r.err.find("warning: " + a + ": it was written by xperf 0.0.1"), std::string::npos)
+		<< r.err;
+	EXPECT_NE(r.err.find("no \"meta\""), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, CompareRefusesDuplicateResults)
+{
+	auto j = nlohmann::json::parse(
+		slurp(fs::path(XPERF_FIXTURES) / "results" / "getppid-pgfault.json"));
+	j["results"].push_back(j["results"][1]);
+	std::string a = file("a.json", j.dump());
+	auto r = run({ "compare", a, a });
+	EXPECT_EQ(r.status, 2);
+	EXPECT_NE(r.err.find("are both pgfault/anon-write"), std::string::npos) << r.err;
 }

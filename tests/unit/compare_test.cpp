@@ -103,3 +103,24 @@ TEST(Compare, SaysWhenSyscall500TookDifferentKernelPaths)
 	b.results[0].detail["kernel_path"] = "enosys";
 	EXPECT_TRUE(compare_reports(a, b).rows[0].notes.empty());
 }
+
+// A ratio to a zero median does not exist: n/a in the table, null in the
+// JSON, never 0.000 with an interval of [0, 0].
+TEST(Compare, RatioToAZeroMedianIsNotAvailable)
+{
+	Report a = report({ synthetic("syscall", 200, 1) }, false);
+	Report b = report({ synthetic("syscall", 300, 2) }, false);
+	for (auto &x : a.results[0].cycles)
+		x = 0;
+	a.results[0].analyse();
+	Comparison c = compare_reports(a, b);
+	ASSERT_EQ(c.rows.size(), 1u);
+	std::string text = render_comparison(c, "a.json", "b.json");
+	std::string row = text.substr(text.find("\nsyscall"));
+	row = row.substr(1, row.find('\n', 1));
+	EXPECT_NE(row.find(" n/a "), std::string::npos) << row;
+	EXPECT_EQ(row.find("0.000"), std::string::npos) << row;
+	nlohmann::json j = comparison_to_json(c);
+	EXPECT_TRUE(j["comparison"][0]["ratio"].is_null()) << j.dump();
+	EXPECT_TRUE(j["comparison"][0]["ci95"]["ratio"].is_null()) << j.dump();
+}

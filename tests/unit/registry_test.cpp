@@ -1,3 +1,4 @@
+#include "error.h"
 #include "registry.h"
 
 #include <gtest/gtest.h>
@@ -21,23 +22,43 @@ TEST(Registry, EveryCrossingHasANameDescriptionAndFunction)
 
 TEST(Registry, SelectAllCommaListAndDuplicates)
 {
-	EXPECT_EQ(select_crossings("all").size(), crossings().size());
+	auto all = select_crossings("all");
+	ASSERT_EQ(all.size(), crossings().size());
+	for (const auto &s : all)
+		EXPECT_FALSE(s.named) << s.crossing->name << ": all names nothing";
 	auto two = select_crossings("pgfault,syscall,pgfault");
 	ASSERT_EQ(two.size(), 2u);
-	EXPECT_EQ(two[0]->name, "pgfault");
-	EXPECT_EQ(two[1]->name, "syscall");
+	EXPECT_EQ(two[0].crossing->name, "pgfault");
+	EXPECT_EQ(two[1].crossing->name, "syscall");
+	EXPECT_TRUE(two[0].named && two[1].named);
 }
 
-TEST(Registry, UnknownCrossingNamesItAndTheKnownOnes)
+TEST(Registry, AllMixesWithNamesAndANameStaysNamed)
+{
+	for (const char *spec : { "all,getppid", "getppid,all" }) {
+		auto s = select_crossings(spec);
+		ASSERT_EQ(s.size(), crossings().size()) << spec;
+		std::size_t named = 0;
+		for (const auto &one : s) {
+			named += one.named;
+			EXPECT_EQ(one.named, one.crossing->name == "getppid") << spec;
+		}
+		EXPECT_EQ(named, 1u) << spec;
+	}
+	EXPECT_EQ(select_crossings("getppid,all")[0].crossing->name, "getppid");
+}
+
+TEST(Registry, UnknownCrossingIsBadInputNamingItAndTheKnownOnes)
 {
 	try {
 		select_crossings("syscall,nosuch");
 		FAIL() << "no error";
-	} catch (const std::invalid_argument &e) {
+	} catch (const Error &e) {
+		EXPECT_EQ(e.kind(), ErrorKind::bad_input);
 		std::string m = e.what();
 		EXPECT_NE(m.find("nosuch"), std::string::npos);
 		EXPECT_NE(m.find("pgfault"), std::string::npos);
 	}
-	EXPECT_THROW(select_crossings(""), std::invalid_argument);
-	EXPECT_THROW(select_crossings("syscall,"), std::invalid_argument);
+	EXPECT_THROW(select_crossings(""), Error);
+	EXPECT_THROW(select_crossings("syscall,"), Error);
 }

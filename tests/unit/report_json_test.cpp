@@ -1,4 +1,6 @@
+#include "error.h"
 #include "report.h"
+#include "result_reader.h"
 
 #include <gtest/gtest.h>
 
@@ -44,7 +46,7 @@ TEST(ReportJson, RoundTripKeepsEverything)
 	Report rep;
 	rep.meta = { { "conditions", { { "kpti", { { "enabled", true } } } } } };
 	rep.results.push_back(sample_result());
-	Report back = report_from_json(nlohmann::json::parse(report_to_json(rep).dump()));
+	Report back = read_result(nlohmann::json::parse(report_to_json(rep).dump())).report;
 	ASSERT_EQ(back.results.size(), 1u);
 	const Result &a = rep.results[0], &b = back.results[0];
 	EXPECT_EQ(b.crossing, a.crossing);
@@ -64,27 +66,29 @@ TEST(ReportJson, WithoutRawSamplesStatsSurvive)
 {
 	Report rep;
 	rep.results.push_back(sample_result());
-	Report back = report_from_json(report_to_json(rep, false));
+	Report back = read_result(report_to_json(rep, false)).report;
 	EXPECT_TRUE(back.results[0].cycles.empty());
 	EXPECT_EQ(back.results[0].stats, rep.results[0].stats);
 }
 
 TEST(ReportJson, ForeignDocumentIsRejected)
 {
-	EXPECT_THROW(report_from_json(nlohmann::json{ { "tool", "perf" }, { "results", {} } }),
-		     ReportError);
-	EXPECT_THROW(report_from_json(nlohmann::json::array()), ReportError);
-	EXPECT_THROW(report_from_json(nlohmann::json{ { "tool", "xperf" } }), ReportError);
+	EXPECT_THROW(read_result(nlohmann::json{ { "tool", "perf" }, { "results", {} } }),
+		     Error);
+	EXPECT_THROW(read_result(nlohmann::json::array()), Error);
+	EXPECT_THROW(read_result(nlohmann::json{ { "tool", "xperf" } }), Error);
 }
 
 TEST(ReportJson, ResultWithMissingFieldNamesIt)
 {
-	nlohmann::json j = report_to_json(Report{ {}, { sample_result() } });
+	Report rep;
+	rep.results = { sample_result() };
+	nlohmann::json j = report_to_json(rep);
 	j["results"][0].erase("stats");
 	try {
-		report_from_json(j);
+		read_result(j);
 		FAIL() << "no error";
-	} catch (const ReportError &e) {
+	} catch (const Error &e) {
 		EXPECT_NE(std::string(e.what()).find("stats"), std::string::npos) << e.what();
 	}
 }
@@ -122,4 +126,24 @@ TEST(ReportJson, TableSaysASharedNoteOnce)
 	EXPECT_EQ(t.find("note: syscall/nr500: a note"), std::string::npos) << t;
 	EXPECT_NE(t.find("note: syscall/third: only mine"), std::string::npos) << t;
 	EXPECT_EQ(to_json(rep.results[1])["notes"].size(), 1u);
+}
+
+// A crossing "all" could not run here is in the JSON and in the table, with
+// what is missing and what to do, and reads back.
+TEST(ReportJson, SkippedCrossingsAreSaidWithReasonAndRemedy)
+{
+	Report rep;
+	rep.results = { sample_result() };
+	rep.skipped = { { "vmexit", "/dev/kvm: no KVM here", "load kvm_amd" } };
+	nlohmann::json j = report_to_json(rep);
+	ASSERT_EQ(j["skipped"].size(), 1u);
+	EXPECT_EQ(j["skipped"][0]["crossing"], "vmexit");
+	EXPECT_EQ(j["skipped"][0]["reason"], "/dev/kvm: no KVM here");
+	EXPECT_EQ(j["skipped"][0]["remedy"], "load kvm_amd");
+	EXPECT_EQ(read_result(j).report.skipped, rep.skipped);
+	std::string t = render_table(rep);
+	EXPECT_NE(t.find("skipped: vmexit: /dev/kvm: no KVM here\n  to measure it: load kvm_amd"),
+		  std::string::npos)
+		<< t;
+	EXPECT_TRUE(report_to_json(Report{})["skipped"].empty());
 }

@@ -2,10 +2,15 @@
 
 #include "compare.h"
 #include "conditions.h"
+#include "error.h"
 #include "host_setup.h"
+#include "number_check.h"
 #include "output_file.h"
 #include "registry.h"
 #include "report.h"
+#include "run_crossings.h"
+#include "result_reader.h"
+#include "samples_memory.h"
 #include "run_context.h"
 #include "tsc.h"
 #include "verify/verify_run.h"
@@ -14,8 +19,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -37,9 +44,6 @@ struct Args {
 	std::string verify; // "", "on" or "strict"
 };
 
-constexpr int exit_bad_input = 2;
-constexpr int exit_failed = 1;
-
 std::string render(Format f, const std::string &table, const nlohmann::json &json,
 		   const std::string &csv)
 {
@@ -53,25 +57,40 @@ std::string render(Format f, const std::string &table, const nlohmann::json &jso
 	}
 }
 
-// Sends text to -o FILE (opened before any work, replaced whole) or stdout.
+// Writes what was asked for to standard output; a failed write (a full
+// disk, a closed pipe with SIGPIPE ignored, a closed descriptor) is a
+// failure with a message, never lost output and status 0.
+void write_stdout(std::ostream &out, const std::string &text)
+{
+	errno = 0;
+	out << text << std::flush;
+	if (!out)
+		throw failed(fmt::format("cannot write to standard output: {}",
+					 errno ? std::strerror(errno) : "the stream failed"),
+			     "the output is lost: write it to a file with -o, or fix what "
+			     "standard output goes to");
+}
+
+// Sends text to -o FILE (checked before any work) or standard output.
 class Sink {
 public:
 	Sink(const std::string &path, std::ostream &out) : out_(out)
 	{
 		if (!path.empty())
-			file_ = std::make_unique<OutputFile>(path);
+			file_.emplace(path);
 	}
 	void write(const std::string &text)
 	{
 		if (file_)
 			file_->commit(text);
 		else
-			out_ << text << std::flush;
+			write_stdout(out_, text);
 	}
+	bool to_stdout() const { return !file_; }
 
 private:
 	std::ostream &out_;
-	std::unique_ptr<OutputFile> file_;
+	std::optional<OutputFile> file_;
 };
 
 std::string utc_now()
@@ -92,18 +111,8 @@ nlohmann::json tsc_meta(const TscInfo &tsc, double calibrated_hz)
 		 { "calibrated_hz", calibrated_hz } };
 }
 
-int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
+void fill_meta(const Args &a, RunContext &ctx, const std::string &locked, Report &rep)
 {
-	auto selected = select_crossings(a.crossing); // invalid_argument: bad input
-	Sink sink(a.output, out);		      // runtime_error: bad input
-
-	RunContext ctx;
-	ctx.opt = a.opt;
-	ctx.cpu = pin_to_cpu(a.opt.cpu); // invalid_argument: bad input
-	std::string locked = lock_memory();
-
-	Report rep;
-	ctx.tsc = tsc_info();
 	double calibrated = tsc_calibrate_hz(100);
 	rep.meta["tsc"] = tsc_meta(ctx.tsc, calibrated);
 	nlohmann::json warnings = nlohmann::json::array();
@@ -127,58 +136,86 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 			    { "memory", locked },
 			    { "started_utc", utc_now() } };
 	rep.meta["warnings"] = warnings;
+}
+
+int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
+{
+	// Everything the user can get wrong is found before measuring.
+	std::vector<Selected> selected = select_crossings(a.crossing);
+	check_samples_memory(a.opt, selected.size(), available_memory());
+	Sink sink(a.output, out);
+
+	RunContext ctx;
+	ctx.opt = a.opt;
+	ctx.cpu = pin_to_cpu(a.opt.cpu);
+	Report rep;
+	std::vector<const Crossing *> to_run = runnable_crossings(selected, ctx, rep);
+	std::string locked = lock_memory();
+	ctx.tsc = tsc_info();
+	fill_meta(a, ctx, locked, rep);
 
 	std::unique_ptr<verify::Tracer> tracer;
 	if (a.opt.verify != Options::Verify::off) {
-		try {
-			tracer = std::make_unique<verify::Tracer>(ctx.cpu);
-		} catch (const verify::Unavailable &e) {
-			err << "xperf-user: " << e.what() << "\n";
-			return exit_failed;
-		}
+		tracer = std::make_unique<verify::Tracer>(ctx.cpu);
 		rep.meta["verify"] = verify::tracer_json(*tracer);
 	}
 	std::vector<std::string> mismatches;
-	for (const Crossing *c : selected) {
-		try {
-			verify::Verified v;
-			if (tracer)
-				v = verify::run_verified(*c, ctx, *tracer);
-			else
-				v.results = c->run(ctx);
-			for (auto &r : v.results)
-				rep.results.push_back(std::move(r));
-			mismatches.insert(mismatches.end(), v.mismatches.begin(), v.mismatches.end());
-		} catch (const std::invalid_argument &e) {
-			// What the crossing needs is missing here (/dev/kvm, QEMU, ...).
-			err << fmt::format("xperf-user: crossing {}: {}\n", c->name, e.what());
-			return exit_bad_input;
-		} catch (const std::exception &e) {
-			err << fmt::format("xperf-user: crossing {} failed: {}\n", c->name, e.what());
-			return exit_failed;
-		}
+	for (const Crossing *c : to_run) {
+		verify::Verified v = measure_crossing(*c, ctx, tracer.get());
+		for (auto &r : v.results)
+			rep.results.push_back(std::move(r));
+		mismatches.insert(mismatches.end(), v.mismatches.begin(), v.mismatches.end());
 	}
+	// The table says it; other forms (and a file) say it here too.
+	if (fmt_kind != Format::table || !sink.to_stdout())
+		for (const auto &s : rep.skipped)
+			err << fmt::format("xperf-user: skipped {}: {}\n", s.crossing,
+					   s.remedy.empty() ? s.reason : s.reason + ": " + s.remedy);
 	sink.write(render(fmt_kind, render_table(rep), report_to_json(rep, !a.no_raw),
 			  render_csv(rep)));
 	if (a.opt.verify == Options::Verify::strict && !mismatches.empty()) {
 		for (const auto &m : mismatches)
 			err << "xperf-user: --verify=strict: " << m << "\n";
-		return exit_failed;
+		return exit_status(ErrorKind::failed);
 	}
 	return 0;
 }
 
-int run_compare(const Args &a, Format fmt_kind, std::ostream &out)
+int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
 {
-	Report ra = load_report(a.compare_a); // ReportError: bad input
-	Report rb = load_report(a.compare_b);
-	Sink sink(a.output, out);
-	Comparison c = compare_reports(ra, rb);
 	if (fmt_kind == Format::csv)
-		throw std::invalid_argument("compare writes a table or --json, not --csv");
+		throw bad_input("compare writes a table or --json, not --csv");
+	Sink sink(a.output, out);
+	ResultFile fa = read_result_file(a.compare_a);
+	ResultFile fb = read_result_file(a.compare_b);
+	for (const ResultFile *f : { &fa, &fb })
+		for (const auto &w : f->warnings)
+			err << "xperf-user: warning: " << w << "\n";
+	Comparison c = compare_reports(fa.report, fb.report);
 	sink.write(render(fmt_kind, render_comparison(c, a.compare_a, a.compare_b),
 			  comparison_to_json(c), ""));
 	return 0;
+}
+
+// CLI11 validators: an empty string, or what is wrong with the text.
+CLI::Validator whole_number(std::uint64_t min, std::uint64_t max)
+{
+	return CLI::Validator(
+		[min, max](std::string &text) { return check_whole_number(text, min, max); },
+		fmt::format("{}..{}", min, max));
+}
+
+CLI::Validator real_number(double min, double max)
+{
+	return CLI::Validator(
+		[min, max](std::string &text) { return check_real_number(text, min, max); },
+		fmt::format("{}..{}", min, max));
+}
+
+int report_error(const Error &e, std::ostream &err)
+{
+	err << "xperf-user: " << e.what() << "\n";
+	return exit_status(e.kind());
 }
 
 } // namespace
@@ -199,25 +236,25 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		->capture_default_str();
 	app.add_flag("--list", a.list, "list the crossings and exit");
 	app.add_option("-n,--samples", a.opt.samples, "timed iterations per round")
-		->check(CLI::Range(std::size_t{ 1 }, std::size_t{ 100000000 }))
+		->check(whole_number(1, 100000000))
 		->capture_default_str();
 	app.add_option("--warmup", a.opt.warmup, "untimed iterations before sampling")
-		->check(CLI::Range(std::size_t{ 0 }, std::size_t{ 100000000 }))
+		->check(whole_number(0, 100000000))
 		->capture_default_str();
 	app.add_option("--rounds", a.opt.rounds, "rounds; drift between them is reported")
-		->check(CLI::Range(1u, 1000u))
+		->check(whole_number(1, 1000))
 		->capture_default_str();
 	app.add_option("--cpu", a.opt.cpu, "CPU to pin to (default: the one we start on)")
-		->check(CLI::Range(0, CPU_SETSIZE - 1));
+		->check(whole_number(0, CPU_SETSIZE - 1));
 	app.add_option("--batch", a.opt.batch,
 		       "time this many crossings as one (default: 1, funccall 1000)")
-		->check(CLI::Range(std::size_t{ 1 }, std::size_t{ 1000000 }));
+		->check(whole_number(1, 1000000));
 	app.add_option("--ci-width", a.opt.ci_width,
 		       "adaptive: sample until the median's 95% CI is narrower than this "
 		       "fraction of the median (e.g. 0.01)")
-		->check(CLI::Range(0.0001, 1.0));
+		->check(real_number(0.0001, 1.0));
 	app.add_option("--max-samples", a.opt.max_samples, "adaptive sampling stops here")
-		->check(CLI::Range(std::size_t{ 1 }, std::size_t{ 100000000 }))
+		->check(whole_number(1, 100000000))
 		->capture_default_str();
 	app.add_option("--exit", a.opt.vm_exit, "vmexit: cpuid, rdmsr, vmcall, pio or all")
 		->check(CLI::IsMember({ "cpuid", "rdmsr", "vmcall", "pio", "all" }))
@@ -230,7 +267,7 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 			try {
 				froms_mask(spec);
 				return std::string();
-			} catch (const std::invalid_argument &e) {
+			} catch (const Error &e) {
 				// CLI11 names the option itself.
 				std::string why = e.what();
 				return why.substr(why.rfind("--from: ", 0) == 0 ? 8 : 0);
@@ -250,7 +287,9 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	auto *csv = app.add_flag("--csv", a.csv, "write CSV");
 	json->excludes(csv);
 	app.add_flag("--no-raw", a.no_raw, "leave per-iteration samples out of the JSON");
-	app.add_option("-o,--output", a.output, "write to FILE (replaced whole, or not at all)");
+	app.add_option("-o,--output", a.output,
+		       "write to FILE: a regular file is replaced whole or not at all, keeping its "
+		       "owner and mode; a device or FIFO is written in place");
 
 	auto *cmp = app.add_subcommand("compare", "compare two --json results: A (before) "
 						  "and B (after)");
@@ -259,23 +298,27 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	cmp->add_option("B", a.compare_b, "result to compare (JSON)")->required()->check(
 		CLI::ExistingFile);
 	cmp->add_flag("--json", a.json, "write the comparison as JSON");
-	cmp->add_option("-o,--output", a.output, "write to FILE");
+	cmp->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
 	app.require_subcommand(0, 1);
 
 	try {
-		app.parse(argc, argv);
-	} catch (const CLI::CallForHelp &) {
-		out << app.help();
-		return 0;
-	} catch (const CLI::CallForAllHelp &) {
-		out << app.help("", CLI::AppFormatMode::All);
-		return 0;
-	} catch (const CLI::CallForVersion &) {
-		out << app.version() << "\n";
-		return 0;
-	} catch (const CLI::ParseError &e) {
-		err << "xperf-user: " << e.what() << "\nrun 'xperf-user --help' for usage\n";
-		return exit_bad_input;
+		try {
+			app.parse(argc, argv);
+		} catch (const CLI::CallForHelp &) {
+			write_stdout(out, app.help());
+			return 0;
+		} catch (const CLI::CallForAllHelp &) {
+			write_stdout(out, app.help("", CLI::AppFormatMode::All));
+			return 0;
+		} catch (const CLI::CallForVersion &) {
+			write_stdout(out, app.version() + "\n");
+			return 0;
+		} catch (const CLI::ParseError &e) {
+			return report_error(bad_input(e.what(), "run 'xperf-user --help' for usage"),
+					    err);
+		}
+	} catch (const Error &e) {
+		return report_error(e, err);
 	}
 
 	a.opt.verify = a.verify.empty()	     ? Options::Verify::off
@@ -284,24 +327,22 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	Format fmt_kind = a.json ? Format::json : a.csv ? Format::csv : Format::table;
 	try {
 		if (a.list) {
+			std::string text;
 			for (const auto &c : crossings())
-				out << fmt::format("{:<10} {}\n", c.name, c.description);
+				text += fmt::format("{:<10} {}\n", c.name, c.description);
+			write_stdout(out, text);
 			return 0;
 		}
 		if (cmp->parsed())
-			return run_compare(a, fmt_kind, out);
+			return run_compare(a, fmt_kind, out, err);
 		return run_measure(a, fmt_kind, out, err);
-	} catch (const ReportError &e) {
-		err << "xperf-user: " << e.what()
-		    << "\ncompare reads files written by 'xperf-user --json'\n";
-		return exit_bad_input;
-	} catch (const std::invalid_argument &e) {
-		err << "xperf-user: " << e.what() << "\n";
-		return exit_bad_input;
-	} catch (const std::runtime_error &e) {
-		// Output file problems reach here before any measuring.
-		err << "xperf-user: " << e.what() << "\n";
-		return exit_bad_input;
+	} catch (const Error &e) {
+		return report_error(e, err);
+	} catch (const std::bad_alloc &) {
+		return report_error(failed("out of memory", "lower -n or --rounds"), err);
+	} catch (const std::exception &e) {
+		// Not an Error: nothing decided it was the user's to fix.
+		return report_error(failed(e.what()), err);
 	}
 }
 

@@ -1,7 +1,10 @@
 #include "compare.h"
 
+#include "ratio.h"
+
 #include <fmt/format.h>
 
+#include <cmath>
 #include <sstream>
 
 namespace xperf {
@@ -37,7 +40,7 @@ Comparison compare_reports(const Report &a, const Report &b)
 		row.variant = ra.variant;
 		row.median_a = ra.stats.median;
 		row.median_b = rb->stats.median;
-		row.ratio = row.median_a != 0 ? row.median_b / row.median_a : 0;
+		row.ratio = ratio_of(row.median_b, row.median_a);
 		row.diff = row.median_b - row.median_a;
 		row.ns_per_cycle = rb->tsc_hz > 0 ? 1e9 / rb->tsc_hz : 0;
 		if (!ra.cycles.empty() && !rb->cycles.empty()) {
@@ -74,9 +77,9 @@ std::string render_comparison(const Comparison &c, const std::string &name_a,
 		std::string ci = r.ci ? fmt::format("[{:.1f}, {:.1f}]", r.ci->diff.lo, r.ci->diff.hi)
 				      : "n/a (no raw samples)";
 		std::string p = r.p_value ? fmt::format("{:.2g}", *r.p_value) : "n/a";
-		o << fmt::format("{:<9} {:<14} {:>10.1f} {:>10.1f} {:>7.3f} {:>10.1f} {:>23} {:>9.1f} "
+		o << fmt::format("{:<9} {:<14} {:>10.1f} {:>10.1f} {:>7} {:>10.1f} {:>23} {:>9.1f} "
 				 "{:>8}\n",
-				 r.crossing, r.variant, r.median_a, r.median_b, r.ratio, r.diff, ci,
+				 r.crossing, r.variant, r.median_a, r.median_b, ratio_text(r.ratio), r.diff, ci,
 				 r.diff * r.ns_per_cycle, p);
 	}
 	for (const auto &r : c.rows)
@@ -102,11 +105,13 @@ nlohmann::json comparison_to_json(const Comparison &c)
 	for (const auto &r : c.rows) {
 		nlohmann::json j = { { "crossing", r.crossing },  { "variant", r.variant },
 				     { "median_a", r.median_a },  { "median_b", r.median_b },
-				     { "ratio", r.ratio },	  { "diff", r.diff },
+				     { "ratio", ratio_json(r.ratio) }, { "diff", r.diff },
 				     { "diff_ns", r.diff * r.ns_per_cycle } };
 		if (r.ci)
 			j["ci95"] = { { "diff", { r.ci->diff.lo, r.ci->diff.hi } },
-				      { "ratio", { r.ci->ratio.lo, r.ci->ratio.hi } },
+				      { "ratio", std::isfinite(r.ratio) ? nlohmann::json{ r.ci->ratio.lo,
+										      r.ci->ratio.hi }
+									  : nlohmann::json() },
 				      { "method", "bootstrap percentile" },
 				      { "resamples", r.ci->resamples } };
 		if (r.p_value)

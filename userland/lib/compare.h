@@ -15,7 +15,7 @@ namespace xperf {
 struct CompareRow {
 	std::string crossing, variant;
 	double median_a = 0, median_b = 0; // cycles
-	double ratio = 0;		   // b / a
+	double ratio = 0;		   // b / a; NaN when a is 0 (ratio.h)
 	double diff = 0;		   // b - a, cycles
 	double ns_per_cycle = 0;	   // of b, for the ns column
 	std::optional<DiffCI> ci;	   // absent without raw samples on both sides

@@ -1,5 +1,7 @@
 #include "host_setup.h"
 
+#include "error.h"
+
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -7,7 +9,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -38,16 +39,14 @@ int pin_to_cpu(int cpu)
 	if (cpu < 0)
 		cpu = sched_getcpu();
 	if (cpu < 0 || cpu >= CPU_SETSIZE)
-		throw std::invalid_argument(
-			fmt::format("CPU {} does not exist; this process may use CPUs {}", cpu,
-				    allowed_cpus()));
+		throw bad_input(fmt::format("CPU {} does not exist", cpu),
+				fmt::format("this process may use CPUs {}", allowed_cpus()));
 	cpu_set_t set;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
-		throw std::invalid_argument(fmt::format(
-			"cannot run on CPU {} ({}); this process may use CPUs {}", cpu,
-			std::strerror(errno), allowed_cpus()));
+		throw bad_input(fmt::format("cannot run on CPU {} ({})", cpu, std::strerror(errno)),
+				fmt::format("this process may use CPUs {}", allowed_cpus()));
 	return cpu;
 }
 

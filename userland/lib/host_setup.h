@@ -9,7 +9,7 @@ namespace xperf {
 std::string allowed_cpus();
 
 // Pins the calling thread to cpu (-1: the CPU it runs on now). Returns the
-// CPU pinned to; throws std::invalid_argument when cpu does not exist or is
+// CPU pinned to; throws a bad_input Error when cpu does not exist or is
 // not allowed.
 int pin_to_cpu(int cpu);
 

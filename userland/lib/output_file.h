@@ -1,26 +1,48 @@
-// An output file that appears whole or not at all: written to a temporary
-// beside the target, renamed over it on commit, removed otherwise.
+// -o FILE: what the run writes, and where.
+//
+// A regular file (or a new one) appears whole or not at all: the text goes
+// to a temporary beside it that is renamed over it, with the owner and mode
+// of the file it replaces; where that cannot be kept (another owner, other
+// hard links, a directory xperf cannot write) the file is written in place
+// instead. A device or FIFO is written in place, never replaced. A symlink
+// is followed: its target is written, the link stays. A directory, a socket
+// or a file that cannot be written is refused when the OutputFile is made,
+// before any measuring.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
+#include <string_view>
 
 namespace xperf {
 
 class OutputFile {
 public:
-	// Creates the temporary now, so an unwritable path fails before any
-	// measuring; throws std::runtime_error saying why.
-	explicit OutputFile(std::string path);
-	OutputFile(const OutputFile &) = delete;
-	OutputFile &operator=(const OutputFile &) = delete;
-	~OutputFile();
+	// Looks at path now; throws a bad_input Error saying why it cannot be
+	// written.
+	explicit OutputFile(const std::string &path);
 
-	// Writes text and renames it into place; throws on a write error.
-	void commit(const std::string &text);
+	// Writes text; throws a failed Error on a write error, leaving a
+	// replaced file as it was.
+	void commit(std::string_view text);
+
+	// The file written, symlinks followed.
+	const std::string &target() const { return target_; }
+	bool replaces() const { return how_ == How::replace; }
 
 private:
-	std::string path_, tmp_;
-	int fd_ = -1;
+	enum class How { replace, in_place };
+	void write_in_place(std::string_view text) const;
+	// false: the owner cannot be kept, write in place instead.
+	bool write_replacing(std::string_view text) const;
+
+	std::string path_, target_;
+	How how_ = How::replace;
+	bool exists_ = false, regular_ = true;
+	mode_t mode_ = 0;
+	uid_t uid_ = 0;
+	gid_t gid_ = 0;
 };
 
 } // namespace xperf

@@ -1,8 +1,7 @@
 #include "registry.h"
 
 #include "crossings/crossings.h"
-
-#include <stdexcept>
+#include "error.h"
 
 namespace xperf {
 
@@ -17,7 +16,7 @@ const Crossing table[] = {
 	  run_pgfault },
 	{ "alloc", "malloc latency for small, page and mmap-sized blocks", run_alloc },
 	{ "vmexit", "VM exits from guest user and kernel: fast path in KVM vs VMM round trip",
-	  run_vmexit },
+	  run_vmexit, check_vmexit },
 };
 
 } // namespace
@@ -35,30 +34,32 @@ const Crossing *find_crossing(std::string_view name)
 	return nullptr;
 }
 
-std::vector<const Crossing *> select_crossings(std::string_view spec)
+std::vector<Selected> select_crossings(std::string_view spec)
 {
-	std::vector<const Crossing *> out;
-	if (spec == "all") {
-		for (const auto &c : table)
-			out.push_back(&c);
-		return out;
-	}
+	std::vector<Selected> out;
+	auto add = [&out](const Crossing *c, bool named) {
+		for (auto &o : out)
+			if (o.crossing == c) {
+				o.named |= named;
+				return;
+			}
+		out.push_back({ c, named });
+	};
 	while (true) {
 		auto comma = spec.find(',');
 		std::string_view name = spec.substr(0, comma);
-		const Crossing *c = find_crossing(name);
-		if (!c) {
+		if (name == "all") {
+			for (const auto &c : table)
+				add(&c, false);
+		} else if (const Crossing *c = find_crossing(name)) {
+			add(c, true);
+		} else {
 			std::string known;
 			for (const auto &k : table)
 				known += std::string(known.empty() ? "" : ", ") + std::string(k.name);
-			throw std::invalid_argument("unknown crossing '" + std::string(name) +
-						    "' (known: " + known + ", or all)");
+			throw bad_input("unknown crossing '" + std::string(name) + "'",
+					"name one of " + known + ", or all (see --list)");
 		}
-		bool seen = false;
-		for (auto *o : out)
-			seen |= o == c;
-		if (!seen)
-			out.push_back(c);
 		if (comma == std::string_view::npos)
 			break;
 		spec.remove_prefix(comma + 1);

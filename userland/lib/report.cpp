@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -16,48 +15,15 @@ nlohmann::json report_to_json(const Report &r, bool include_raw)
 	nlohmann::json results = nlohmann::json::array();
 	for (const auto &res : r.results)
 		results.push_back(to_json(res, include_raw));
+	nlohmann::json skipped = nlohmann::json::array();
+	for (const auto &s : r.skipped)
+		skipped.push_back(
+			{ { "crossing", s.crossing }, { "reason", s.reason }, { "remedy", s.remedy } });
 	return { { "tool", "xperf" },
 		 { "version", XPERF_VERSION },
 		 { "meta", r.meta },
-		 { "results", results } };
-}
-
-Report report_from_json(const nlohmann::json &j)
-{
-	if (!j.is_object() || !j.contains("tool"))
-		throw ReportError("not an xperf result: no \"tool\" field");
-	if (j["tool"] != "xperf")
-		throw ReportError("not an xperf result: tool is " + j["tool"].dump());
-	if (!j.contains("results") || !j["results"].is_array())
-		throw ReportError("xperf result without a \"results\" array");
-	Report r;
-	r.meta = j.value("meta", nlohmann::json::object());
-	for (std::size_t i = 0; i < j["results"].size(); i++) {
-		try {
-			r.results.push_back(result_from_json(j["results"][i]));
-		} catch (const std::exception &e) {
-			throw ReportError(fmt::format("result {}: {}", i, e.what()));
-		}
-	}
-	return r;
-}
-
-Report load_report(const std::string &path)
-{
-	std::ifstream in(path);
-	if (!in)
-		throw ReportError(path + ": cannot open");
-	nlohmann::json j;
-	try {
-		j = nlohmann::json::parse(in);
-	} catch (const nlohmann::json::parse_error &e) {
-		throw ReportError(path + ": not valid JSON (" + e.what() + ")");
-	}
-	try {
-		return report_from_json(j);
-	} catch (const ReportError &e) {
-		throw ReportError(path + ": " + e.what());
-	}
+		 { "results", results },
+		 { "skipped", skipped } };
 }
 
 namespace {
@@ -118,6 +84,9 @@ std::string render_table(const Report &r)
 	}
 	o << "\ncycles are net of each result's empty timed region (overhead, subtracted); "
 	     "median_ns at the TSC frequency above\n";
+	for (const auto &s : r.skipped)
+		o << fmt::format("skipped: {}: {}\n  to measure it: {}\n", s.crossing, s.reason,
+				 s.remedy.empty() ? "see the reason" : s.remedy);
 	// A note several results of a crossing share (a run's conditions, say)
 	// is said once, where it first appears; the JSON keeps it on each.
 	std::map<std::pair<std::string, std::string>, std::size_t> shared;

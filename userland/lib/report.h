@@ -6,26 +6,27 @@
 
 #include <nlohmann/json.hpp>
 
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace xperf {
 
+// A crossing that "all" asked for and this machine cannot run.
+struct Skipped {
+	std::string crossing;
+	std::string reason; // what is missing here
+	std::string remedy; // what to do to measure it
+	bool operator==(const Skipped &) const = default;
+};
+
 struct Report {
 	nlohmann::json meta = nlohmann::json::object(); // conditions, tsc, run options
 	std::vector<Result> results;
+	std::vector<Skipped> skipped;
 };
 
-// A file that is not JSON, not xperf's, or lacks a field: what.
-struct ReportError : std::runtime_error {
-	using std::runtime_error::runtime_error;
-};
-
+// The one builder of the --json document; result_reader.h reads it back.
 nlohmann::json report_to_json(const Report &r, bool include_raw = true);
-Report report_from_json(const nlohmann::json &j);
-// Reads and checks a file written by --json; throws ReportError.
-Report load_report(const std::string &path);
 
 std::string render_table(const Report &r);
 std::string render_csv(const Report &r);

@@ -35,13 +35,11 @@ struct Result {
 	std::vector<std::vector<double>> rounds() const;
 };
 
-// Stable JSON form (the output contract in the documentation).
-// include_raw adds the per-iteration cycles that compare needs.
+// Stable JSON form (the output contract in the documentation); read back
+// by result_reader.h. include_raw adds the per-iteration cycles that
+// compare needs.
 nlohmann::json to_json(const Result &r, bool include_raw = true);
-// Throws std::runtime_error naming the missing or malformed field.
-Result result_from_json(const nlohmann::json &j);
 
 nlohmann::json stats_to_json(const Stats &s);
-Stats stats_from_json(const nlohmann::json &j);
 
 } // namespace xperf

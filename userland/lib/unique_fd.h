@@ -38,6 +38,8 @@ public:
 			::close(fd_);
 		fd_ = -1;
 	}
+	// Gives up ownership: the caller closes it (and sees close's error).
+	int release() { return std::exchange(fd_, -1); }
 
 private:
 	int fd_ = -1;

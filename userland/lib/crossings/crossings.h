@@ -14,5 +14,8 @@ std::vector<Result> run_getppid(const RunContext &ctx);
 std::vector<Result> run_pgfault(const RunContext &ctx);
 std::vector<Result> run_alloc(const RunContext &ctx);
 std::vector<Result> run_vmexit(const RunContext &ctx); // vmexit/vmexit.cpp
+// Throws the Error run_vmexit would stop with before measuring: bad input,
+// or unavailable here (no KVM, no QEMU, no xperf.ko in a guest).
+void check_vmexit(const RunContext &ctx);
 
 } // namespace xperf

@@ -3,6 +3,7 @@
 // another CPU, and the iteration marks written into its control map.
 #pragma once
 
+#include "error.h"
 #include "run_context.h"
 #include "verify/event.h"
 
@@ -10,15 +11,16 @@
 
 #include <map>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace xperf::verify {
 
-// --verify cannot run here; what() says why and what to do.
-class Unavailable : public std::runtime_error {
-	using std::runtime_error::runtime_error;
+// --verify cannot run here; what() says why and what to do. An Error of
+// kind unavailable like any other.
+class Unavailable : public Error {
+public:
+	explicit Unavailable(std::string why) : Error(ErrorKind::unavailable, std::move(why)) {}
 };
 
 // How one event is observed: which program, attached how, or why not.

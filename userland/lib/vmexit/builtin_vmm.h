@@ -23,7 +23,7 @@ public:
 };
 
 // Runs the payload with p (p.mem_bytes sizes the VM). Throws
-// std::invalid_argument when KVM is missing or not permitted, GuestHang when
+// an unavailable Error when KVM is missing or not permitted, GuestHang when
 // the guest hangs in a measurement past deadline (default: run_deadline),
 // and std::runtime_error when KVM refuses the guest or the guest fails.
 VmRun run_builtin_vmm(const xperf_vm_params &p,

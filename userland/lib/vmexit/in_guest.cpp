@@ -7,6 +7,7 @@
 #include "in_guest.h"
 
 #include "builtin_vmm.h"
+#include "error.h"
 #include "guest_protocol.h"
 #include "module_session.h"
 #include "sampler.h"
@@ -48,18 +49,16 @@ public:
 	{
 		std::string why = ModuleSession::unavailable_reason();
 		if (!why.empty())
-			throw std::invalid_argument(
-				"--vmm guest: the rows through the guest kernel (--from "
-				"user-via-kernel, kernel) need xperf.ko: " + why +
-				"; or --from user for rows 1 and 2, which need no module");
+			throw unavailable("--vmm guest: the rows through the guest kernel (--from "
+					  "user-via-kernel, kernel) need xperf.ko: " + why,
+					  "or --from user for rows 1 and 2, which need no module");
 		path_ = ModuleSession::default_dir() + "/" + XPERF_DEBUGFS_VMEXIT;
 		fd_ = UniqueFd(::open(path_.c_str(), O_RDWR | O_CLOEXEC));
 		if (!fd_)
-			throw std::invalid_argument(fmt::format(
-				"--vmm guest: {}: {}{}", path_, std::strerror(errno),
-				errno == ENOENT ? " (this xperf.ko has no vmexit file: rebuild and "
-						  "reload it)"
-						: ""));
+			throw unavailable(fmt::format("--vmm guest: {}: {}", path_, std::strerror(errno)),
+					  errno == ENOENT ? "this xperf.ko has no vmexit file: rebuild "
+							    "and reload it"
+							  : "run as root");
 	}
 
 	int fd() const { return fd_.get(); }
@@ -395,19 +394,28 @@ private:
 
 } // namespace
 
-std::vector<Result> run_vmexit_in_guest(const RunContext &ctx)
+void check_vmexit_in_guest(const RunContext &ctx)
 {
 	const Options &o = ctx.opt;
 	if (o.samples * o.rounds > XPERF_VMEXIT_MAX_SAMPLES || o.warmup > XPERF_VMEXIT_MAX_SAMPLES)
-		throw std::invalid_argument(fmt::format(
-			"vmexit --vmm guest: at most {} samples (x rounds) and warm-up round trips",
-			XPERF_VMEXIT_MAX_SAMPLES));
+		throw bad_input(fmt::format("vmexit --vmm guest: at most {} samples (x rounds) and "
+					    "warm-up round trips",
+					    XPERF_VMEXIT_MAX_SAMPLES),
+				"lower -n, --rounds or --warmup");
 	Hypervisor hv{ hypervisor_signature() };
 	if (hv.signature.empty())
-		throw std::invalid_argument(
-			"--vmm guest measures exits from inside a virtual machine, and this kernel "
-			"runs on bare metal (no hypervisor in CPUID): run xperf-user in a guest, or "
-			"use --vmm builtin or qemu here");
+		throw unavailable("--vmm guest measures exits from inside a virtual machine, and "
+				  "this kernel runs on bare metal (no hypervisor in CPUID)",
+				  "run xperf-user in a guest, or use --vmm builtin or qemu here");
+	if (froms_mask(o.vm_from) & (1u << XPERF_FROM_USER_VIA_KERNEL | 1u << XPERF_FROM_KERNEL))
+		VmexitFile{}; // opened and closed: says what is missing
+}
+
+std::vector<Result> run_vmexit_in_guest(const RunContext &ctx)
+{
+	const Options &o = ctx.opt;
+	check_vmexit_in_guest(ctx);
+	Hypervisor hv{ hypervisor_signature() };
 	InGuest run(ctx, hv, exits_mask(o.vm_exit), froms_mask(o.vm_from));
 	std::vector<Result> out = run.run();
 	if (out.empty())

@@ -10,5 +10,8 @@
 namespace xperf {
 
 std::vector<Result> run_vmexit_in_guest(const RunContext &ctx);
+// Throws the Error run_vmexit_in_guest would stop with before measuring:
+// bad input (too many samples), unavailable (bare metal, no xperf.ko).
+void check_vmexit_in_guest(const RunContext &ctx);
 
 } // namespace xperf

@@ -1,11 +1,14 @@
 #include "kvm_vm.h"
 
+#include "error.h"
+
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -93,27 +96,31 @@ FdMapping::~FdMapping()
 		::munmap(addr_, len_);
 }
 
+std::string kvm_device_path()
+{
+	const char *env = std::getenv("XPERF_KVM_DEVICE");
+	return env && *env ? env : "/dev/kvm";
+}
+
 Kvm Kvm::open(const std::string &path)
 {
 	UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
 	if (!fd) {
 		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
-			throw std::invalid_argument(fmt::format(
-				"{}: no KVM here ({}): load kvm_intel or kvm_amd (modprobe), or run "
-				"the vmexit crossing inside the guest harness (scripts/vm-run.sh), "
-				"whose TCG CPU offers nested KVM",
-				path, errno_text()));
+			throw unavailable(fmt::format("{}: no KVM here ({})", path, errno_text()),
+					  "load kvm_intel or kvm_amd (modprobe), or run the vmexit "
+					  "crossing inside the guest harness (scripts/vm-run.sh), "
+					  "whose TCG CPU offers nested KVM");
 		if (errno == EACCES || errno == EPERM)
-			throw std::invalid_argument(fmt::format(
-				"{}: {}: run as root or add the user to group kvm", path,
-				errno_text()));
-		throw std::runtime_error(fmt::format("{}: {}", path, errno_text()));
+			throw unavailable(fmt::format("{}: {}", path, errno_text()),
+					  "run as root or add the user to group kvm");
+		throw failed(fmt::format("{}: {}", path, errno_text()));
 	}
 	int version = ::ioctl(fd.get(), KVM_GET_API_VERSION, 0);
 	if (version < 0)
-		throw std::invalid_argument(fmt::format("{} is not a KVM device (KVM_GET_API_VERSION: "
-							"{}): load kvm_intel or kvm_amd",
-							path, errno_text()));
+		throw unavailable(fmt::format("{} is not a KVM device (KVM_GET_API_VERSION: {})",
+					      path, errno_text()),
+				  "load kvm_intel or kvm_amd");
 	if (version != KVM_API_VERSION)
 		throw std::runtime_error(fmt::format("{} speaks KVM API {}, xperf-user {}", path,
 						     version, KVM_API_VERSION));

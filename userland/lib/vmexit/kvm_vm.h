@@ -34,12 +34,16 @@ private:
 	std::size_t len_ = 0;
 };
 
+// /dev/kvm, or what XPERF_KVM_DEVICE names: tests hide KVM from the tool by
+// pointing it at a path that does not exist.
+std::string kvm_device_path();
+
 class Kvm {
 public:
-	// Opens /dev/kvm. Throws std::invalid_argument saying what to do when it
-	// is missing or not permitted (the user can fix that), std::runtime_error
-	// when KVM speaks another API.
-	static Kvm open(const std::string &path = "/dev/kvm");
+	// Opens the KVM device (kvm_device_path()). Throws an unavailable Error
+	// saying what to do when it is missing, not permitted or not KVM, a
+	// failed one when KVM speaks another API.
+	static Kvm open(const std::string &path = kvm_device_path());
 
 	int fd() const { return fd_.get(); }
 	std::size_t vcpu_mmap_size() const;

@@ -1,5 +1,6 @@
 #include "qemu_runner.h"
 
+#include "error.h"
 #include "payload.h"
 #include "unique_fd.h"
 
@@ -148,9 +149,8 @@ std::string qemu_path()
 {
 	if (const char *env = std::getenv("XPERF_QEMU"); env && *env) {
 		if (::access(env, X_OK) != 0)
-			throw std::invalid_argument(fmt::format(
-				"XPERF_QEMU={}: {}: point it at qemu-system-x86_64 or unset it", env,
-				std::strerror(errno)));
+			throw bad_input(fmt::format("XPERF_QEMU={}: {}", env, std::strerror(errno)),
+					"point it at qemu-system-x86_64 or unset it");
 		return env;
 	}
 	const char *path = std::getenv("PATH");
@@ -160,8 +160,9 @@ std::string qemu_path()
 		if (::access(candidate.c_str(), X_OK) == 0)
 			return candidate;
 	}
-	throw std::invalid_argument("qemu-system-x86_64 is not in PATH: install it (Debian: "
-				    "qemu-system-x86), point XPERF_QEMU at it, or use --vmm builtin");
+	throw unavailable("qemu-system-x86_64 is not in PATH",
+			  "install it (Debian: qemu-system-x86), point XPERF_QEMU at it, or use "
+			  "--vmm builtin");
 }
 
 std::string tail(const std::string &text, std::size_t lines)
@@ -213,7 +214,8 @@ QemuVersion qemu_version(const std::string &qemu, const fs::path &dir)
 	Child c({ qemu, "--version" }, dir / "version.txt");
 	auto status = c.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(10));
 	if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0)
-		throw std::invalid_argument(fmt::format("{} --version failed: is it QEMU?", qemu));
+		throw unavailable(fmt::format("{} --version failed", qemu),
+				  "is it QEMU? point XPERF_QEMU at qemu-system-x86_64");
 	return parse_qemu_version(read_file(dir / "version.txt"));
 }
 
@@ -269,9 +271,9 @@ QemuInstall find_qemu()
 	TempDir dir;
 	q.version = qemu_version(q.path, dir.path());
 	if (!q.version.at_least(min_major, min_minor))
-		throw std::invalid_argument(fmt::format("{} is QEMU {}; --vmm qemu needs {}.{} or "
-							"later (or use --vmm builtin)",
-							q.path, q.version.text, min_major, min_minor));
+		throw unavailable(fmt::format("{} is QEMU {}; --vmm qemu needs {}.{} or later",
+					      q.path, q.version.text, min_major, min_minor),
+				  "install a newer QEMU, or use --vmm builtin");
 	return q;
 }
 

@@ -44,7 +44,7 @@ struct QemuInstall {
 };
 
 // qemu-system-x86_64 from $XPERF_QEMU or PATH, at least the version run_qemu
-// needs; throws std::invalid_argument saying what to do otherwise.
+// needs; throws an unavailable Error saying what to do otherwise.
 QemuInstall find_qemu();
 
 // Throws std::runtime_error when QEMU fails, times out or the stream is bad.

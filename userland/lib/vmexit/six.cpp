@@ -1,6 +1,7 @@
 #include "six.h"
 
 #include "guest_protocol.h"
+#include "error.h"
 #include "stats.h"
 
 #include <cpuid.h>
@@ -8,7 +9,6 @@
 #include <fmt/format.h>
 
 #include <cstring>
-#include <stdexcept>
 
 namespace xperf {
 
@@ -31,7 +31,7 @@ uint32_t exits_mask(const std::string &spec)
 	for (uint32_t e = XPERF_EXIT_CPUID; e < XPERF_EXIT_KINDS; e++)
 		if (spec == exit_name(e))
 			return 1u << e;
-	throw std::invalid_argument("--exit: '" + spec + "' is not cpuid, rdmsr, vmcall, pio or all");
+	throw bad_input("--exit: '" + spec + "' is not cpuid, rdmsr, vmcall, pio or all");
 }
 
 uint32_t froms_mask(const std::string &spec)
@@ -48,8 +48,8 @@ uint32_t froms_mask(const std::string &spec)
 			if (one == from_name(f))
 				bits = 1u << f;
 		if (!bits)
-			throw std::invalid_argument("--from: '" + one +
-						    "' is not user, user-via-kernel, kernel or all");
+			throw bad_input("--from: '" + one +
+					"' is not user, user-via-kernel, kernel or all");
 		mask |= bits;
 		if (comma == std::string::npos)
 			return mask;

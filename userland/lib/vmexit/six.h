@@ -21,7 +21,7 @@ constexpr uint32_t rdmsr_index = 0x10;
 bool fast_path(uint32_t exit);
 // Row of the table in DESIGN.md.
 int measurement_number(uint32_t exit, uint32_t from);
-// Bit per XPERF_EXIT_* / XPERF_FROM_*; throw std::invalid_argument naming
+// Bit per XPERF_EXIT_* / XPERF_FROM_*; throw a bad_input Error naming
 // the option. --from is a comma list of user (guest CPL3 executes the
 // instruction: rows 1, 2), user-via-kernel (rows 3, 4), kernel (5, 6), all.
 uint32_t exits_mask(const std::string &spec);

@@ -10,7 +10,9 @@
 #include "crossings/crossings.h"
 
 #include "builtin_vmm.h"
+#include "error.h"
 #include "in_guest.h"
+#include "kvm_vm.h"
 #include "six.h"
 #include "qemu_runner.h"
 #include "stats.h"
@@ -44,16 +46,35 @@ std::string fault_note(const GuestRecord &rec)
 			   rec.fault_rip, why);
 }
 
+void check_limits(const Options &o)
+{
+	if (o.vmm != "builtin" && o.vmm != "qemu")
+		throw bad_input("--vmm: '" + o.vmm + "' is not builtin, qemu or guest");
+	if (o.samples * o.rounds > 0xffffffu || o.warmup > 0xffffffu)
+		throw bad_input("vmexit: at most 16777215 samples (x rounds) and warm-up round trips "
+				"per measurement",
+				"lower -n, --rounds or --warmup");
+}
+
 } // namespace
+
+void check_vmexit(const RunContext &ctx)
+{
+	const Options &o = ctx.opt;
+	if (o.vmm == "guest")
+		return check_vmexit_in_guest(ctx);
+	check_limits(o);
+	Kvm::open(); // closed again: QEMU opens its own
+	if (o.vmm == "qemu")
+		find_qemu();
+}
 
 std::vector<Result> run_vmexit(const RunContext &ctx)
 {
 	const Options &o = ctx.opt;
 	if (o.vmm == "guest")
 		return run_vmexit_in_guest(ctx);
-	if (o.samples * o.rounds > 0xffffffu || o.warmup > 0xffffffu)
-		throw std::invalid_argument("vmexit: at most 16777215 samples (x rounds) and warm-up "
-					    "round trips per measurement");
+	check_limits(o);
 	xperf_vm_params p{};
 	p.exits = exits_mask(o.vm_exit);
 	p.froms = froms_mask(o.vm_from);
@@ -64,8 +85,6 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 	p.output = XPERF_OUT_MEMORY; // the QEMU runner picks its own
 	p.mem_bytes = guest_memory_bytes(XPERF_VM_MAX_RECORDS, p.samples);
 
-	if (o.vmm != "builtin" && o.vmm != "qemu")
-		throw std::invalid_argument("--vmm: '" + o.vmm + "' is not builtin, qemu or guest");
 	std::optional<QemuInstall> qemu;
 	if (o.vmm == "qemu")
 		qemu = find_qemu(); // before anything runs: missing QEMU is the user's to fix
