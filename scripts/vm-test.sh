@@ -30,6 +30,7 @@ Environment:
                   (scripts/guest/tests/NAME.sh)
   VM_KERNELS      which boots: all [default], or debug (the debug variant
                   only: make vm-test-debug)
+  VM_DEBUG_PTI    the pti= settings the debug kernel boots with [on off]
   VM_XPERF_ARGS   extra xperf-user options in the guest, comma-separated
                   [--samples=2000]
   HOST_XPERF_USER xperf-user that runs compare on the host
@@ -114,8 +115,8 @@ summary() {
 # same guest tests; any report of theirs fails the boot.
 if [[ $VM_KERNELS == debug ]]; then
 	# The checkers slow the guest several times over.
-	export VM_TIMEOUT=${VM_TIMEOUT:-1200}
-	for pti in on off; do
+	export VM_TIMEOUT=${VM_TIMEOUT:-1500}
+	for pti in ${VM_DEBUG_PTI:-on off}; do
 		boot "debug-pti-$pti" debug 0 \
 			xperf.test="$VM_GUEST_TESTS" xperf.module=1 xperf.kernel=debug pti=$pti "$guest_args"
 	done
