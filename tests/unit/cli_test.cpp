@@ -222,7 +222,7 @@ TEST_F(Cli, ALaterOptionOverridesAnEarlierOne)
 		       "40", "--json", "-o", out });
 	ASSERT_EQ(r.status, 0) << r.err;
 	xperf::Report rep = xperf::read_result_file(out).report;
-	ASSERT_EQ(rep.results.size(), 1u);
+	ASSERT_EQ(rep.results.size(), 2u); // and the control
 	EXPECT_EQ(rep.results[0].stats.n, 40u);
 }
 

@@ -19,6 +19,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -142,6 +143,9 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 {
 	// Everything the user can get wrong is found before measuring.
 	std::vector<Selected> selected = select_crossings(a.crossing);
+	if (std::none_of(selected.begin(), selected.end(),
+			 [](const Selected &s) { return s.crossing == &control_crossing(); }))
+		selected.push_back({ &control_crossing(), false });
 	check_samples_memory(a.opt, selected.size(), available_memory());
 	Sink sink(a.output, out);
 
@@ -241,9 +245,15 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	app.add_option("--warmup", a.opt.warmup, "untimed iterations before sampling")
 		->check(whole_number(0, 100000000))
 		->capture_default_str();
-	app.add_option("--rounds", a.opt.rounds, "rounds; drift between them is reported")
+	app.add_option("--rounds", a.opt.rounds,
+		       "rounds: the independent parts of each figure, each in a process of its "
+		       "own; the median's interval comes from the spread between them")
 		->check(whole_number(1, 1000))
 		->capture_default_str();
+	bool one_process = false;
+	app.add_flag("--one-process", one_process,
+		     "run every round in this process (parts then share its kernel stack, "
+		     "task and pages, and the interval can be too narrow)");
 	app.add_option("--cpu", a.opt.cpu, "CPU to pin to (default: the one we start on)")
 		->check(whole_number(0, CPU_SETSIZE - 1));
 	app.add_option("--batch", a.opt.batch,
@@ -256,6 +266,10 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	app.add_option("--max-samples", a.opt.max_samples, "adaptive sampling stops here")
 		->check(whole_number(1, 100000000))
 		->capture_default_str();
+	// Hidden: the statistics benchmark's injected difference.
+	app.add_option("--inject-adds", a.opt.inject_adds)
+		->check(whole_number(0, 1000000))
+		->group("");
 	app.add_option("--exit", a.opt.vm_exit, "vmexit: cpuid, rdmsr, vmcall, pio or all")
 		->check(CLI::IsMember({ "cpuid", "rdmsr", "vmcall", "pio", "all" }))
 		->capture_default_str();
@@ -321,6 +335,7 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		return report_error(e, err);
 	}
 
+	a.opt.part_processes = !one_process;
 	a.opt.verify = a.verify.empty()	     ? Options::Verify::off
 		       : a.verify == "strict" ? Options::Verify::strict
 					      : Options::Verify::report;
