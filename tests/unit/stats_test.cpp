@@ -248,3 +248,55 @@ TEST(Stats, TimerStepKeepsAgreeingPartsFromAZeroWidthInterval)
 	EXPECT_TRUE(difference(e, estimate_from_parts(1764, std::vector<double>(10, 1764), 21))
 			    .significant);
 }
+
+// Parts that wander together (the host's state lasting longer than a part)
+// make the mean of the parts less certain than their spread says: the
+// interval of an AR(1) series with r = 0.7 still covers its true level at
+// about the stated rate, while the uncorrected one would not.
+TEST(Stats, NeighbouringPartsThatMoveTogetherWidenTheInterval)
+{
+	std::mt19937 rng(21);
+	std::normal_distribution<double> shock(0, 20);
+	constexpr int trials = 2000;
+	int covered = 0;
+	double eff = 0;
+	for (int i = 0; i < trials; i++) {
+		std::vector<double> parts;
+		double x = shock(rng) / std::sqrt(1 - 0.49);
+		for (int k = 0; k < 20; k++) {
+			x = 0.7 * x + shock(rng);
+			parts.push_back(1000 + x);
+		}
+		double mean = 0;
+		for (double p : parts)
+			mean += p / 20;
+		Estimate e = estimate_from_parts(mean, parts);
+		Interval ci = e.ci95();
+		covered += ci.lo <= 1000 && 1000 <= ci.hi;
+		eff += e.effective_parts / trials;
+	}
+	EXPECT_LT(eff, 12) << "20 correlated parts are fewer independent ones";
+	EXPECT_GT(static_cast<double>(covered) / trials, 0.85);
+	// Independent parts keep their number.
+	std::vector<double> alternating;
+	for (int k = 0; k < 20; k++)
+		alternating.push_back(k % 2 ? 990 : 1010);
+	EXPECT_EQ(estimate_from_parts(1000, alternating).effective_parts, 20);
+}
+
+TEST(Stats, RunsCombineByTheSpreadBetweenThemNeverBelowTheirOwn)
+{
+	std::vector<double> tight{ 1000, 1001, 999, 1000, 1000 };
+	Estimate a = estimate_from_parts(1000, tight), b = a, c = a;
+	b.value = 1100;
+	c.value = 900;
+	Estimate spread[] = { a, b, c };
+	Estimate e = combine_runs(spread);
+	EXPECT_EQ(e.runs, 3u);
+	EXPECT_EQ(e.df, 2);
+	EXPECT_NEAR(e.value, 1000, 1e-9);
+	EXPECT_NEAR(e.se, 100 / std::sqrt(3.0), 1e-6);
+	Estimate same[] = { a, a, a };
+	Estimate f = combine_runs(same);
+	EXPECT_NEAR(f.se, a.se / std::sqrt(3.0), 1e-9) << "the runs' own error is the floor";
+}

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -236,11 +237,29 @@ Interval Estimate::ci95() const
 	return { value - half, value + half };
 }
 
+double lag1_correlation(std::span<const double> series)
+{
+	std::size_t k = series.size();
+	if (k < 4)
+		return 0;
+	double mean = std::accumulate(series.begin(), series.end(), 0.0) / static_cast<double>(k);
+	double c0 = 0, c1 = 0;
+	for (std::size_t i = 0; i < k; i++) {
+		c0 += (series[i] - mean) * (series[i] - mean);
+		if (i + 1 < k)
+			c1 += (series[i] - mean) * (series[i + 1] - mean);
+	}
+	if (c0 <= 0)
+		return 0;
+	return std::clamp(c1 / c0, 0.0, 0.9);
+}
+
 Estimate estimate_from_parts(double value, std::span<const double> part_figures, double step)
 {
 	Estimate e;
 	e.value = value;
 	e.parts = part_figures.size();
+	e.effective_parts = static_cast<double>(e.parts);
 	if (e.parts < 2)
 		return e;
 	double k = static_cast<double>(e.parts);
@@ -248,8 +267,35 @@ Estimate estimate_from_parts(double value, std::span<const double> part_figures,
 	double ss = 0;
 	for (double x : part_figures)
 		ss += (x - mean) * (x - mean);
-	e.se = std::sqrt(ss / (k - 1) / k + step * step / 4);
+	double r = lag1_correlation(part_figures);
+	double inflate = (1 + r) / (1 - r);
+	e.effective_parts = std::max(k / inflate, 2.0);
+	e.se = std::sqrt(ss / (k - 1) / k * inflate + step * step / 4);
+	e.df = e.effective_parts - 1;
+	return e;
+}
+
+Estimate combine_runs(std::span<const Estimate> runs)
+{
+	if (runs.size() == 1)
+		return runs[0];
+	Estimate e;
+	e.runs = runs.size();
+	if (runs.empty())
+		return e;
+	double k = static_cast<double>(runs.size());
+	double own = 0; // the runs' own variances, averaged: a floor
+	for (const Estimate &r : runs) {
+		e.value += r.value / k;
+		e.parts += r.parts;
+		own += r.se * r.se / k;
+	}
+	double ss = 0;
+	for (const Estimate &r : runs)
+		ss += (r.value - e.value) * (r.value - e.value);
+	e.se = std::sqrt(std::max(ss / (k - 1) / k, own / k));
 	e.df = k - 1;
+	e.effective_parts = k;
 	return e;
 }
 
@@ -257,7 +303,8 @@ Difference difference(const Estimate &a, const Estimate &b)
 {
 	Difference d;
 	d.diff = b.value - a.value;
-	d.ratio = a.value != 0 ? b.value / a.value : 0;
+	// No ratio to a zero figure: NaN, which the tables show as n/a.
+	d.ratio = a.value != 0 ? b.value / a.value : std::numeric_limits<double>::quiet_NaN();
 	d.diff_ci = { d.diff, d.diff };
 	d.ratio_ci = { d.ratio, d.ratio };
 	if (a.df <= 0 || b.df <= 0)
@@ -273,6 +320,35 @@ Difference difference(const Estimate &a, const Estimate &b)
 		double log_half = t95(d.df) * std::sqrt(ra * ra + rb * rb);
 		d.ratio_ci = { d.ratio * std::exp(-log_half), d.ratio * std::exp(log_half) };
 	}
+	return d;
+}
+
+Difference normalised_difference(const Estimate &a, const Estimate &b, const Estimate &control_a,
+				 const Estimate &control_b)
+{
+	Difference d;
+	if (a.value <= 0 || b.value <= 0 || control_a.value <= 0 || control_b.value <= 0)
+		return d;
+	double c = control_b.value / control_a.value;
+	d.ratio = b.value / a.value / c;
+	d.diff = b.value / c - a.value;
+	d.diff_ci = { d.diff, d.diff };
+	d.ratio_ci = { d.ratio, d.ratio };
+	const Estimate *all[] = { &a, &b, &control_a, &control_b };
+	double v = 0, denom = 0;
+	for (const Estimate *e : all) {
+		if (e->df <= 0)
+			return d;
+		double rel = e->se / e->value;
+		v += rel * rel;
+		denom += rel * rel * rel * rel / e->df;
+	}
+	d.known = true;
+	d.df = denom > 0 ? v * v / denom : a.df + b.df;
+	double log_half = t95(d.df) * std::sqrt(v);
+	d.ratio_ci = { d.ratio * std::exp(-log_half), d.ratio * std::exp(log_half) };
+	d.diff_ci = { (d.ratio_ci.lo - 1) * a.value, (d.ratio_ci.hi - 1) * a.value };
+	d.significant = d.ratio_ci.lo > 1 || d.ratio_ci.hi < 1;
 	return d;
 }
 
