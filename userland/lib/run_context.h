@@ -17,6 +17,11 @@ struct Options {
 	std::size_t warmup = 1000;  // per process that samples
 	unsigned rounds = 10;
 	bool part_processes = true; // each round in a process of its own
+	// The rounds of a figure start spread evenly over at least this many
+	// seconds: the noise that differs between runs moves on a scale of
+	// a second or more (Documentation/method.rst), and parts taken back
+	// to back see one state of it.
+	double span_s = 10.0;
 	int cpu = -1;		  // -1: stay on the CPU we start on
 	std::size_t batch = 0;	  // crossings timed as one; 0: the crossing's default
 	double ci_width = 0;	  // adaptive: relative width of the median's CI; 0: off

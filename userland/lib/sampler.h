@@ -89,6 +89,8 @@ void run_in_child(const std::function<void()> &part);
 
 double median_region(const Stamps &s);
 double wall_ns();
+// Sleeps until part round's share of opt.span_s from wall0 has passed.
+void wait_for_part(double wall0, unsigned round, const Options &opt);
 bool ci_within(const std::vector<double> &cycles, const std::vector<std::size_t> &round_sizes,
 	       double width);
 
@@ -129,7 +131,6 @@ Timing measure_rounds(const RunContext &ctx, std::size_t batch, Setup setup, Bod
 		ctx.marks->begin_run();
 
 	t.adaptive = ctx.opt.ci_width > 0;
-	detail::Stamps round_stamps(ctx.opt.samples);
 	double wall0 = detail::wall_ns();
 	uint64_t tsc0 = tsc_begin();
 	for (unsigned round = 0;; round++) {
@@ -140,11 +141,19 @@ Timing measure_rounds(const RunContext &ctx, std::size_t batch, Setup setup, Bod
 			if (t.ci_reached || t.cycles.size() + ctx.opt.samples > ctx.opt.max_samples)
 				break;
 		}
+		detail::wait_for_part(wall0, round, ctx.opt);
+		// Fresh pages every round (below, in the part's own process too).
+		detail::Stamps round_stamps(ctx.opt.samples);
 		if (own_process) {
 			detail::run_in_child([&] {
 				warm_up();
-				round_stamps.touch();
-				detail::time_loop(round_stamps, t.batch, setup, body);
+				// Pages of the part's own for the stores in the loop:
+				// where they fall in the caches is part of what differs
+				// from one run to the next. Handed back after timing.
+				detail::Stamps own(ctx.opt.samples);
+				detail::time_loop(own, t.batch, setup, body);
+				std::copy(own.start(), own.start() + 2 * own.size(),
+					  round_stamps.start());
 			});
 		} else if (ctx.marks) {
 			detail::time_loop(round_stamps, t.batch, marked_setup, body);
