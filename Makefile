@@ -4,7 +4,9 @@
 #   make demo       build, run every crossing here, then the legs in the patched guest
 #   make check      build everything (guest kernels too), run unit, host, fuzz and VM tests (ctest)
 #   make fuzz       the fuzz target over the result reader and compare, for a minute (clang)
-#   make bench      getppid: xperf against perf bench, and xperf's run-to-run spread
+#   make bench      getppid: xperf against perf bench, and the run-to-run spread of both
+#   make bench-compare  the statistics on real runs: A/A false positives, the smallest
+#                   difference found, compare's speed (about 15 minutes)
 #
 # V=1 shows the commands.
 
@@ -23,7 +25,7 @@ else
 Q := @
 endif
 
-.PHONY: all userland userland-static demo check test unit fuzz bench deps clean vm-prereqs
+.PHONY: all userland userland-static demo check test unit fuzz bench bench-compare deps clean vm-prereqs
 
 all: userland
 
@@ -70,6 +72,9 @@ vm-prereqs: kernel kernel-baseline initramfs initramfs-debug
 
 bench: userland
 	$(Q)scripts/bench-getppid.sh $(XPERF_USER)
+
+bench-compare: userland
+	$(Q)scripts/bench-compare.sh $(XPERF_USER)
 
 clean:
 	$(Q)rm -rf $(USERLAND_BUILD) $(STATIC_BUILD)

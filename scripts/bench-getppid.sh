@@ -9,10 +9,12 @@ usage() {
 usage: scripts/bench-getppid.sh [XPERF_USER]
 
 Runs RUNS (default 5) alternating pairs of
-  xperf-user --crossing getppid   (SAMPLES iterations, default 200000)
-  perf bench syscall basic        (LOOPS calls, default 2000000)
-pinned to CPU (default: 0), and prints each pair and the spread of
-xperf's medians across the runs. V=1 shows the commands.
+  xperf-user --crossing getppid   (its defaults: the headline figure)
+  perf bench syscall basic        (LOOPS calls, default its own 10000000)
+pinned to CPU (default: the last one), and prints each pair, each xperf
+median with its interval (from its parts), and the run-to-run spread of
+both, (max - min) / median. XPERF_ARGS adds xperf-user options. V=1 shows
+the commands.
 USAGE
 }
 
@@ -22,9 +24,9 @@ USAGE
 here=$(cd "$(dirname "$0")/.." && pwd)
 xperf=${1:-$here/build/userland/userland/xperf-user}
 runs=${RUNS:-5}
-samples=${SAMPLES:-200000}
-loops=${LOOPS:-2000000}
-cpu=${CPU:-0}
+loops=${LOOPS:-10000000}
+cpu=${CPU:-$(($(nproc) - 1))}
+read -r -a extra <<<"${XPERF_ARGS:-}"
 
 [[ -x $xperf ]] || { echo "bench: $xperf not built; run make" >&2; exit 2; }
 command -v perf >/dev/null ||
@@ -41,8 +43,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 for ((i = 1; i <= runs; i++)); do
-	run taskset -c "$cpu" "$xperf" --crossing getppid -n "$samples" --rounds 1 \
-		--cpu "$cpu" --json --no-raw -o "$tmp/xperf-$i.json"
+	run taskset -c "$cpu" "$xperf" --crossing getppid --cpu "$cpu" --json --no-raw \
+		-o "$tmp/xperf-$i.json" "${extra[@]}"
 	run taskset -c "$cpu" perf bench syscall basic --loop "$loops" >"$tmp/perf-$i.txt"
 done
 
@@ -54,32 +56,40 @@ rows = []
 for i in range(1, runs + 1):
     with open(f"{tmp}/xperf-{i}.json") as f:
         doc = json.load(f)
-    r = doc["results"][0]
+    r = next(x for x in doc["results"] if x["crossing"] == "getppid")
     with open(f"{tmp}/perf-{i}.txt") as f:
         m = re.search(r"([0-9.]+)\s+usecs/op", f.read())
     if not m:
         sys.exit("bench: no usecs/op in perf bench output")
+    ns = 1e9 / r["unit_tsc_hz"]
+    ci = r["median_ci"]
+    half = (ci["hi"] - ci["lo"]) / 2 * ns
     rows.append((r["stats_ns"]["median"], r["stats_ns"]["mean"],
-                 r["stats_ns"]["q1"], r["stats_ns"]["q3"], float(m.group(1)) * 1000))
+                 r["stats_ns"]["q1"], r["stats_ns"]["q3"], float(m.group(1)) * 1000, half,
+                 ci.get("parts", 1)))
 
 kernel = doc["meta"]["conditions"]["kernel"]["release"]
 cpu = doc["meta"]["conditions"]["cpu"]["model_name"]
 tsc = doc["meta"]["tsc"]
 print(f"getppid on {cpu}, kernel {kernel}, TSC {tsc['hz'] / 1e6:.1f} MHz ({tsc['source']})")
-print(f"{'run':>3} {'xperf median':>13} {'xperf q1-q3':>15} {'xperf mean':>11} "
-      f"{'perf bench':>11} {'perf/median':>12}")
-for i, (med, mean, q1, q3, perf) in enumerate(rows, 1):
-    print(f"{i:>3} {med:>10.1f} ns {q1:>6.1f}-{q3:<6.1f}ns {mean:>8.1f} ns "
-          f"{perf:>8.1f} ns {perf / med:>12.3f}")
+print(f"{'run':>3} {'xperf median':>13} {'±95%':>8} {'parts':>5} {'xperf q1-q3':>15} "
+      f"{'xperf mean':>11} {'perf bench':>11} {'perf/median':>12}")
+for i, (med, mean, q1, q3, perf, half, parts) in enumerate(rows, 1):
+    print(f"{i:>3} {med:>10.1f} ns {half:>5.1f} ns {parts:>5} {q1:>6.1f}-{q3:<6.1f}ns "
+          f"{mean:>8.1f} ns {perf:>8.1f} ns {perf / med:>12.3f}")
 meds = [r[0] for r in rows]
 perfs = [r[4] for r in rows]
 mid = statistics.median(meds)
-print(f"xperf median of medians {mid:.1f} ns, spread (max-min)/median "
-      f"{(max(meds) - min(meds)) / mid * 100:.1f} %")
+xspread = (max(meds) - min(meds)) / mid * 100
+print(f"xperf median of medians {mid:.1f} ns, spread (max-min)/median {xspread:.1f} %; "
+      f"typical ±95 % of one run {statistics.median(r[5] for r in rows) / mid * 100:.1f} %")
 pmid = statistics.median(perfs)
 print(f"perf bench median {pmid:.1f} ns/op, spread "
       f"{(max(perfs) - min(perfs)) / pmid * 100:.1f} %; "
       f"perf / xperf medians {pmid / mid:.3f}")
+pspread = (max(perfs) - min(perfs)) / pmid * 100
+print(f"headline stability: xperf's spread {xspread:.1f} % against perf bench's {pspread:.1f} %: "
+      + ("at most perf bench's" if xspread <= pspread else "WIDER than perf bench's"))
 print("xperf times each call between serialized TSC reads and subtracts the empty "
       "region; perf bench divides a loop's wall time by its count (loop included).")
 PY

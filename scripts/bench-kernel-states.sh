@@ -12,17 +12,17 @@ Boots ROUNDS times (default 3), in turn,
   off        the patched kernel with xperf=off         state: built, sites NOPs
   patched    the patched kernel with xperf.ko          states: idle, other, measured
 each running the guest test 'states' (scripts/guest/tests/states.sh), and
-prints per crossing and state the median over the boots of
-median(crossing) / median(funccall): the control, a user-mode call that no
-kernel change can move, divides out how fast each boot's CPU ran. Beside it
-the spread (min..max) over the boots, and the ratio to 'not built'. A state
-whose spread overlaps the baseline's is not distinguishable from it.
+then 'xperf-user compare' with one column per state, each the ROUNDS boots
+of it: the interval of a state comes from the spread between its boots,
+every state is set against 'not built', and where the control (user-mode
+work no kernel change can move) moved between the columns, the machine
+changed and the rows are divided by it. Tables: compare.txt, compare.json.
 
 Needs the kernels and initramfs of 'make vm-test'. Under TCG the figures
 are emulated cycles, and say so. Results: build/vm/states/ROUND-KERNEL/.
 
 Environment: ROUNDS, PTI (on|off, default on), VM_XPERF_ARGS (guest
-xperf-user options, comma-separated, default --samples=20000,--rounds=3),
+xperf-user options, comma-separated, default --samples=3000),
 ACCEL, VM_TIMEOUT (see scripts/vm-run.sh), V=1.
 USAGE
 }
@@ -35,14 +35,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
 
 ROUNDS=${ROUNDS:-3}
 PTI=${PTI:-on}
-VM_XPERF_ARGS=${VM_XPERF_ARGS:---samples=20000,--rounds=3}
+VM_XPERF_ARGS=${VM_XPERF_ARGS:---samples=3000}
 out=$BUILD_DIR/vm/states
 initrd=$BUILD_DIR/vm/initramfs.cpio.gz
 for k in patched baseline; do
 	[[ -f $(kernel_image "$k") ]] || die "no $k kernel: run 'make vm-test' first"
 done
 [[ -f $initrd ]] || die "no initramfs: run 'make initramfs'"
-need_cmd python3
 
 rm -rf "$out"
 mkdir -p "$out"
@@ -60,61 +59,32 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	done
 done
 
-python3 - "$out" "$ROUNDS" <<'PY'
-import glob, json, os, statistics, sys
-
-out, rounds = sys.argv[1], int(sys.argv[2])
-states = [("not built", "baseline", "idle"), ("built, xperf=off", "off", "idle"),
-          ("built, idle", "patched", "idle"), ("other task measured", "patched", "other"),
-          ("this task measured", "patched", "measured")]
-crossings = [("getppid", "getppid"), ("syscall", "nr500"), ("pgfault", "anon-write")]
-
-def medians(path):
-    with open(path) as f:
-        doc = json.load(f)
-    got = {}
-    for r in doc["results"]:
-        if "stats" in r:
-            got[(r["crossing"], r["variant"])] = r["stats"]["median"]
-    return doc, got
-
-table = {}
-for label, kernel, state in states:
-    for r in range(1, rounds + 1):
-        path = os.path.join(out, f"{r}-{kernel}", f"states-{state}.json")
-        if not os.path.exists(path):
-            continue
-        _, got = medians(path)
-        control = next((v for (c, _), v in got.items() if c == "funccall"), None)
-        if not control:
-            continue
-        for key in crossings:
-            if key in got:
-                table.setdefault((label, key), []).append((got[key] / control, got[key]))
-
-print(f"Cost of each state, {rounds} alternating boots per kernel; the median over the boots"
-      " of median(crossing) / median(funccall), spread min..max, and that median as cycles")
-tcg = any("accelerator=tcg" in open(log, errors="replace").readline()
-          for log in glob.glob(os.path.join(out, "*.log")))
-if tcg:
-    print("TCG: the guests ran on an emulated CPU; these are emulated cycles, not hardware costs")
-for key in crossings:
-    base = table.get(("not built", key))
-    if not base:
-        continue
-    base_mid = statistics.median(x for x, _ in base)
-    base_lo, base_hi = min(x for x, _ in base), max(x for x, _ in base)
-    print(f"\n{key[0]}/{key[1]}")
-    print(f"  {'state':22} {'boots':>5} {'x control':>10} {'spread':>17} {'vs not built':>12} {'cycles':>9}  verdict")
-    for label, _, _ in states:
-        rows = table.get((label, key))
-        if not rows:
-            continue
-        ratios = [x for x, _ in rows]
-        mid, lo, hi = statistics.median(ratios), min(ratios), max(ratios)
-        cyc = statistics.median(c for _, c in rows)
-        verdict = "-" if label == "not built" else (
-            "within the baseline's spread" if lo <= base_hi and hi >= base_lo else
-            ("above the baseline" if lo > base_hi else "below the baseline"))
-        print(f"  {label:22} {len(rows):5d} {mid:10.2f} {lo:8.2f}..{hi:<8.2f} {mid / base_mid:12.3f} {cyc:9.0f}  {verdict}")
-PY
+# One column per state, each the ROUNDS boots of it, which alternated:
+# compare weighs the spread between a state's boots against the difference
+# to the baseline, and divides out the control where the machine changed.
+columns=()
+legend=()
+for spec in "baseline idle not built" "off idle built, xperf=off" "patched idle built, idle" \
+	"patched other other task measured" "patched measured this task measured"; do
+	read -r kernel state label <<<"$spec"
+	files=()
+	for ((r = 1; r <= ROUNDS; r++)); do
+		f=$out/$r-$kernel/states-$state.json
+		[[ -f $f ]] && files+=("$f")
+	done
+	((${#files[@]})) || continue
+	columns+=("$(IFS=,; echo "${files[*]}")")
+	letters=ABCDE
+	legend+=("${letters:${#legend[@]}:1} = $label")
+done
+((${#columns[@]} >= 2)) || die "fewer than two states were measured (logs: ${out#"$XPERF_ROOT"/})"
+xperf_user=${HOST_XPERF_USER:-$BUILD_DIR/userland/userland/xperf-user}
+[[ -x $xperf_user ]] || die "no host xperf-user: run 'make userland'"
+printf '%s\n' "${legend[@]}" | tee "$out/compare.txt"
+if grep -q 'accelerator=tcg' "$out"/*.log 2>/dev/null; then
+	echo "TCG: the guests ran on an emulated CPU; these are emulated cycles, not hardware costs" |
+		tee -a "$out/compare.txt"
+fi
+"$xperf_user" compare "${columns[@]}" | tee -a "$out/compare.txt"
+"$xperf_user" compare --json -o "$out/compare.json" "${columns[@]}"
+info "tables: ${out#"$XPERF_ROOT"/}/compare.txt and compare.json"

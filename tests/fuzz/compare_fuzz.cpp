@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 	if (!rb)
 		return 0;
 	xperf::Comparison c = xperf::compare_reports(ra->report, rb->report);
-	(void)xperf::render_comparison(c, "A", "B");
+	(void)xperf::render_comparison(c);
 	(void)xperf::comparison_to_json(c).dump();
 	(void)xperf::report_to_json(ra->report).dump();
 	return 0;

@@ -116,7 +116,8 @@ TEST(Binary, JsonFromTheToolFollowsTheContract)
 	auto j = nlohmann::json::parse(text);
 	EXPECT_EQ(j["tool"], "xperf");
 	EXPECT_TRUE(j.contains("version"));
-	ASSERT_EQ(j["results"].size(), 2u);
+	ASSERT_EQ(j["results"].size(), 3u); // and the control
+	EXPECT_EQ(j["results"][2]["crossing"], "control");
 	for (const auto &r : j["results"]) {
 		for (const char *k : { "crossing", "variant", "unit_tsc_hz", "samples", "stats",
 				       "stats_ns", "method" })

@@ -225,13 +225,17 @@ TEST_F(Robust, EachSignalWhileMeasuringLeavesNothing)
 
 TEST_F(Robust, EachSignalWhileComparingLeavesNothing)
 {
-	// Large enough that the bootstrap takes seconds.
+	// Large enough, and read often enough (a column of 20 runs on each
+	// side), that the comparison takes seconds.
 	std::string big = (dir / "big.json").string();
 	Outcome made = run({ "--crossing", "getppid", "-n", "300000", "--rounds", "1", "--warmup", "10",
 			 "--json", "-o", big });
 	ASSERT_EQ(made.exit_code(), 0) << made.err;
 	for (int sig : { SIGINT, SIGTERM, SIGHUP }) {
-		Child c = start({ "compare", big, big, "-o", (dir / "cmp.txt").string() });
+		std::string column = big;
+		for (int i = 1; i < 20; i++)
+			column += "," + big;
+		Child c = start({ "compare", column, column, "-o", (dir / "cmp.txt").string() });
 		std::this_thread::sleep_for(std::chrono::milliseconds(700));
 		::kill(c.pid, sig);
 		Outcome r = finish(c);

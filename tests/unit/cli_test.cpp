@@ -194,9 +194,10 @@ TEST_F(Cli, JsonOutputIsAWholeXperfDocument)
 	auto r = run(with_quick({ "--crossing", "funccall,getppid", "--json", "-o", out }));
 	ASSERT_EQ(r.status, 0) << r.err;
 	xperf::Report rep = xperf::read_result_file(out).report;
-	ASSERT_EQ(rep.results.size(), 2u);
+	ASSERT_EQ(rep.results.size(), 3u);
 	EXPECT_EQ(rep.results[0].crossing, "funccall");
 	EXPECT_EQ(rep.results[1].crossing, "getppid");
+	EXPECT_EQ(rep.results[2].crossing, "control") << "every run carries the control";
 	EXPECT_TRUE(rep.meta.contains("conditions"));
 	EXPECT_TRUE(rep.meta.contains("tsc"));
 	// Only the finished file is left: no temporary beside it.
@@ -222,7 +223,7 @@ TEST_F(Cli, ALaterOptionOverridesAnEarlierOne)
 		       "40", "--json", "-o", out });
 	ASSERT_EQ(r.status, 0) << r.err;
 	xperf::Report rep = xperf::read_result_file(out).report;
-	ASSERT_EQ(rep.results.size(), 1u);
+	ASSERT_EQ(rep.results.size(), 2u); // and the control
 	EXPECT_EQ(rep.results[0].stats.n, 40u);
 }
 
@@ -318,7 +319,7 @@ TEST_F(Cli, OutputNameUpToNameMaxWorks)
 	std::string longest = (dir / std::string(NAME_MAX, 'r')).string();
 	auto r = run(with_quick({ "--crossing", "funccall", "--json", "-o", longest }));
 	ASSERT_EQ(r.status, 0) << r.err;
-	EXPECT_EQ(xperf::read_result_file(longest).report.results.size(), 1u);
+	EXPECT_EQ(xperf::read_result_file(longest).report.results.size(), 2u);
 	EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
 	auto too_long = run(with_quick({ "--crossing", "funccall", "-o",
 					 (dir / std::string(NAME_MAX + 1, 'r')).string() }));
@@ -345,7 +346,7 @@ TEST_F(Cli, OutputThroughASymlinkWritesItsTarget)
 				  (dir / "link.json").string() }));
 	ASSERT_EQ(r.status, 0) << r.err;
 	EXPECT_TRUE(fs::is_symlink(dir / "link.json"));
-	EXPECT_EQ(xperf::read_result_file(target).report.results.size(), 1u);
+	EXPECT_EQ(xperf::read_result_file(target).report.results.size(), 2u);
 	// A link to a file not there yet creates it, as the shell's > does.
 	fs::create_symlink("new.json", dir / "dangling.json");
 	r = run(with_quick({ "--crossing", "funccall", "--json", "-o",
@@ -370,7 +371,7 @@ TEST_F(Cli, AFifoIsWrittenInPlaceNeverReplaced)
 	reader.join();
 	ASSERT_EQ(r.status, 0) << r.err;
 	EXPECT_TRUE(fs::is_fifo(fifo));
-	EXPECT_EQ(xperf::read_result_text(got).report.results.size(), 1u);
+	EXPECT_EQ(xperf::read_result_text(got).report.results.size(), 2u);
 	EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
 }
 
@@ -416,4 +417,49 @@ TEST_F(Cli, CompareRefusesDuplicateResults)
 	auto r = run({ "compare", a, a });
 	EXPECT_EQ(r.status, 2);
 	EXPECT_NE(r.err.find("are both pgfault/anon-write"), std::string::npos) << r.err;
+}
+
+// A column is a file, a comma list of runs, or a folder of them: the last
+// two give the same comparison.
+TEST_F(Cli, CompareTakesColumnsOfSeveralRuns)
+{
+	std::string real = (fs::path(XPERF_FIXTURES) / "results" / "getppid-pgfault.json").string();
+	fs::create_directory(dir / "a");
+	fs::create_directory(dir / "b");
+	for (const char *n : { "1.json", "2.json", "3.json" }) {
+		fs::copy_file(real, dir / "a" / n);
+		fs::copy_file(real, dir / "b" / n);
+	}
+	file("a/notes.txt", "not a result");
+	auto folders = run({ "compare", (dir / "a").string(), (dir / "b").string(), "--json" });
+	ASSERT_EQ(folders.status, 0) << folders.err;
+	auto j = nlohmann::json::parse(folders.out);
+	ASSERT_EQ(j["columns"].size(), 2u);
+	EXPECT_EQ(j["columns"][0]["runs"], 3);
+	std::string list = (dir / "b" / "1.json").string() + "," + (dir / "b" / "2.json").string() +
+			   "," + (dir / "b" / "3.json").string();
+	auto lists = run({ "compare", (dir / "a").string(), list, "--json" });
+	ASSERT_EQ(lists.status, 0) << lists.err;
+	auto k = nlohmann::json::parse(lists.out);
+	EXPECT_EQ(j["comparison"], k["comparison"]);
+	auto three = run({ "compare", real, (dir / "a").string(), list });
+	ASSERT_EQ(three.status, 0) << three.err;
+	EXPECT_NE(three.out.find("C/A"), std::string::npos) << three.out;
+}
+
+TEST_F(Cli, CompareRefusesTooFewColumnsAnEmptyFolderAndAnEmptyName)
+{
+	std::string real = (fs::path(XPERF_FIXTURES) / "results" / "getppid-pgfault.json").string();
+	auto one = run({ "compare", real });
+	EXPECT_EQ(one.status, 2) << one.err;
+	fs::create_directory(dir / "empty");
+	auto empty = run({ "compare", real, (dir / "empty").string() });
+	EXPECT_EQ(empty.status, 2);
+	EXPECT_NE(empty.err.find("a folder without *.json results"), std::string::npos) << empty.err;
+	auto comma = run({ "compare", real, real + ",," + real });
+	EXPECT_EQ(comma.status, 2);
+	EXPECT_NE(comma.err.find("an empty file name"), std::string::npos) << comma.err;
+	auto missing = run({ "compare", real, real + "," + (dir / "nosuch.json").string() });
+	EXPECT_EQ(missing.status, 2) << missing.err;
+	EXPECT_NE(missing.err.find("nosuch.json"), std::string::npos) << missing.err;
 }

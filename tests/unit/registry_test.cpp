@@ -16,7 +16,7 @@ TEST(Registry, EveryCrossingHasANameDescriptionAndFunction)
 		EXPECT_NE(c.run, nullptr) << c.name;
 		EXPECT_TRUE(names.insert(c.name).second) << "duplicate " << c.name;
 	}
-	for (const char *required : { "funccall", "syscall", "getppid", "pgfault", "alloc" })
+	for (const char *required : { "control", "funccall", "syscall", "getppid", "pgfault", "alloc" })
 		EXPECT_TRUE(names.count(required)) << required;
 }
 

@@ -27,7 +27,7 @@ std::vector<Result> one_result(const RunContext &)
 {
 	Result r;
 	r.crossing = "fine";
-	r.variant = "v";
+	r.variant = "plain";
 	return { r };
 }
 
@@ -119,4 +119,84 @@ TEST(RunCrossings, BadInputIsAnErrorEvenFromAll)
 	} catch (const Error &e) {
 		EXPECT_EQ(e.kind(), ErrorKind::bad_input);
 	}
+}
+
+namespace {
+
+std::vector<std::string> calls;
+
+Result part_of(const std::string &crossing, const RunContext &ctx, double level)
+{
+	calls.push_back(crossing);
+	Result r;
+	r.crossing = crossing;
+	r.variant = "plain";
+	r.tsc_hz = 1e9;
+	r.cycles.assign(ctx.opt.samples, level + static_cast<double>(calls.size()));
+	r.round_sizes = { ctx.opt.samples };
+	r.detail = { { "page_size", 4096 },
+		     { "minor_faults_counted", ctx.opt.samples },
+		     { "kernel_path", "xperf-nop" },
+		     { "ratio", static_cast<double>(calls.size()) } };
+	r.method = { { "overhead_cycles", 40.0 + static_cast<double>(calls.size()) },
+		     { "clock_check", { { "tsc_cycles", 1000 }, { "wall_ns", 1000.0 } } } };
+	r.notes = { "the same note every part" };
+	r.analyse();
+	return r;
+}
+
+std::vector<Result> first_kind(const RunContext &ctx)
+{
+	return { part_of("first", ctx, 100) };
+}
+
+std::vector<Result> second_kind(const RunContext &ctx)
+{
+	return { part_of("second", ctx, 500) };
+}
+
+} // namespace
+
+// Round k of every crossing before round k + 1 of any: each figure's parts
+// spread over the whole run. Merged: samples and rounds joined, counts
+// added, constants kept, other figures the median over the parts.
+TEST(RunCrossings, RoundsInterleaveAcrossCrossingsAndMergeIntoOneResultEach)
+{
+	const Crossing first{ "first", "", first_kind }, second{ "second", "", second_kind };
+	RunContext ctx;
+	ctx.opt.samples = 5;
+	ctx.opt.rounds = 3;
+	ctx.opt.span_s = 0;
+	calls.clear();
+	verify::Verified v = measure_run({ &first, &second }, ctx, nullptr);
+	EXPECT_EQ(calls, (std::vector<std::string>{ "first", "second", "first", "second", "first",
+						    "second" }));
+	ASSERT_EQ(v.results.size(), 2u);
+	const Result &r = v.results[0];
+	EXPECT_EQ(r.crossing, "first");
+	EXPECT_EQ(r.cycles.size(), 15u);
+	EXPECT_EQ(r.round_sizes, (std::vector<std::size_t>{ 5, 5, 5 }));
+	EXPECT_EQ(r.drift.round_medians, (std::vector<double>{ 101, 103, 105 }));
+	EXPECT_EQ(r.detail["page_size"], 4096);
+	EXPECT_EQ(r.detail["minor_faults_counted"], 15);
+	EXPECT_EQ(r.detail["kernel_path"], "xperf-nop");
+	EXPECT_DOUBLE_EQ(r.detail["ratio"].get<double>(), 3);
+	EXPECT_DOUBLE_EQ(r.method["overhead_cycles"].get<double>(), 43);
+	EXPECT_DOUBLE_EQ(r.method["clock_check"]["tsc_cycles"].get<double>(), 3000);
+	EXPECT_EQ(r.method["interleaved_parts"], 3);
+	EXPECT_EQ(r.notes.size(), 1u);
+	EXPECT_EQ(r.figure().parts, 3u);
+}
+
+TEST(RunCrossings, OneRoundOrAdaptiveSamplingIsNotInterleaved)
+{
+	const Crossing first{ "first", "", first_kind }, second{ "second", "", second_kind };
+	RunContext ctx;
+	ctx.opt.samples = 5;
+	ctx.opt.rounds = 1;
+	calls.clear();
+	EXPECT_EQ(measure_run({ &first, &second }, ctx, nullptr).results.size(), 2u);
+	EXPECT_EQ(calls, (std::vector<std::string>{ "first", "second" }));
+	EXPECT_FALSE(measure_run({ &first }, ctx, nullptr).results[0].method.contains(
+		"interleaved_parts"));
 }

@@ -139,3 +139,164 @@ TEST(Stats, MannWhitneySeparatesShiftedSamplesOnly)
 	EXPECT_GT(mann_whitney_p(a, same), 0.01);
 	EXPECT_LT(mann_whitney_p(a, shifted), 1e-6);
 }
+
+TEST(Stats, T95MatchesStudentsTable)
+{
+	EXPECT_NEAR(t95(1), 12.706, 1e-3);
+	EXPECT_NEAR(t95(4), 2.776, 1e-3);
+	EXPECT_NEAR(t95(9), 2.262, 1e-3);
+	EXPECT_NEAR(t95(60), 2.000, 2e-3);
+	EXPECT_NEAR(t95(1e9), 1.960, 1e-3);
+	// Fractional (Welch) degrees of freedom fall between their neighbours.
+	EXPECT_LT(t95(4.5), t95(4));
+	EXPECT_GT(t95(4.5), t95(5));
+}
+
+namespace {
+
+// A run of `parts` parts: each part's level is mean plus a between-run
+// offset (sd between), its samples spread around it (sd within). Returns
+// the figure as a run reports it: pooled median, interval from the parts.
+Estimate synthetic_run(std::mt19937 &rng, double mean, double between, double within,
+		       std::size_t parts, std::size_t per_part)
+{
+	std::normal_distribution<double> offset(0, between), noise(0, within);
+	std::vector<double> all, medians;
+	for (std::size_t p = 0; p < parts; p++) {
+		double level = mean + offset(rng);
+		std::vector<double> part(per_part);
+		for (auto &x : part)
+			x = level + noise(rng);
+		medians.push_back(describe(part).median);
+		all.insert(all.end(), part.begin(), part.end());
+	}
+	return estimate_from_parts(describe(all).median, medians);
+}
+
+} // namespace
+
+TEST(Stats, IntervalOfDifferenceCoversTheTrueDifferenceAt95Percent)
+{
+	// Between-part variance dominates, as it does between runs: a pooled
+	// bootstrap would be far too narrow here.
+	std::mt19937 rng(11);
+	constexpr int trials = 1000;
+	constexpr double true_diff = 30;
+	int covered = 0;
+	for (int i = 0; i < trials; i++) {
+		Estimate a = synthetic_run(rng, 1700, 25, 100, 10, 200);
+		Estimate b = synthetic_run(rng, 1700 + true_diff, 25, 100, 10, 200);
+		Difference d = difference(a, b);
+		ASSERT_TRUE(d.known);
+		covered += d.diff_ci.lo <= true_diff && true_diff <= d.diff_ci.hi;
+	}
+	double rate = static_cast<double>(covered) / trials;
+	EXPECT_GT(rate, 0.93);
+	EXPECT_LT(rate, 0.97);
+}
+
+TEST(Stats, SameThingTwiceIsNotSignificantIn95PercentOfPairs)
+{
+	std::mt19937 rng(12);
+	constexpr int trials = 1000;
+	int significant = 0;
+	for (int i = 0; i < trials; i++)
+		significant += difference(synthetic_run(rng, 1700, 25, 100, 10, 200),
+					  synthetic_run(rng, 1700, 25, 100, 10, 200))
+				       .significant;
+	EXPECT_LE(significant, trials * 5 / 100 + 15); // 5 %, and 3 sd of the count
+}
+
+TEST(Stats, ShiftedBIsSignificant)
+{
+	std::mt19937 rng(13);
+	int significant = 0;
+	for (int i = 0; i < 100; i++) {
+		Difference d = difference(synthetic_run(rng, 1700, 25, 100, 10, 200),
+					  synthetic_run(rng, 1800, 25, 100, 10, 200));
+		significant += d.significant;
+		EXPECT_NEAR(d.ratio, 1800.0 / 1700, 0.05);
+		EXPECT_LT(d.ratio_ci.lo, d.ratio);
+		EXPECT_GT(d.ratio_ci.hi, d.ratio);
+	}
+	EXPECT_GE(significant, 99);
+}
+
+TEST(Stats, OnePartKnowsNothingOfRunToRunNoise)
+{
+	Estimate one = estimate_from_parts(1700, std::vector<double>{ 1700 });
+	Estimate many = estimate_from_parts(1800, std::vector<double>{ 1790, 1800, 1810 });
+	EXPECT_EQ(one.df, 0);
+	Difference d = difference(one, many);
+	EXPECT_FALSE(d.known);
+	EXPECT_FALSE(d.significant);
+}
+
+TEST(Stats, TimerStepKeepsAgreeingPartsFromAZeroWidthInterval)
+{
+	// Ten parts on the same lattice point: the figure is still only known
+	// to within a timer step.
+	std::vector<double> same(10, 1701);
+	Estimate e = estimate_from_parts(1701, same, 21);
+	EXPECT_NEAR(e.se, 21 / 2.0, 1e-9);
+	Interval ci = e.ci95();
+	EXPECT_LT(ci.lo, 1701 - 10);
+	EXPECT_GT(ci.hi, 1701 + 10);
+	// One lattice step between two such runs is not a finding.
+	EXPECT_FALSE(difference(e, estimate_from_parts(1722, std::vector<double>(10, 1722), 21))
+			     .significant);
+	EXPECT_TRUE(difference(e, estimate_from_parts(1764, std::vector<double>(10, 1764), 21))
+			    .significant);
+}
+
+// Parts that wander together (the host's state lasting longer than a part)
+// make the mean of the parts less certain than their spread says: the
+// interval of an AR(1) series with r = 0.7 still covers its true level at
+// about the stated rate, while the uncorrected one would not.
+TEST(Stats, NeighbouringPartsThatMoveTogetherWidenTheInterval)
+{
+	std::mt19937 rng(21);
+	std::normal_distribution<double> shock(0, 20);
+	constexpr int trials = 2000;
+	int covered = 0;
+	double eff = 0;
+	for (int i = 0; i < trials; i++) {
+		std::vector<double> parts;
+		double x = shock(rng) / std::sqrt(1 - 0.49);
+		for (int k = 0; k < 20; k++) {
+			x = 0.7 * x + shock(rng);
+			parts.push_back(1000 + x);
+		}
+		double mean = 0;
+		for (double p : parts)
+			mean += p / 20;
+		Estimate e = estimate_from_parts(mean, parts);
+		Interval ci = e.ci95();
+		covered += ci.lo <= 1000 && 1000 <= ci.hi;
+		eff += e.effective_parts / trials;
+	}
+	EXPECT_LT(eff, 12) << "20 correlated parts are fewer independent ones";
+	EXPECT_GT(static_cast<double>(covered) / trials, 0.85);
+	// Independent parts keep their number.
+	std::vector<double> alternating;
+	for (int k = 0; k < 20; k++)
+		alternating.push_back(k % 2 ? 990 : 1010);
+	EXPECT_EQ(estimate_from_parts(1000, alternating).effective_parts, 20);
+}
+
+TEST(Stats, RunsCombineByTheSpreadBetweenThemNeverBelowTheirOwn)
+{
+	std::vector<double> tight{ 1000, 1001, 999, 1000, 1000 };
+	Estimate a = estimate_from_parts(1000, tight), b = a, c = a;
+	b.value = 1100;
+	c.value = 900;
+	Estimate spread[] = { a, b, c };
+	Estimate e = combine_runs(spread);
+	EXPECT_EQ(e.runs, 3u);
+	EXPECT_EQ(e.df, 2);
+	EXPECT_NEAR(e.value, 1000, 1e-9);
+	EXPECT_NEAR(e.se, 100 / std::sqrt(3.0), 1e-6);
+	Estimate same[] = { a, a, a };
+	Estimate f = combine_runs(same);
+	EXPECT_NEAR(f.se, a.se / std::sqrt(3.0), 1e-9) << "the runs' own error is the floor";
+}

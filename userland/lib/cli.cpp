@@ -19,11 +19,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -40,7 +42,7 @@ struct Args {
 	bool list = false;
 	bool json = false, csv = false, no_raw = false;
 	std::string output;
-	std::string compare_a, compare_b;
+	std::vector<std::string> compare_columns; // a file, a comma list or a folder each
 	std::string verify; // "", "on" or "strict"
 };
 
@@ -133,6 +135,8 @@ void fill_meta(const Args &a, RunContext &ctx, const std::string &locked, Report
 			    { "samples_per_round", a.opt.samples },
 			    { "warmup", a.opt.warmup },
 			    { "rounds", a.opt.rounds },
+			    { "span_s", a.opt.span_s },
+			    { "part_processes", a.opt.part_processes },
 			    { "memory", locked },
 			    { "started_utc", utc_now() } };
 	rep.meta["warnings"] = warnings;
@@ -142,6 +146,9 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 {
 	// Everything the user can get wrong is found before measuring.
 	std::vector<Selected> selected = select_crossings(a.crossing);
+	if (std::none_of(selected.begin(), selected.end(),
+			 [](const Selected &s) { return s.crossing == &control_crossing(); }))
+		selected.push_back({ &control_crossing(), false });
 	check_samples_memory(a.opt, selected.size(), available_memory());
 	Sink sink(a.output, out);
 
@@ -159,13 +166,9 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 		tracer = std::make_unique<verify::Tracer>(ctx.cpu);
 		rep.meta["verify"] = verify::tracer_json(*tracer);
 	}
-	std::vector<std::string> mismatches;
-	for (const Crossing *c : to_run) {
-		verify::Verified v = measure_crossing(*c, ctx, tracer.get());
-		for (auto &r : v.results)
-			rep.results.push_back(std::move(r));
-		mismatches.insert(mismatches.end(), v.mismatches.begin(), v.mismatches.end());
-	}
+	verify::Verified v = measure_run(to_run, ctx, tracer.get());
+	rep.results = std::move(v.results);
+	const std::vector<std::string> &mismatches = v.mismatches;
 	// The table says it; other forms (and a file) say it here too.
 	if (fmt_kind != Format::table || !sink.to_stdout())
 		for (const auto &s : rep.skipped)
@@ -181,19 +184,68 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 	return 0;
 }
 
+// A column's runs: FILE, FILE,FILE,..., or a folder of *.json (sorted).
+std::vector<std::string> column_files(const std::string &arg)
+{
+	std::vector<std::string> files;
+	std::error_code ec;
+	if (std::filesystem::is_directory(arg, ec)) {
+		for (const auto &e : std::filesystem::directory_iterator(arg, ec))
+			if (e.path().extension() == ".json")
+				files.push_back(e.path().string());
+		std::sort(files.begin(), files.end());
+		if (ec)
+			throw bad_input(fmt::format("{}: {}", arg, ec.message()));
+		if (files.empty())
+			throw bad_input(fmt::format("{}: a folder without *.json results", arg),
+					"give result files, a comma list of them, or a folder of them");
+		return files;
+	}
+	std::string_view rest = arg;
+	while (true) {
+		auto comma = rest.find(',');
+		std::string f(rest.substr(0, comma));
+		if (f.empty())
+			throw bad_input(fmt::format("'{}': an empty file name in the list", arg),
+					"separate the runs of one column with single commas");
+		files.push_back(f);
+		if (comma == std::string_view::npos)
+			break;
+		rest.remove_prefix(comma + 1);
+	}
+	return files;
+}
+
 int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
 {
 	if (fmt_kind == Format::csv)
 		throw bad_input("compare writes a table or --json, not --csv");
-	Sink sink(a.output, out);
-	ResultFile fa = read_result_file(a.compare_a);
-	ResultFile fb = read_result_file(a.compare_b);
-	for (const ResultFile *f : { &fa, &fb })
-		for (const auto &w : f->warnings)
-			err << "xperf-user: warning: " << w << "\n";
-	Comparison c = compare_reports(fa.report, fb.report);
-	sink.write(render(fmt_kind, render_comparison(c, a.compare_a, a.compare_b),
-			  comparison_to_json(c), ""));
+	if (a.compare_columns.size() < 2)
+		throw bad_input("compare needs two columns or more: the baseline and what to set "
+				"against it",
+				"xperf-user compare A.json B.json (a column: a file, a comma list or a "
+				"folder of runs)");
+	if (a.compare_columns.size() > 26)
+		throw bad_input(fmt::format("{} columns: compare takes at most 26",
+					    a.compare_columns.size()),
+				"join the runs of one thing into one column (a comma list or a folder)");
+	Sink sink(a.output, out); // a bad -o is refused before anything is read
+	std::vector<Column> columns;
+	for (std::size_t j = 0; j < a.compare_columns.size(); j++) {
+		Column col;
+		col.label = std::string(1, static_cast<char>('A' + j));
+		col.files = column_files(a.compare_columns[j]);
+		columns.push_back(std::move(col));
+	}
+	for (Column &col : columns)
+		for (const auto &f : col.files) {
+			ResultFile rf = read_result_file(f);
+			for (const auto &w : rf.warnings)
+				err << "xperf-user: warning: " << w << "\n";
+			col.runs.push_back(std::move(rf.report));
+		}
+	Comparison c = compare_columns(columns);
+	sink.write(render(fmt_kind, render_comparison(c), comparison_to_json(c), ""));
 	return 0;
 }
 
@@ -241,8 +293,19 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	app.add_option("--warmup", a.opt.warmup, "untimed iterations before sampling")
 		->check(whole_number(0, 100000000))
 		->capture_default_str();
-	app.add_option("--rounds", a.opt.rounds, "rounds; drift between them is reported")
+	app.add_option("--rounds", a.opt.rounds,
+		       "rounds: the independent parts of each figure, each in a process of its "
+		       "own; the median's interval comes from the spread between them")
 		->check(whole_number(1, 1000))
+		->capture_default_str();
+	bool one_process = false;
+	app.add_flag("--one-process", one_process,
+		     "run every round in this process (parts then share its kernel stack, "
+		     "task and pages, and the interval can be too narrow)");
+	app.add_option("--span", a.opt.span_s,
+		       "seconds over which each figure's rounds are spread (0: back to back); "
+		       "noise that differs between runs moves this slowly")
+		->check(real_number(0, 3600))
 		->capture_default_str();
 	app.add_option("--cpu", a.opt.cpu, "CPU to pin to (default: the one we start on)")
 		->check(whole_number(0, CPU_SETSIZE - 1));
@@ -256,6 +319,10 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	app.add_option("--max-samples", a.opt.max_samples, "adaptive sampling stops here")
 		->check(whole_number(1, 100000000))
 		->capture_default_str();
+	// Hidden: the statistics benchmark's injected difference.
+	app.add_option("--inject-adds", a.opt.inject_adds)
+		->check(whole_number(0, 1000000))
+		->group("");
 	app.add_option("--exit", a.opt.vm_exit, "vmexit: cpuid, rdmsr, vmcall, pio or all")
 		->check(CLI::IsMember({ "cpuid", "rdmsr", "vmcall", "pio", "all" }))
 		->capture_default_str();
@@ -291,12 +358,14 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		       "write to FILE: a regular file is replaced whole or not at all, keeping its "
 		       "owner and mode; a device or FIFO is written in place");
 
-	auto *cmp = app.add_subcommand("compare", "compare two --json results: A (before) "
-						  "and B (after)");
-	cmp->add_option("A", a.compare_a, "baseline result (JSON)")->required()->check(
-		CLI::ExistingFile);
-	cmp->add_option("B", a.compare_b, "result to compare (JSON)")->required()->check(
-		CLI::ExistingFile);
+	auto *cmp = app.add_subcommand(
+		"compare", "compare --json results: the first column is the baseline, each later "
+			   "one is set against it");
+	cmp->add_option("COLUMN", a.compare_columns,
+			"a result file, or the runs of one thing: a comma list of files or a "
+			"folder of *.json")
+		->required()
+		->expected(2, 26);
 	cmp->add_flag("--json", a.json, "write the comparison as JSON");
 	cmp->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
 	app.require_subcommand(0, 1);
@@ -321,6 +390,7 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		return report_error(e, err);
 	}
 
+	a.opt.part_processes = !one_process;
 	a.opt.verify = a.verify.empty()	     ? Options::Verify::off
 		       : a.verify == "strict" ? Options::Verify::strict
 					      : Options::Verify::report;

@@ -4,12 +4,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 namespace xperf {
 
 namespace {
+
+constexpr const char *control_crossing_name = "control";
 
 std::string key_of(const Result &r)
 {
@@ -24,108 +28,448 @@ const Result *find_result(const Report &rep, const std::string &key)
 	return nullptr;
 }
 
+// Every key in column order: the first column's first, then what only
+// later columns have.
+std::vector<std::pair<std::string, const Result *>> all_keys(const std::vector<Column> &columns)
+{
+	std::vector<std::pair<std::string, const Result *>> keys;
+	for (const Column &col : columns)
+		for (const Report &run : col.runs)
+			for (const Result &r : run.results)
+				if (std::none_of(keys.begin(), keys.end(),
+						 [&](const auto &k) { return k.first == key_of(r); }))
+					keys.emplace_back(key_of(r), &r);
+	return keys;
+}
+
+std::optional<Cell> cell_of(const Column &col, const std::string &key)
+{
+	Cell cell;
+	std::vector<Estimate> runs;
+	for (const Report &run : col.runs) {
+		const Result *r = find_result(run, key);
+		if (!r)
+			continue;
+		if (runs.empty())
+			cell.ns_per_cycle = r->tsc_hz > 0 ? 1e9 / r->tsc_hz : 0;
+		runs.push_back(r->figure());
+		auto path = r->detail.value("kernel_path", std::string{});
+		if (!path.empty())
+			cell.kernel_paths.push_back(path);
+	}
+	if (runs.empty())
+		return std::nullopt;
+	cell.runs_with = runs.size();
+	cell.figure = combine_runs(runs);
+	return cell;
+}
+
+std::string started_of(const Report &r)
+{
+	auto run = r.meta.find("run");
+	if (run == r.meta.end() || !run->is_object())
+		return {};
+	auto it = run->find("started_utc");
+	return it != run->end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+// Whether the runs of two columns interleaved in time; nullopt when a
+// column has one run or a run does not say when it started.
+std::optional<bool> interleaved(const Column &a, const Column &b)
+{
+	if (a.runs.size() < 2 || b.runs.size() < 2)
+		return std::nullopt;
+	std::vector<std::string> ta, tb;
+	for (const Report &r : a.runs)
+		ta.push_back(started_of(r));
+	for (const Report &r : b.runs)
+		tb.push_back(started_of(r));
+	auto missing = [](const auto &v) {
+		return std::any_of(v.begin(), v.end(), [](const auto &s) { return s.empty(); });
+	};
+	if (missing(ta) || missing(tb))
+		return std::nullopt;
+	// ISO 8601 UTC text sorts as time does.
+	auto [amin, amax] = std::minmax_element(ta.begin(), ta.end());
+	auto [bmin, bmax] = std::minmax_element(tb.begin(), tb.end());
+	return !(*amax < *bmin || *bmax < *amin);
+}
+
+nlohmann::json conditions_of(const Report &r)
+{
+	return r.meta.value("conditions", nlohmann::json::object());
+}
+
+void check_control(Comparison &c, const std::vector<Column> &columns)
+{
+	ControlCheck &k = c.control;
+	k.against.resize(columns.size());
+	k.moved.resize(columns.size(), false);
+	const CompareRow *row = nullptr;
+	for (const auto &r : c.rows)
+		if (r.control)
+			row = &r;
+	if (!row) {
+		c.notes.push_back("no control in these runs: a changed machine cannot be told from "
+				  "a changed kernel (runs of this xperf carry one)");
+		return;
+	}
+	k.key = row->crossing + "/" + row->variant;
+	k.present = std::all_of(row->cells.begin(), row->cells.end(),
+				[](const auto &cell) { return cell.has_value(); });
+	if (!k.present) {
+		c.notes.push_back(fmt::format("the control {} is not in every column: where it is "
+					      "missing, a changed machine cannot be told from a "
+					      "changed kernel",
+					      k.key));
+	}
+	for (std::size_t j = 1; j < columns.size(); j++) {
+		if (!row->cells[0] || !row->cells[j])
+			continue;
+		Difference d = difference(row->cells[0]->figure, row->cells[j]->figure);
+		k.against[j] = d;
+		k.moved[j] = d.known && d.significant;
+		if (k.moved[j])
+			c.notes.push_back(fmt::format(
+				"the control moved: {}/{} = {:.3f} [{:.3f}, {:.3f}]: the machine changed "
+				"between {} and {} (its clock against the TSC, or its load), not only "
+				"the kernel; the {} rows are divided by the control's ratio, which is "
+				"sound for work that runs at the clock the control counts",
+				c.labels[j], c.labels[0], d.ratio, d.ratio_ci.lo, d.ratio_ci.hi,
+				c.labels[0], c.labels[j], c.labels[j]));
+	}
+}
+
+void note_order(Comparison &c, const std::vector<Column> &columns)
+{
+	bool single = false;
+	for (std::size_t j = 0; j < columns.size(); j++)
+		single |= columns[j].runs.size() < 2;
+	if (single && columns.size() > 1)
+		c.notes.push_back("one run in a column: its interval covers the noise within that "
+				  "run (its parts, spread over the run's --span), not a change of the "
+				  "machine between runs, which the control checks; for a kernel "
+				  "against a kernel alternate three or more runs of each (A B A B ...) "
+				  "and give each column as a folder or a comma list");
+	for (std::size_t j = 1; j < columns.size(); j++) {
+		auto mixed = interleaved(columns[0], columns[j]);
+		if (mixed && !*mixed)
+			c.notes.push_back(fmt::format(
+				"the runs of {} and {} did not alternate (all of one came before the "
+				"other): a drift of the machine cannot be told from the difference; "
+				"take them A B A B ...",
+				c.labels[0], c.labels[j]));
+	}
+}
+
 } // namespace
 
-Comparison compare_reports(const Report &a, const Report &b)
+Comparison compare_columns(const std::vector<Column> &columns)
 {
 	Comparison c;
-	for (const auto &ra : a.results) {
-		const Result *rb = find_result(b, key_of(ra));
-		if (!rb) {
-			c.only_in_a.push_back(key_of(ra));
-			continue;
-		}
-		CompareRow row;
-		row.crossing = ra.crossing;
-		row.variant = ra.variant;
-		row.median_a = ra.stats.median;
-		row.median_b = rb->stats.median;
-		row.ratio = ratio_of(row.median_b, row.median_a);
-		row.diff = row.median_b - row.median_a;
-		row.ns_per_cycle = rb->tsc_hz > 0 ? 1e9 / rb->tsc_hz : 0;
-		if (!ra.cycles.empty() && !rb->cycles.empty()) {
-			row.ci = bootstrap_median_diff(ra.cycles, rb->cycles);
-			row.p_value = mann_whitney_p(ra.cycles, rb->cycles);
-		}
-		// The same name can be different work: syscall 500 is the xperf no-op
-		// on one kernel and -ENOSYS on the other.
-		auto path_a = ra.detail.value("kernel_path", std::string{});
-		auto path_b = rb->detail.value("kernel_path", std::string{});
-		if (path_a != path_b)
-			row.notes.push_back(fmt::format("different kernel paths: A {}, B {}",
-							path_a.empty() ? "?" : path_a,
-							path_b.empty() ? "?" : path_b));
-		c.rows.push_back(row);
+	for (const Column &col : columns) {
+		c.labels.push_back(col.label);
+		c.files.push_back(col.files);
+		c.runs.push_back(col.runs.size());
 	}
-	for (const auto &rb : b.results)
-		if (!find_result(a, key_of(rb)))
-			c.only_in_b.push_back(key_of(rb));
-	c.conditions = diff_conditions(a.meta.value("conditions", nlohmann::json::object()),
-				       b.meta.value("conditions", nlohmann::json::object()));
+	for (const auto &[key, first] : all_keys(columns)) {
+		CompareRow row;
+		row.crossing = first->crossing;
+		row.variant = first->variant;
+		row.control = first->crossing == control_crossing_name;
+		std::vector<std::string> absent;
+		for (std::size_t j = 0; j < columns.size(); j++) {
+			row.cells.push_back(cell_of(columns[j], key));
+			if (!row.cells.back())
+				absent.push_back(c.labels[j]);
+			else if (row.cells.back()->runs_with < columns[j].runs.size())
+				row.notes.push_back(fmt::format("in {} of the {} runs of {}",
+								row.cells.back()->runs_with,
+								columns[j].runs.size(), c.labels[j]));
+		}
+		if (!absent.empty()) {
+			std::string list;
+			for (const auto &l : absent)
+				list += (list.empty() ? "" : ", ") + l;
+			c.missing.push_back(fmt::format("{}: not in {}", key, list));
+		}
+		c.rows.push_back(std::move(row));
+	}
+
+	check_control(c, columns);
+	const CompareRow *control_row = nullptr;
+	for (const auto &r : c.rows)
+		if (r.control)
+			control_row = &r;
+	for (auto &row : c.rows) {
+		row.against.resize(columns.size());
+		if (!row.cells[0])
+			continue;
+		const Cell &a = *row.cells[0];
+		for (std::size_t j = 1; j < columns.size(); j++) {
+			if (!row.cells[j])
+				continue;
+			const Cell &b = *row.cells[j];
+			Against ag;
+			ag.raw = difference(a.figure, b.figure);
+			if (!row.control && c.control.moved[j])
+				ag.normalised = normalised_difference(a.figure, b.figure,
+								      control_row->cells[0]->figure,
+								      control_row->cells[j]->figure);
+			row.against[j] = ag;
+			// The same name can be different work: syscall 500 is the
+			// xperf no-op on one kernel and -ENOSYS on the other.
+			auto first_path = [](const Cell &cell) {
+				return cell.kernel_paths.empty() ? std::string("?")
+								 : cell.kernel_paths.front();
+			};
+			if ((!a.kernel_paths.empty() || !b.kernel_paths.empty()) &&
+			    first_path(a) != first_path(b))
+				row.notes.push_back(fmt::format("different kernel paths: {} {}, {} {}",
+								c.labels[0], first_path(a),
+								c.labels[j], first_path(b)));
+		}
+	}
+
+	for (std::size_t j = 0; j < columns.size(); j++) {
+		c.conditions.push_back(
+			j == 0 || columns[0].runs.empty() || columns[j].runs.empty()
+				? std::vector<ConditionDiff>{}
+				: diff_conditions(conditions_of(columns[0].runs[0]),
+						  conditions_of(columns[j].runs[0])));
+		std::vector<ConditionDiff> within;
+		for (std::size_t i = 1; i < columns[j].runs.size(); i++)
+			for (auto &d : diff_conditions(conditions_of(columns[j].runs[0]),
+						       conditions_of(columns[j].runs[i])))
+				if (std::none_of(within.begin(), within.end(),
+						 [&](const auto &w) { return w.key == d.key; }))
+					within.push_back(d);
+		c.within.push_back(std::move(within));
+	}
+	note_order(c, columns);
 	return c;
 }
 
-std::string render_comparison(const Comparison &c, const std::string &name_a,
-			      const std::string &name_b)
+Comparison compare_reports(const Report &a, const Report &b)
+{
+	return compare_columns({ Column{ "A", { "A" }, { a } }, Column{ "B", { "B" }, { b } } });
+}
+
+namespace {
+
+std::string median_text(const std::optional<Cell> &cell)
+{
+	if (!cell)
+		return "-";
+	const Estimate &e = cell->figure;
+	if (e.df <= 0 || e.value == 0)
+		return fmt::format("{:.1f} ±?", e.value);
+	Interval ci = e.ci95();
+	return fmt::format("{:.1f} ±{:.1f}%", e.value, (ci.hi - ci.lo) / 2 / std::fabs(e.value) * 100);
+}
+
+std::string verdict(const Difference &d)
+{
+	if (!d.known)
+		return "? (noise not known)";
+	return d.significant ? "yes" : "no (noise)";
+}
+
+} // namespace
+
+std::string render_comparison(const Comparison &c)
 {
 	std::ostringstream o;
-	o << fmt::format("A = {}\nB = {}\n\n", name_a, name_b);
-	o << fmt::format("{:<9} {:<14} {:>10} {:>10} {:>7} {:>10} {:>23} {:>9} {:>8}\n", "crossing",
-			 "variant", "median_A", "median_B", "B/A", "B-A", "95% CI of B-A (cycles)",
-			 "B-A ns", "p(MWU)");
-	for (const auto &r : c.rows) {
-		std::string ci = r.ci ? fmt::format("[{:.1f}, {:.1f}]", r.ci->diff.lo, r.ci->diff.hi)
-				      : "n/a (no raw samples)";
-		std::string p = r.p_value ? fmt::format("{:.2g}", *r.p_value) : "n/a";
-		o << fmt::format("{:<9} {:<14} {:>10.1f} {:>10.1f} {:>7} {:>10.1f} {:>23} {:>9.1f} "
-				 "{:>8}\n",
-				 r.crossing, r.variant, r.median_a, r.median_b, ratio_text(r.ratio), r.diff, ci,
-				 r.diff * r.ns_per_cycle, p);
+	for (std::size_t j = 0; j < c.labels.size(); j++) {
+		std::string files;
+		for (const auto &f : c.files[j])
+			files += (files.empty() ? "" : ", ") + f;
+		o << fmt::format("{} = {}{}\n", c.labels[j], files,
+				 c.runs[j] > 1 ? fmt::format(" ({} runs)", c.runs[j]) : "");
 	}
+	o << "\n";
+	std::size_t vw = 14;
+	for (const auto &r : c.rows)
+		vw = std::max(vw, r.variant.size());
+	o << fmt::format("{:<9} {:<{}}", "crossing", "variant", vw);
+	for (const auto &l : c.labels)
+		o << fmt::format(" {:>17}", l + " median");
+	for (std::size_t j = 1; j < c.labels.size(); j++) {
+		std::string vs = c.labels[j] + "/" + c.labels[0];
+		o << fmt::format(" {:>7} {:>17} {:>9} {:>8} {:>8}", vs, "95% CI", c.labels[j] + "-" + c.labels[0],
+				 "ns", "differs");
+	}
+	o << "\n";
+	for (const auto &r : c.rows) {
+		o << fmt::format("{:<9} {:<{}}", r.crossing, r.variant, vw);
+		for (const auto &cell : r.cells)
+			o << fmt::format(" {:>17}", median_text(cell));
+		for (std::size_t j = 1; j < c.labels.size(); j++) {
+			if (!r.against[j]) {
+				o << fmt::format(" {:>7} {:>17} {:>9} {:>8} {:>8}", "-", "", "", "", "");
+				continue;
+			}
+			const Difference &d = r.against[j]->finding();
+			std::string ci = d.known && std::isfinite(d.ratio) ? fmt::format("[{:.3f}, {:.3f}]", d.ratio_ci.lo,
+							       d.ratio_ci.hi)
+						 : "n/a";
+			std::string mark = r.against[j]->normalised ? "*" : "";
+			o << fmt::format(" {:>7} {:>17} {:>9.1f} {:>8.1f} {}", ratio_text(d.ratio) + mark, ci,
+					 d.diff, d.diff * r.cells[j]->ns_per_cycle,
+					 r.control ? (d.significant ? "moved" : "steady") : verdict(d));
+		}
+		o << "\n";
+	}
+	o << "\nmedian ±: half its 95 % interval, from the spread between its parts (and "
+	     "between the runs of a column of several)\n";
+	bool normalised = false;
+	for (const auto &r : c.rows)
+		for (const auto &ag : r.against)
+			normalised |= ag && ag->normalised;
+	if (normalised)
+		o << "*: divided by the control's ratio (the machine changed); the raw figures are "
+		     "in --json\n";
 	for (const auto &r : c.rows)
 		for (const auto &n : r.notes)
 			o << fmt::format("note: {}/{}: {}\n", r.crossing, r.variant, n);
-	for (const auto &k : c.only_in_a)
-		o << "only in A: " << k << "\n";
-	for (const auto &k : c.only_in_b)
-		o << "only in B: " << k << "\n";
-	if (c.conditions.empty()) {
-		o << "\nconditions: the same in A and B\n";
-	} else {
-		o << "\nA and B were taken under different conditions:\n";
-		for (const auto &d : c.conditions)
-			o << fmt::format("  {}: A={} B={}\n", d.key, d.a, d.b);
+	for (const auto &m : c.missing)
+		o << "only in some columns: " << m << "\n";
+	for (const auto &n : c.notes)
+		o << "note: " << n << "\n";
+	bool any = false;
+	for (std::size_t j = 1; j < c.conditions.size(); j++) {
+		if (c.conditions[j].empty())
+			continue;
+		if (!any)
+			o << "\n";
+		any = true;
+		o << fmt::format("{} and {} were taken under different conditions:\n", c.labels[0],
+				 c.labels[j]);
+		for (const auto &d : c.conditions[j])
+			o << fmt::format("  {}: {}={} {}={}\n", d.key, c.labels[0], d.a, c.labels[j], d.b);
 	}
+	for (std::size_t j = 0; j < c.within.size(); j++) {
+		if (c.within[j].empty())
+			continue;
+		o << fmt::format("\nthe runs of {} differ among themselves:\n", c.labels[j]);
+		for (const auto &d : c.within[j])
+			o << fmt::format("  {}: {} / {}\n", d.key, d.a, d.b);
+	}
+	if (!any)
+		o << "\nconditions: the same in every column\n";
 	return o.str();
 }
 
+namespace {
+
+nlohmann::json interval_json(const Interval &i)
+{
+	return { i.lo, i.hi };
+}
+
+nlohmann::json difference_json(const Difference &d, double ns_per_cycle)
+{
+	nlohmann::json j = { { "ratio", ratio_json(d.ratio) },
+			     { "diff", d.diff },
+			     { "diff_ns", d.diff * ns_per_cycle },
+			     { "known", d.known },
+			     { "significant", d.significant } };
+	if (d.known)
+		j["ci95"] = { { "diff", interval_json(d.diff_ci) },
+			      { "ratio", std::isfinite(d.ratio) ? interval_json(d.ratio_ci)
+								 : nlohmann::json() },
+			      { "df", d.df } };
+	else
+		j["ci95"] = nullptr;
+	return j;
+}
+
+nlohmann::json figure_json(const std::string &label, const Cell &cell)
+{
+	const Estimate &e = cell.figure;
+	nlohmann::json j = { { "label", label },
+			     { "median", e.value },
+			     { "median_ns", e.value * cell.ns_per_cycle },
+			     { "parts", e.parts },
+			     { "effective_parts", e.effective_parts },
+			     { "runs", cell.runs_with } };
+	j["ci95"] = e.df > 0 ? interval_json(e.ci95()) : nlohmann::json();
+	return j;
+}
+
+} // namespace
+
 nlohmann::json comparison_to_json(const Comparison &c)
 {
+	nlohmann::json columns = nlohmann::json::array();
+	for (std::size_t j = 0; j < c.labels.size(); j++)
+		columns.push_back({ { "label", c.labels[j] }, { "files", c.files[j] }, { "runs", c.runs[j] } });
 	nlohmann::json rows = nlohmann::json::array();
 	for (const auto &r : c.rows) {
-		nlohmann::json j = { { "crossing", r.crossing },  { "variant", r.variant },
-				     { "median_a", r.median_a },  { "median_b", r.median_b },
-				     { "ratio", ratio_json(r.ratio) }, { "diff", r.diff },
-				     { "diff_ns", r.diff * r.ns_per_cycle } };
-		if (r.ci)
-			j["ci95"] = { { "diff", { r.ci->diff.lo, r.ci->diff.hi } },
-				      { "ratio", std::isfinite(r.ratio) ? nlohmann::json{ r.ci->ratio.lo,
-										      r.ci->ratio.hi }
-									  : nlohmann::json() },
-				      { "method", "bootstrap percentile" },
-				      { "resamples", r.ci->resamples } };
-		if (r.p_value)
-			j["mann_whitney_p"] = *r.p_value;
+		nlohmann::json figures = nlohmann::json::array();
+		for (std::size_t j = 0; j < r.cells.size(); j++)
+			figures.push_back(r.cells[j] ? figure_json(c.labels[j], *r.cells[j])
+						     : nlohmann::json());
+		nlohmann::json against = nlohmann::json::array();
+		for (std::size_t j = 1; j < r.against.size(); j++) {
+			if (!r.against[j]) {
+				against.push_back(nullptr);
+				continue;
+			}
+			const Against &ag = *r.against[j];
+			double ns = r.cells[j]->ns_per_cycle;
+			nlohmann::json a = difference_json(ag.finding(), ns);
+			a["label"] = c.labels[j];
+			a["normalised_by_control"] = ag.normalised.has_value();
+			if (ag.normalised)
+				a["raw"] = difference_json(ag.raw, ns);
+			against.push_back(a);
+		}
+		nlohmann::json row = { { "crossing", r.crossing },
+				       { "variant", r.variant },
+				       { "control", r.control },
+				       { "figures", figures },
+				       { "against_first", against } };
+		// Two columns: the one comparison, at the row's top level too.
+		if (c.labels.size() == 2 && !against[0].is_null())
+			for (const char *k : { "ratio", "diff", "diff_ns", "ci95", "known", "significant",
+					       "normalised_by_control" })
+				row[k] = against[0][k];
 		if (!r.notes.empty())
-			j["notes"] = r.notes;
-		rows.push_back(j);
+			row["notes"] = r.notes;
+		rows.push_back(row);
 	}
+	nlohmann::json control = { { "crossing", c.control.key.empty() ? nlohmann::json()
+									: nlohmann::json(c.control.key) },
+				   { "present", c.control.present } };
+	nlohmann::json moved = nlohmann::json::array();
+	for (std::size_t j = 1; j < c.control.against.size(); j++) {
+		const auto &d = c.control.against[j];
+		moved.push_back(d ? nlohmann::json{ { "label", c.labels[j] },
+						    { "ratio", ratio_json(d->ratio) },
+						    { "ci95", d->known ? interval_json(d->ratio_ci)
+								       : nlohmann::json() },
+						    { "moved", bool(c.control.moved[j]) } }
+				  : nlohmann::json());
+	}
+	control["against_first"] = moved;
 	nlohmann::json conds = nlohmann::json::array();
-	for (const auto &d : c.conditions)
-		conds.push_back({ { "key", d.key }, { "a", d.a }, { "b", d.b } });
-	return { { "tool", "xperf" },	       { "version", XPERF_VERSION },
-		 { "comparison", rows },       { "only_in_a", c.only_in_a },
-		 { "only_in_b", c.only_in_b }, { "conditions_differ", conds } };
+	for (std::size_t j = 1; j < c.conditions.size(); j++)
+		for (const auto &d : c.conditions[j])
+			conds.push_back({ { "label", c.labels[j] }, { "key", d.key }, { "a", d.a }, { "b", d.b } });
+	nlohmann::json within = nlohmann::json::array();
+	for (std::size_t j = 0; j < c.within.size(); j++)
+		for (const auto &d : c.within[j])
+			within.push_back({ { "label", c.labels[j] }, { "key", d.key }, { "a", d.a }, { "b", d.b } });
+	return { { "tool", "xperf" },
+		 { "version", XPERF_VERSION },
+		 { "columns", columns },
+		 { "comparison", rows },
+		 { "control", control },
+		 { "missing", c.missing },
+		 { "conditions_differ", conds },
+		 { "conditions_differ_within", within },
+		 { "notes", c.notes } };
 }
 
 } // namespace xperf

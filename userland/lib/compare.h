@@ -1,5 +1,10 @@
-// Two runs side by side: per crossing both medians, their ratio and the
-// difference with a confidence interval, and the conditions that differ.
+// Runs side by side: one column per run, or per group of runs of one thing
+// (a kernel booted three times, say), the first column the baseline. Per
+// crossing each column's median with the interval its parts give it, and
+// each later column against the first: ratio, difference, their 95 %
+// intervals, and whether the difference stands out of the noise. The
+// control (a crossing no kernel change can move) says whether the machine
+// changed between the columns.
 #pragma once
 
 #include "conditions.h"
@@ -12,26 +17,69 @@
 
 namespace xperf {
 
+// One column: one run, or several runs of the same thing.
+struct Column {
+	std::string label;		// "A", "B", ...
+	std::vector<std::string> files; // where the runs came from, for the legend
+	std::vector<Report> runs;
+};
+
+// One column's figure for a row, in cycles.
+struct Cell {
+	Estimate figure;	 // over the column's runs (combine_runs)
+	double ns_per_cycle = 0; // of the column's first run
+	std::size_t runs_with = 0; // runs of the column that hold the row
+	std::vector<std::string> kernel_paths; // per run that has one
+};
+
+// A later column against the first.
+struct Against {
+	Difference raw;
+	// The same divided by the control's ratio, when the control moved.
+	std::optional<Difference> normalised;
+	// What the row reports: never the raw difference when the machine
+	// changed.
+	const Difference &finding() const { return normalised ? *normalised : raw; }
+};
+
 struct CompareRow {
 	std::string crossing, variant;
-	double median_a = 0, median_b = 0; // cycles
-	double ratio = 0;		   // b / a; NaN when a is 0 (ratio.h)
-	double diff = 0;		   // b - a, cycles
-	double ns_per_cycle = 0;	   // of b, for the ns column
-	std::optional<DiffCI> ci;	   // absent without raw samples on both sides
-	std::optional<double> p_value;	   // Mann-Whitney, same condition
-	std::vector<std::string> notes;	   // e.g. the two runs took other kernel paths
+	bool control = false;			   // the control row itself
+	std::vector<std::optional<Cell>> cells;	   // per column; none: not measured there
+	std::vector<std::optional<Against>> against; // per column; [0] and missing cells: none
+	std::vector<std::string> notes;
+};
+
+// The control against the first column, per column.
+struct ControlCheck {
+	std::string key;      // "control/adds-4000"
+	bool present = false; // in every column
+	std::vector<std::optional<Difference>> against; // per column, [0] none
+	std::vector<bool> moved;			 // per column: changed more than noise
 };
 
 struct Comparison {
+	std::vector<std::string> labels;
+	std::vector<std::vector<std::string>> files; // per column
+	std::vector<std::size_t> runs;		       // per column
 	std::vector<CompareRow> rows;
-	std::vector<std::string> only_in_a, only_in_b; // "crossing/variant"
-	std::vector<ConditionDiff> conditions;
+	std::vector<std::string> missing; // "pgfault/anon-write: not in B"
+	// Per column against the first ([0] empty), and within a column
+	// between its runs.
+	std::vector<std::vector<ConditionDiff>> conditions;
+	std::vector<std::vector<ConditionDiff>> within;
+	ControlCheck control;
+	std::vector<std::string> notes; // the order of the runs, the control
 };
 
+// columns[0] is the baseline. Reports within a column are its runs, in
+// any order; their meta.started_utc tells how the columns' runs
+// interleaved.
+Comparison compare_columns(const std::vector<Column> &columns);
+// Two runs, A and B.
 Comparison compare_reports(const Report &a, const Report &b);
-std::string render_comparison(const Comparison &c, const std::string &name_a,
-			      const std::string &name_b);
+
+std::string render_comparison(const Comparison &c);
 nlohmann::json comparison_to_json(const Comparison &c);
 
 } // namespace xperf

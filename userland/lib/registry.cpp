@@ -8,6 +8,8 @@ namespace xperf {
 namespace {
 
 const Crossing table[] = {
+	{ "control", "4000 dependent adds in user mode: work no kernel change can move, in every run",
+	  run_control },
 	{ "funccall", "a call the compiler cannot inline or remove (batched)", run_funccall },
 	{ "syscall", "system call 500: the xperf no-op on a patched kernel, -ENOSYS elsewhere",
 	  run_syscall },
@@ -32,6 +34,11 @@ const Crossing *find_crossing(std::string_view name)
 		if (c.name == name)
 			return &c;
 	return nullptr;
+}
+
+const Crossing &control_crossing()
+{
+	return *find_crossing("control");
 }
 
 std::vector<Selected> select_crossings(std::string_view spec)

@@ -38,4 +38,8 @@ struct Selected {
 // crossing and the known ones.
 std::vector<Selected> select_crossings(std::string_view spec);
 
+// The entry every run carries so that compare can tell a changed machine
+// from a changed kernel.
+const Crossing &control_crossing();
+
 } // namespace xperf

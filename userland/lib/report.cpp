@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include <map>
 #include <set>
@@ -49,6 +50,16 @@ std::string flags_of(const Result &r)
 	return f.empty() ? "-" : f;
 }
 
+// Half the median's interval in percent of it, when its parts give one.
+std::string interval_of(const Result &r)
+{
+	Estimate e = r.figure();
+	if (e.df <= 0 || r.stats.median == 0)
+		return "-";
+	Interval ci = e.ci95();
+	return fmt::format("{:.1f}%", (ci.hi - ci.lo) / 2 / std::fabs(r.stats.median) * 100);
+}
+
 } // namespace
 
 std::string render_table(const Report &r)
@@ -71,19 +82,23 @@ std::string render_table(const Report &r)
 	std::size_t vw = 14;
 	for (const auto &res : r.results)
 		vw = std::max(vw, res.variant.size());
-	o << fmt::format("{:<9} {:<{}} {:>8} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>9}  {}\n",
-			 "crossing", "variant", vw, "n", "min", "q1", "median", "q3", "p99",
-			 "median_ns", "overhead", "flags");
+	o << fmt::format("{:<9} {:<{}} {:>8} {:>9} {:>9} {:>9} {:>7} {:>5} {:>9} {:>10} {:>10} "
+			 "{:>9}  {}\n",
+			 "crossing", "variant", vw, "n", "min", "q1", "median", "±95%", "parts",
+			 "q3", "p99", "median_ns", "overhead", "flags");
 	for (const auto &res : r.results) {
 		const Stats &s = res.stats;
-		o << fmt::format("{:<9} {:<{}} {:>8} {:>9.1f} {:>9.1f} {:>9.1f} {:>9.1f} {:>10.1f} "
-				 "{:>10.1f} {:>9.0f}  {}\n",
-				 res.crossing, res.variant, vw, s.n, s.min, s.q1, s.median, s.q3,
-				 s.p99, res.stats_ns.median,
-				 res.method.value("overhead_cycles", 0.0), flags_of(res));
+		o << fmt::format("{:<9} {:<{}} {:>8} {:>9.1f} {:>9.1f} {:>9.1f} {:>7} {:>5} {:>9.1f} "
+				 "{:>10.1f} {:>10.1f} {:>9.0f}  {}\n",
+				 res.crossing, res.variant, vw, s.n, s.min, s.q1, s.median,
+				 interval_of(res), res.figure().parts, s.q3, s.p99,
+				 res.stats_ns.median, res.method.value("overhead_cycles", 0.0),
+				 flags_of(res));
 	}
 	o << "\ncycles are net of each result's empty timed region (overhead, subtracted); "
-	     "median_ns at the TSC frequency above\n";
+	     "median_ns at the TSC frequency above\n"
+	     "±95%: half the median's 95 % interval, from the spread between its parts (rounds, "
+	     "each in a process of its own); one part knows nothing of run-to-run noise (-)\n";
 	for (const auto &s : r.skipped)
 		o << fmt::format("skipped: {}: {}\n  to measure it: {}\n", s.crossing, s.reason,
 				 s.remedy.empty() ? "see the reason" : s.remedy);

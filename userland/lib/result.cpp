@@ -7,9 +7,18 @@ void Result::analyse()
 	stats = describe(cycles);
 	stats_ns = stats.scaled(tsc_hz > 0 ? 1e9 / tsc_hz : 0);
 	stats_ns.n = stats.n;
-	median_ci = median_ci_of(cycles);
 	bimodal = is_bimodal(cycles);
 	drift = round_drift(rounds());
+	Estimate e = figure();
+	median_ci = e.df > 0 ? e.ci95() : median_ci_of(cycles);
+}
+
+Estimate Result::figure() const
+{
+	double step = method.contains("resolution_cycles")
+			      ? method["resolution_cycles"].get<double>()
+			      : resolution(cycles);
+	return estimate_from_parts(stats.median, drift.round_medians, step);
 }
 
 std::vector<std::vector<double>> Result::rounds() const
@@ -37,6 +46,7 @@ nlohmann::json stats_to_json(const Stats &s)
 
 nlohmann::json to_json(const Result &r, bool include_raw)
 {
+	Estimate e = r.figure();
 	nlohmann::json j = {
 		{ "crossing", r.crossing },
 		{ "variant", r.variant },
@@ -44,7 +54,14 @@ nlohmann::json to_json(const Result &r, bool include_raw)
 		{ "samples", r.cycles.size() },
 		{ "stats", stats_to_json(r.stats) },
 		{ "stats_ns", stats_to_json(r.stats_ns) },
-		{ "median_ci", { { "lo", r.median_ci.lo }, { "hi", r.median_ci.hi }, { "level", 0.95 } } },
+		{ "median_ci", { { "lo", r.median_ci.lo },
+				 { "hi", r.median_ci.hi },
+				 { "level", 0.95 },
+				 { "parts", e.parts },
+				 { "method", e.df > 0 ? "between parts: t over the round medians"
+						      : "one part: order statistics of its samples, "
+							"run-to-run noise not covered" } } },
+		{ "parts", { { "count", e.parts }, { "se", e.se }, { "df", e.df } } },
 		{ "flags", { { "bimodal", r.bimodal }, { "drift", r.drift.drifting } } },
 		{ "rounds", { { "sizes", r.round_sizes },
 			      { "medians", r.drift.round_medians },

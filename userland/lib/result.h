@@ -19,7 +19,10 @@ struct Result {
 	std::vector<std::size_t> round_sizes; // how cycles split into rounds
 	Stats stats;    // of cycles
 	Stats stats_ns; // the same in nanoseconds
-	Interval median_ci; // of cycles, ~95 %
+	// The median's 95 % interval: from the spread between the rounds (the
+	// independent parts) when there are two or more, else from the order
+	// statistics of one round, which knows nothing of run-to-run noise.
+	Interval median_ci;
 	bool bimodal = false;
 	Drift drift;
 	// How it was timed: timer, side, batch, empty-region overhead, cpu, ...
@@ -32,6 +35,9 @@ struct Result {
 
 	// Fill stats, stats_ns, median_ci, bimodal and drift from cycles.
 	void analyse();
+	// The median with its standard error across the rounds, widened by
+	// the timer's step (method.resolution_cycles).
+	Estimate figure() const;
 	std::vector<std::vector<double>> rounds() const;
 };
 

@@ -11,13 +11,24 @@
 namespace xperf {
 
 struct Options {
-	std::size_t samples = 10000; // per round
-	std::size_t warmup = 1000;
-	unsigned rounds = 3;
+	// Ten rounds of 3000: the same 30000 samples as three of 10000 took,
+	// and ten independent parts for the interval of every figure.
+	std::size_t samples = 3000; // per round
+	std::size_t warmup = 1000;  // per process that samples
+	unsigned rounds = 10;
+	bool part_processes = true; // each round in a process of its own
+	// The rounds of a figure start spread evenly over at least this many
+	// seconds: the noise that differs between runs moves on a scale of
+	// a second or more (Documentation/method.rst), and parts taken back
+	// to back see one state of it.
+	double span_s = 10.0;
 	int cpu = -1;		  // -1: stay on the CPU we start on
 	std::size_t batch = 0;	  // crossings timed as one; 0: the crossing's default
 	double ci_width = 0;	  // adaptive: relative width of the median's CI; 0: off
 	std::size_t max_samples = 1000000; // adaptive sampling stops here
+	// A test's known extra cost: this many dependent adds inside every
+	// timed region but the control's (scripts/bench-compare.sh).
+	std::size_t inject_adds = 0;
 	// VM exits: which exits, started from where, under which VMM.
 	std::string vm_exit = "all";   // cpuid, rdmsr, vmcall, pio, or all
 	std::string vm_from = "all";   // user, kernel, or all

@@ -1,10 +1,13 @@
 #include "run_crossings.h"
 
 #include "error.h"
+#include "sampler.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <new>
+#include <string_view>
 
 namespace xperf {
 
@@ -42,6 +45,164 @@ verify::Verified measure_crossing(const Crossing &c, const RunContext &ctx, veri
 	} catch (const std::exception &e) {
 		throw failed(fmt::format("crossing {} failed: {}", c.name, e.what()));
 	}
+}
+
+namespace {
+
+// Fields of detail that count something over a part's iterations: the run
+// has the sum of its parts'. Every other figure that the parts agree on is
+// the run's; where they differ, their median or the list of what each said.
+constexpr std::string_view counts[] = {
+	"minor_faults_expected", "minor_faults_counted",	  // pgfault
+	"iterations", "matched", "ambiguous", "migrated",	  // legs
+	"produced", "read", "dropped", "queued", "records",	  // xperf.ko's counters
+	"io_debugcon", "expected_io_debugcon", "vmm_exits_in_run", // vmexit
+};
+
+bool is_count(std::string_view key)
+{
+	return std::find(std::begin(counts), std::end(counts), key) != std::end(counts);
+}
+
+nlohmann::json sum_counts(const std::vector<const nlohmann::json *> &values)
+{
+	if (std::all_of(values.begin(), values.end(),
+			[](const auto *v) { return v->is_number_integer(); })) {
+		long long sum = 0;
+		for (const auto *v : values)
+			sum += v->template get<long long>();
+		return sum;
+	}
+	if (std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_object(); })) {
+		nlohmann::json out = nlohmann::json::object();
+		for (const auto *v : values)
+			for (auto it = v->begin(); it != v->end(); ++it) {
+				if (out.contains(it.key()))
+					continue;
+				std::vector<const nlohmann::json *> field;
+				for (const auto *w : values)
+					if (w->contains(it.key()))
+						field.push_back(&(*w)[it.key()]);
+				out[it.key()] = sum_counts(field);
+			}
+		return out;
+	}
+	return *values.front();
+}
+
+nlohmann::json merge_values(const std::vector<const nlohmann::json *> &values, std::string_view key)
+{
+	if (is_count(key))
+		return sum_counts(values);
+	const nlohmann::json &first = *values.front();
+	if (std::all_of(values.begin(), values.end(), [&](const auto *v) { return *v == first; }))
+		return first;
+	if (std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_object(); })) {
+		nlohmann::json out = nlohmann::json::object();
+		for (const auto *v : values)
+			for (auto it = v->begin(); it != v->end(); ++it) {
+				if (out.contains(it.key()))
+					continue;
+				std::vector<const nlohmann::json *> field;
+				for (const auto *w : values)
+					if (w->contains(it.key()))
+						field.push_back(&(*w)[it.key()]);
+				out[it.key()] = merge_values(field, it.key());
+			}
+		return out;
+	}
+	if (std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_number(); })) {
+		std::vector<double> x;
+		for (const auto *v : values)
+			x.push_back(v->template get<double>());
+		return describe(x).median;
+	}
+	nlohmann::json list = nlohmann::json::array();
+	for (const auto *v : values)
+		if (std::find(list.begin(), list.end(), *v) == list.end())
+			list.push_back(*v);
+	return list;
+}
+
+nlohmann::json merge_field(const std::vector<Result> &parts, nlohmann::json Result::*field)
+{
+	std::vector<const nlohmann::json *> values;
+	for (const auto &p : parts)
+		values.push_back(&(p.*field));
+	return merge_values(values, "");
+}
+
+} // namespace
+
+Result merge_parts(const std::vector<Result> &parts)
+{
+	if (parts.size() == 1)
+		return parts.front();
+	Result r = parts.front();
+	r.cycles.clear();
+	r.round_sizes.clear();
+	r.notes.clear();
+	for (const auto &p : parts) {
+		r.cycles.insert(r.cycles.end(), p.cycles.begin(), p.cycles.end());
+		r.round_sizes.insert(r.round_sizes.end(), p.round_sizes.begin(), p.round_sizes.end());
+		for (const auto &n : p.notes)
+			if (std::find(r.notes.begin(), r.notes.end(), n) == r.notes.end())
+				r.notes.push_back(n);
+	}
+	r.detail = merge_field(parts, &Result::detail);
+	r.method = merge_field(parts, &Result::method);
+	double tsc = 0, wall = 0;
+	for (const auto &p : parts)
+		if (auto c = p.method.find("clock_check"); c != p.method.end() && c->is_object()) {
+			tsc += c->value("tsc_cycles", 0.0);
+			wall += c->value("wall_ns", 0.0);
+		}
+	if (wall > 0)
+		r.method["clock_check"] = { { "tsc_cycles", tsc },
+					    { "wall_ns", wall },
+					    { "tsc_hz_seen", tsc * 1e9 / wall } };
+	r.method["interleaved_parts"] = parts.size();
+	r.analyse();
+	return r;
+}
+
+verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const RunContext &ctx,
+			     verify::Tracer *tracer)
+{
+	verify::Verified all;
+	if (tracer || ctx.opt.ci_width > 0 || ctx.opt.rounds < 2) {
+		for (const Crossing *c : to_run) {
+			verify::Verified v = measure_crossing(*c, ctx, tracer);
+			for (auto &r : v.results)
+				all.results.push_back(std::move(r));
+			all.mismatches.insert(all.mismatches.end(), v.mismatches.begin(),
+					      v.mismatches.end());
+		}
+		return all;
+	}
+	RunContext pass = ctx;
+	pass.opt.rounds = 1;
+	pass.opt.span_s = 0;
+	// Per crossing and variant, in the order first seen, its parts.
+	std::vector<std::pair<std::string, std::vector<Result>>> parts;
+	double wall0 = detail::wall_ns();
+	for (unsigned k = 0; k < ctx.opt.rounds; k++) {
+		detail::wait_for_part(wall0, k, ctx.opt);
+		for (const Crossing *c : to_run)
+			for (auto &r : measure_crossing(*c, pass, nullptr).results) {
+				std::string key = r.crossing + "/" + r.variant;
+				auto it = std::find_if(parts.begin(), parts.end(),
+						       [&](const auto &p) { return p.first == key; });
+				if (it == parts.end())
+					parts.emplace_back(key, std::vector<Result>{});
+				it = std::find_if(parts.begin(), parts.end(),
+						  [&](const auto &p) { return p.first == key; });
+				it->second.push_back(std::move(r));
+			}
+	}
+	for (auto &[key, rs] : parts)
+		all.results.push_back(merge_parts(rs));
+	return all;
 }
 
 } // namespace xperf

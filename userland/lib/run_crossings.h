@@ -22,4 +22,20 @@ std::vector<const Crossing *> runnable_crossings(const std::vector<Selected> &se
 // nothing decided that the user could fix it.
 verify::Verified measure_crossing(const Crossing &c, const RunContext &ctx, verify::Tracer *tracer);
 
+// Every crossing of the run. Without a tracer and without --ci-width, the
+// rounds are interleaved: pass k measures round k of every crossing in
+// turn (a pass starts no earlier than its share of --span), so that each
+// figure's parts are spread over the whole run; the passes' results are
+// then merged into one per crossing and variant (merge_parts).
+verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const RunContext &ctx,
+			     verify::Tracer *tracer);
+
+// One result from the same result of several parts, in order: samples and
+// rounds joined; in detail and method, counts over iterations (a list in
+// run_crossings.cpp) are added, what every part agrees on is kept, other
+// figures become the median over the parts, and text that differs the
+// list of what the parts said; the clock check covers all parts; notes are
+// joined without repeats.
+Result merge_parts(const std::vector<Result> &parts);
+
 } // namespace xperf

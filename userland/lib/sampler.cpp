@@ -1,8 +1,16 @@
 #include "sampler.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <stdexcept>
+
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -10,11 +18,62 @@ namespace xperf {
 
 namespace detail {
 
+Stamps::Stamps(std::size_t n) : n_(n), start_(nullptr)
+{
+	void *p = mmap(nullptr, std::max<std::size_t>(2 * n, 1) * sizeof(uint64_t),
+		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		throw std::runtime_error(std::string("mmap of the sample buffer: ") +
+					 std::strerror(errno));
+	start_ = static_cast<uint64_t *>(p);
+	touch();
+}
+
+Stamps::~Stamps()
+{
+	munmap(start_, std::max<std::size_t>(2 * n_, 1) * sizeof(uint64_t));
+}
+
+void Stamps::touch()
+{
+	std::memset(start_, 0, 2 * n_ * sizeof(uint64_t));
+}
+
+void run_in_child(const std::function<void()> &part)
+{
+	std::fflush(nullptr); // nothing buffered is written twice
+	pid_t pid = fork();
+	if (pid < 0)
+		throw std::runtime_error(std::string("fork for a part of the measurement: ") +
+					 std::strerror(errno));
+	if (pid == 0) {
+		int status = 0;
+		try {
+			part();
+		} catch (const std::exception &e) {
+			std::fprintf(stderr, "xperf-user: %s\n", e.what());
+			status = 1;
+		}
+		_exit(status);
+	}
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		throw std::runtime_error(
+			WIFSIGNALED(status)
+				? fmt::format("a part of the measurement (its own process) died of "
+					      "signal {}",
+					      WTERMSIG(status))
+				: "a part of the measurement (its own process) failed");
+}
+
 double median_region(const Stamps &s)
 {
-	std::vector<uint64_t> v(s.start.size());
+	std::vector<uint64_t> v(s.size());
 	for (std::size_t i = 0; i < v.size(); i++)
-		v[i] = s.end[i] - s.start[i];
+		v[i] = s.end()[i] - s.start()[i];
 	if (v.empty())
 		return 0;
 	auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
@@ -33,13 +92,30 @@ double wall_ns()
 	return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
 }
 
-bool ci_within(const std::vector<double> &cycles, double width)
+void wait_for_part(double wall0, unsigned round, const Options &opt)
 {
-	Stats s = describe(cycles);
-	Interval ci = median_ci_of(cycles);
-	if (s.median <= 0)
+	if (opt.span_s <= 0 || opt.rounds < 2 || round == 0)
+		return;
+	double at = wall0 + opt.span_s * 1e9 * round / opt.rounds;
+	double now = wall_ns();
+	if (now >= at)
+		return;
+	auto ns = static_cast<long long>(at - now);
+	timespec ts{ static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000) };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+bool ci_within(const std::vector<double> &cycles, const std::vector<std::size_t> &round_sizes,
+	       double width)
+{
+	Result r;
+	r.cycles = cycles;
+	r.round_sizes = round_sizes;
+	r.analyse();
+	if (r.stats.median <= 0)
 		return false;
-	return (ci.hi - ci.lo) / s.median <= width;
+	return (r.median_ci.hi - r.median_ci.lo) / r.stats.median <= width;
 }
 
 } // namespace detail
@@ -60,9 +136,12 @@ Result timed_result(const RunContext &ctx, std::string crossing, std::string var
 		{ "overhead_cycles", t.overhead_cycles },
 		{ "net", "per crossing: (region - median empty region) / batch" },
 		{ "warmup", ctx.opt.warmup },
+		{ "part_processes", t.part_processes },
 		{ "cpu", ctx.cpu },
 		{ "tsc_source", ctx.tsc.source },
 	};
+	if (t.injected_adds)
+		r.method["injected_adds"] = t.injected_adds;
 	if (t.adaptive)
 		r.method["adaptive"] = { { "ci_width", ctx.opt.ci_width },
 					 { "max_samples", ctx.opt.max_samples },

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -203,6 +204,152 @@ DiffCI bootstrap_median_diff(std::span<const double> a, std::span<const double> 
 	ci.ratio = { quantile_sorted(ratios, 0.025), quantile_sorted(ratios, 0.975) };
 	ci.resamples = resamples;
 	return ci;
+}
+
+double t95(double df)
+{
+	// Exact to three decimals for df 1..30; beyond, 1.96 + c / df fits the
+	// tail to the same precision.
+	static constexpr double table[] = { 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
+					    2.306,  2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+					    2.131,  2.120, 2.110, 2.101, 2.093, 2.086, 2.080,
+					    2.074,  2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
+					    2.045,  2.042 };
+	constexpr double z = 1.960, tail = (2.042 - z) * 30;
+	if (!(df >= 1))
+		return table[0];
+	if (df >= 30)
+		return z + tail / df;
+	// Between two table entries, linear in 1 / df as the tail is.
+	auto lo = static_cast<std::size_t>(std::floor(df));
+	if (static_cast<double>(lo) == df)
+		return table[lo - 1];
+	double w = (1 / static_cast<double>(lo) - 1 / df) /
+		   (1 / static_cast<double>(lo) - 1 / static_cast<double>(lo + 1));
+	return table[lo - 1] + (table[lo] - table[lo - 1]) * w;
+}
+
+Interval Estimate::ci95() const
+{
+	if (df <= 0)
+		return { value, value };
+	double half = t95(df) * se;
+	return { value - half, value + half };
+}
+
+double lag1_correlation(std::span<const double> series)
+{
+	std::size_t k = series.size();
+	if (k < 4)
+		return 0;
+	double mean = std::accumulate(series.begin(), series.end(), 0.0) / static_cast<double>(k);
+	double c0 = 0, c1 = 0;
+	for (std::size_t i = 0; i < k; i++) {
+		c0 += (series[i] - mean) * (series[i] - mean);
+		if (i + 1 < k)
+			c1 += (series[i] - mean) * (series[i + 1] - mean);
+	}
+	if (c0 <= 0)
+		return 0;
+	return std::clamp(c1 / c0, 0.0, 0.9);
+}
+
+Estimate estimate_from_parts(double value, std::span<const double> part_figures, double step)
+{
+	Estimate e;
+	e.value = value;
+	e.parts = part_figures.size();
+	e.effective_parts = static_cast<double>(e.parts);
+	if (e.parts < 2)
+		return e;
+	double k = static_cast<double>(e.parts);
+	double mean = std::accumulate(part_figures.begin(), part_figures.end(), 0.0) / k;
+	double ss = 0;
+	for (double x : part_figures)
+		ss += (x - mean) * (x - mean);
+	double r = lag1_correlation(part_figures);
+	double inflate = (1 + r) / (1 - r);
+	e.effective_parts = std::max(k / inflate, 2.0);
+	e.se = std::sqrt(ss / (k - 1) / k * inflate + step * step / 4);
+	e.df = e.effective_parts - 1;
+	return e;
+}
+
+Estimate combine_runs(std::span<const Estimate> runs)
+{
+	if (runs.size() == 1)
+		return runs[0];
+	Estimate e;
+	e.runs = runs.size();
+	if (runs.empty())
+		return e;
+	double k = static_cast<double>(runs.size());
+	double own = 0; // the runs' own variances, averaged: a floor
+	for (const Estimate &r : runs) {
+		e.value += r.value / k;
+		e.parts += r.parts;
+		own += r.se * r.se / k;
+	}
+	double ss = 0;
+	for (const Estimate &r : runs)
+		ss += (r.value - e.value) * (r.value - e.value);
+	e.se = std::sqrt(std::max(ss / (k - 1) / k, own / k));
+	e.df = k - 1;
+	e.effective_parts = k;
+	return e;
+}
+
+Difference difference(const Estimate &a, const Estimate &b)
+{
+	Difference d;
+	d.diff = b.value - a.value;
+	// No ratio to a zero figure: NaN, which the tables show as n/a.
+	d.ratio = a.value != 0 ? b.value / a.value : std::numeric_limits<double>::quiet_NaN();
+	d.diff_ci = { d.diff, d.diff };
+	d.ratio_ci = { d.ratio, d.ratio };
+	if (a.df <= 0 || b.df <= 0)
+		return d;
+	d.known = true;
+	double va = a.se * a.se, vb = b.se * b.se, v = va + vb;
+	d.df = v > 0 ? v * v / (va * va / a.df + vb * vb / b.df) : a.df + b.df;
+	double half = t95(d.df) * std::sqrt(v);
+	d.diff_ci = { d.diff - half, d.diff + half };
+	d.significant = d.diff_ci.lo > 0 || d.diff_ci.hi < 0;
+	if (a.value > 0 && b.value > 0) {
+		double ra = a.se / a.value, rb = b.se / b.value;
+		double log_half = t95(d.df) * std::sqrt(ra * ra + rb * rb);
+		d.ratio_ci = { d.ratio * std::exp(-log_half), d.ratio * std::exp(log_half) };
+	}
+	return d;
+}
+
+Difference normalised_difference(const Estimate &a, const Estimate &b, const Estimate &control_a,
+				 const Estimate &control_b)
+{
+	Difference d;
+	if (a.value <= 0 || b.value <= 0 || control_a.value <= 0 || control_b.value <= 0)
+		return d;
+	double c = control_b.value / control_a.value;
+	d.ratio = b.value / a.value / c;
+	d.diff = b.value / c - a.value;
+	d.diff_ci = { d.diff, d.diff };
+	d.ratio_ci = { d.ratio, d.ratio };
+	const Estimate *all[] = { &a, &b, &control_a, &control_b };
+	double v = 0, denom = 0;
+	for (const Estimate *e : all) {
+		if (e->df <= 0)
+			return d;
+		double rel = e->se / e->value;
+		v += rel * rel;
+		denom += rel * rel * rel * rel / e->df;
+	}
+	d.known = true;
+	d.df = denom > 0 ? v * v / denom : a.df + b.df;
+	double log_half = t95(d.df) * std::sqrt(v);
+	d.ratio_ci = { d.ratio * std::exp(-log_half), d.ratio * std::exp(log_half) };
+	d.diff_ci = { (d.ratio_ci.lo - 1) * a.value, (d.ratio_ci.hi - 1) * a.value };
+	d.significant = d.ratio_ci.lo > 1 || d.ratio_ci.hi < 1;
+	return d;
 }
 
 double mann_whitney_p(std::span<const double> a, std::span<const double> b)

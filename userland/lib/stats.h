@@ -63,6 +63,69 @@ struct DiffCI {
 DiffCI bootstrap_median_diff(std::span<const double> a, std::span<const double> b,
 			     std::size_t resamples = 2000, std::uint64_t seed = 1);
 
+// A figure with the interval that its independent parts give it. A
+// measurement is made of parts (rounds in separate processes spread over
+// time, or whole runs of an alternating comparison); the spread between
+// them, not the pooled samples, says how far the figure would move if it
+// were taken again.
+struct Estimate {
+	double value = 0;      // the figure
+	double se = 0;	       // its standard error, from the spread between parts
+	double df = 0;	       // degrees of freedom of se (0: not known)
+	std::size_t parts = 0; // parts the figure rests on
+	// Parts as independent as they are: fewer than parts when neighbouring
+	// parts move together (the noise drifts more slowly than they follow
+	// each other).
+	double effective_parts = 0;
+	std::size_t runs = 1; // runs behind it (several: a column of compare)
+	// value -/+ t(df) se at 95 %; [value, value] when df is 0.
+	Interval ci95() const;
+};
+
+// The 0.975 quantile of Student's t with df degrees of freedom (df > 0,
+// fractional df interpolated): the two-sided 95 % critical value.
+double t95(double df);
+
+// Lag-1 autocorrelation of a series in time order, clamped to [0, 0.9]:
+// neighbours that move together make its mean less certain than its
+// spread alone says, and a negative estimate from a few parts is noise.
+double lag1_correlation(std::span<const double> series);
+
+// value with the standard error of the mean of part_figures (one figure per
+// part, in the order they were taken), corrected for correlation between
+// neighbouring parts (AR(1): variance x (1 + r) / (1 - r), effective parts
+// k (1 - r) / (1 + r)), and widened by the timer's step: a median on a
+// lattice of step cycles moves by whole steps, so it is known to no better
+// than half a step (taken as one standard error) however many parts agree.
+Estimate estimate_from_parts(double value, std::span<const double> part_figures,
+			     double step = 0);
+
+// Several runs of one thing as one figure: their mean, with the standard
+// error from the spread between the runs (each run one part), never
+// smaller than what the runs' own intervals say.
+Estimate combine_runs(std::span<const Estimate> runs);
+
+// b against a: the difference and ratio with 95 % intervals (Welch: the
+// two standard errors add, Welch-Satterthwaite degrees of freedom; the
+// ratio's interval on the log scale), and whether the interval of the
+// difference excludes zero. Without parts on both sides (df 0), nothing is
+// known of the noise: known is false and so is significant.
+struct Difference {
+	double diff = 0, ratio = 0;
+	Interval diff_ci, ratio_ci;
+	double df = 0;
+	bool known = false;
+	bool significant = false;
+};
+Difference difference(const Estimate &a, const Estimate &b);
+
+// b against a after dividing out the control's ratio (b's figure divided by
+// control_b / control_a): for work that scales with the clock the control
+// counts, a changed machine moves both alike. The interval holds the
+// control's noise too (log scale, the four relative errors add).
+Difference normalised_difference(const Estimate &a, const Estimate &b, const Estimate &control_a,
+				 const Estimate &control_b);
+
 // Two-sided Mann-Whitney U test, normal approximation with tie correction.
 double mann_whitney_p(std::span<const double> a, std::span<const double> b);
 

@@ -8,6 +8,7 @@
 
 namespace xperf {
 
+std::vector<Result> run_control(const RunContext &ctx);
 std::vector<Result> run_funccall(const RunContext &ctx);
 std::vector<Result> run_syscall(const RunContext &ctx);
 std::vector<Result> run_getppid(const RunContext &ctx);

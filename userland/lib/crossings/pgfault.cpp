@@ -18,11 +18,14 @@ namespace xperf {
 
 namespace {
 
+// This thread's and those of the parts that ran in processes of their own
+// (reaped children count once they are waited for).
 long minor_faults()
 {
-	rusage ru{};
-	getrusage(RUSAGE_THREAD, &ru);
-	return ru.ru_minflt;
+	rusage self{}, children{};
+	getrusage(RUSAGE_THREAD, &self);
+	getrusage(RUSAGE_CHILDREN, &children);
+	return self.ru_minflt + children.ru_minflt;
 }
 
 } // namespace

@@ -180,6 +180,8 @@ const Entry table[] = {
 		  return expect("one user page fault", one_fault(), true);
 	  } },
 	// Anything the kernel does inside a function call is an interrupt.
+	{ "control", "",
+	  [](const Result &) { return expect("no kernel entry"); } },
 	{ "funccall", "",
 	  [](const Result &) { return expect("no kernel entry"); } },
 	// Above the mmap threshold malloc maps a fresh block and writes its chunk

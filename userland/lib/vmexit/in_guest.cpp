@@ -416,7 +416,11 @@ std::vector<Result> run_vmexit_in_guest(const RunContext &ctx)
 	const Options &o = ctx.opt;
 	check_vmexit_in_guest(ctx);
 	Hypervisor hv{ hypervisor_signature() };
-	InGuest run(ctx, hv, exits_mask(o.vm_exit), froms_mask(o.vm_from));
+	// The port and the guest's vmexit file are this process's: its rounds
+	// stay in it.
+	RunContext here = ctx;
+	here.opt.part_processes = false;
+	InGuest run(here, hv, exits_mask(o.vm_exit), froms_mask(o.vm_from));
 	std::vector<Result> out = run.run();
 	if (out.empty())
 		throw std::runtime_error("vmexit --vmm guest: nothing was measured" +
