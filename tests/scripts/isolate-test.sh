@@ -81,8 +81,8 @@ make_tree "$root"
 before=$(snapshot "$root")
 nirqs=$(grep -l '^0-1$' "$root"/proc/irq/*/smp_affinity_list | wc -l)
 [[ $nirqs -gt 0 ]] || fail "the fixture has no IRQ routed to CPU 1"
-# governor, boost, THP, irqbalance, and each IRQ
-changes=$((4 + nirqs))
+# governor, boost, THP, irqbalance, default_smp_affinity, and each IRQ
+changes=$((5 + nirqs))
 
 step "dry run"
 out=$(isolate "$root" --cpu 1 --dry-run)
@@ -105,6 +105,8 @@ isolate "$root" --cpu 1 >/dev/null
 if grep -q 1 "$root"/proc/irq/*/smp_affinity_list; then
 	fail "an IRQ may still go to CPU 1"
 fi
+[[ $(cat "$root/proc/irq/default_smp_affinity") == 1 ]] ||
+	fail "default_smp_affinity is $(cat "$root/proc/irq/default_smp_affinity"), not 1"
 [[ -s $root/run/xperf-isolate.state ]] || fail "no state file"
 if isolate "$root" --cpu 1 >/dev/null 2>&1; then
 	fail "a second apply over an unrestored state file was accepted"

@@ -84,6 +84,10 @@ TEST(CpuList, ParsesAndWritesTheKernelsForm)
 	// "(null)" is what nohz_full says without nohz_full CPUs.
 	for (std::string_view bad : { "(null)", "3-1", "1,,x", "0-99999999" })
 		EXPECT_FALSE(xperf::parse_cpu_list(bad)) << bad;
+	EXPECT_EQ(xperf::parse_cpu_mask("3\n"), (std::set<int>{ 0, 1 }));
+	EXPECT_EQ(xperf::parse_cpu_mask("00000001,80000000"), (std::set<int>{ 31, 32 }));
+	EXPECT_FALSE(xperf::parse_cpu_mask("xyz"));
+	EXPECT_FALSE(xperf::parse_cpu_mask(""));
 }
 
 TEST(Doctor, IsolatedTreeIsOkEverywhere)
@@ -133,6 +137,9 @@ TEST(Doctor, NoisyTreeSaysWhatAndHow)
 						   0),
 		  0u)
 		<< f.at("irq_affinity").found;
+	EXPECT_NE(f.at("irq_affinity").found.find("; new ones may too (default_smp_affinity 3)"),
+		  std::string::npos)
+		<< f.at("irq_affinity").found;
 	EXPECT_NE(f.at("irq_affinity").fix.find("scripts/isolate --cpu 1"), std::string::npos);
 	EXPECT_NE(f.at("kpti").found.find("pti=on"), std::string::npos) << f.at("kpti").found;
 	EXPECT_NE(f.at("clocksource").found.find("clocksource=kvm-clock"), std::string::npos);
@@ -181,6 +188,12 @@ TEST(Doctor, GovernorAndBoostThatMoveTheClockWarn)
 	auto cpu0 = by_check(doctor(root.path, 0));
 	EXPECT_EQ(cpu0.at("isolcpus").verdict, Verdict::warn);
 	EXPECT_EQ(cpu0.at("irq_affinity").verdict, Verdict::warn);
+	// Only new IRQs may go to CPU 1: that warns too.
+	write(root.path / "proc/irq/default_smp_affinity", "2");
+	auto irq = by_check(doctor(root.path, 1)).at("irq_affinity");
+	EXPECT_EQ(irq.verdict, Verdict::warn);
+	EXPECT_EQ(irq.found, "no device IRQ may be sent to CPU 1 now; new ones may too "
+			     "(default_smp_affinity 2)");
 }
 
 TEST(Doctor, SmtSiblingWarnsWithTheSibling)

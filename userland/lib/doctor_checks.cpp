@@ -309,7 +309,10 @@ std::vector<Finding> check_irq_affinity(const Machine &m)
 		if (irq && contains(cpus, m.cpu))
 			routed.emplace_back(static_cast<int>(*irq), counts[static_cast<int>(*irq)]);
 	}
-	if (routed.empty())
+	// Where an IRQ set up later goes.
+	auto default_mask = read_text(m.root, "proc/irq/default_smp_affinity");
+	bool new_ones = contains(default_mask ? parse_cpu_mask(*default_mask) : std::nullopt, m.cpu);
+	if (routed.empty() && !new_ones)
 		return { { "irq_affinity", Verdict::ok,
 			   fmt::format("no device IRQ may be sent to CPU {}", m.cpu), "" } };
 	// The busiest first: they are the ones that land in a round.
@@ -323,8 +326,13 @@ std::vector<Finding> check_irq_affinity(const Machine &m)
 				    routed[i].second.count, m.cpu);
 	if (routed.size() > kShown)
 		list += fmt::format(" and {} more", routed.size() - kShown);
-	return { { "irq_affinity", Verdict::warn,
-		   fmt::format("{} IRQs may be sent to CPU {}: {}", routed.size(), m.cpu, list),
+	std::string found =
+		routed.empty()
+			? fmt::format("no device IRQ may be sent to CPU {} now", m.cpu)
+			: fmt::format("{} IRQs may be sent to CPU {}: {}", routed.size(), m.cpu, list);
+	if (new_ones)
+		found += fmt::format("; new ones may too (default_smp_affinity {})", *default_mask);
+	return { { "irq_affinity", Verdict::warn, found,
 		   fmt::format("scripts/isolate --cpu {} routes them to the other CPUs", m.cpu) } };
 }
 

@@ -1,6 +1,7 @@
 #include "sysroot.h"
 
 #include <charconv>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <system_error>
@@ -93,6 +94,32 @@ std::optional<std::set<int>> parse_cpu_list(std::string_view text)
 		for (int cpu = *first; cpu <= *last; cpu++)
 			cpus.insert(cpu);
 	}
+	return cpus;
+}
+
+std::optional<std::set<int>> parse_cpu_mask(std::string_view text)
+{
+	std::vector<std::string_view> groups;
+	text = trim(text);
+	while (!text.empty()) {
+		std::size_t comma = text.find(',');
+		groups.push_back(text.substr(0, comma));
+		text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+	}
+	std::set<int> cpus;
+	int base = 0;
+	for (auto group = groups.rbegin(); group != groups.rend(); ++group, base += 32) {
+		std::uint32_t bits = 0;
+		const char *end = group->data() + group->size();
+		auto [ptr, ec] = std::from_chars(group->data(), end, bits, 16);
+		if (group->empty() || ec != std::errc() || ptr != end)
+			return std::nullopt;
+		for (int bit = 0; bit < 32; bit++)
+			if (bits >> bit & 1)
+				cpus.insert(base + bit);
+	}
+	if (groups.empty())
+		return std::nullopt;
 	return cpus;
 }
 

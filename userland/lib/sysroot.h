@@ -30,6 +30,10 @@ std::optional<std::set<std::string>> list_dir(const std::filesystem::path &root,
 // is not one. An empty text is the empty set.
 std::optional<std::set<int>> parse_cpu_list(std::string_view text);
 
+// A CPU mask as the kernel writes it: hex, in comma-separated 32-bit groups,
+// the highest first ("ff,00000003"); nothing when the text is not one.
+std::optional<std::set<int>> parse_cpu_mask(std::string_view text);
+
 // The same set written back as a CPU list.
 std::string format_cpu_list(const std::set<int> &cpus);
 
