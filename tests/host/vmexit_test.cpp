@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -162,6 +164,22 @@ TEST_F(BuiltinVmm, HostWallTimeIsReportedBesideTheGuestFigure)
 	}
 }
 
+// The vCPU is the measuring thread, pinned to the run's CPU, and it was seen
+// only there.
+TEST_F(BuiltinVmm, TheVcpuThreadRanOnTheMeasuringCpu)
+{
+	const auto &vmm = results.at(0).method["vmm"];
+	EXPECT_EQ(vmm["vcpu_thread"]["pinned"]["cpu"], ctx.cpu) << vmm.dump();
+	bool seen = false;
+	for (const auto &t : vmm["threads"]) {
+		if (t["tid"] != vmm["vcpu_thread"]["tid"])
+			continue;
+		seen = true;
+		EXPECT_EQ(t["seen_on"], nlohmann::json::array({ ctx.cpu })) << t.dump();
+	}
+	EXPECT_TRUE(seen) << vmm.dump();
+}
+
 TEST(QemuVmm, RunsThePayloadUnderKvm)
 {
 	if (auto why = kvm_unusable())
@@ -177,6 +195,20 @@ TEST(QemuVmm, RunsThePayloadUnderKvm)
 		EXPECT_EQ(r.method["vmm"]["name"], "qemu");
 		EXPECT_FALSE(r.method["vmm"]["version"].get<std::string>().empty());
 	}
+	// QEMU's vCPU thread was pinned to the run's CPU and seen there (a
+	// first look may still show where it ran before the pin).
+	const auto &vmm = results.at(0).method["vmm"];
+	ASSERT_TRUE(vmm["vcpu_thread"]["tid"].is_number()) << vmm["vcpu_thread"].dump();
+	EXPECT_EQ(vmm["vcpu_thread"]["pinned_to"], ctx.cpu) << vmm["vcpu_thread"].dump();
+	bool seen = false;
+	for (const auto &t : vmm["threads"]) {
+		if (t["tid"] != vmm["vcpu_thread"]["tid"])
+			continue;
+		auto cpus = t["seen_on"].get<std::vector<int>>();
+		seen = std::find(cpus.begin(), cpus.end(), ctx.cpu) != cpus.end();
+		EXPECT_EQ(t["affinity"], std::to_string(ctx.cpu)) << t.dump();
+	}
+	EXPECT_TRUE(seen) << vmm["threads"].dump();
 	expect_fast_path_cheaper(results);
 }
 

@@ -2,6 +2,7 @@
 
 #include "compare.h"
 #include "conditions.h"
+#include "doctor.h"
 #include "error.h"
 #include "host_setup.h"
 #include "number_check.h"
@@ -44,6 +45,8 @@ struct Args {
 	std::string output;
 	std::vector<std::string> compare_columns; // a file, a comma list or a folder each
 	std::string verify; // "", "on" or "strict"
+	std::string doctor_root = "/";
+	int doctor_cpu = -1;
 };
 
 std::string render(Format f, const std::string &table, const nlohmann::json &json,
@@ -249,6 +252,17 @@ int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 	return 0;
 }
 
+int run_doctor_cli(const Args &a, Format fmt_kind, std::ostream &out)
+{
+	Sink sink(a.output, out);
+	Machine m = read_machine(a.doctor_root,
+				 a.doctor_cpu >= 0 ? std::optional(a.doctor_cpu) : std::nullopt);
+	std::vector<Finding> findings = run_doctor(m);
+	sink.write(render(fmt_kind, render_doctor_table(m, findings), doctor_to_json(m, findings),
+			  ""));
+	return 0;
+}
+
 // CLI11 validators: an empty string, or what is wrong with the text.
 CLI::Validator whole_number(std::uint64_t min, std::uint64_t max)
 {
@@ -368,6 +382,18 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		->expected(2, 26);
 	cmp->add_flag("--json", a.json, "write the comparison as JSON");
 	cmp->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
+
+	auto *doc = app.add_subcommand("doctor", "check what on this machine moves the figures: "
+						 "ok, warn (with the fix) or unknown; status 0 "
+						 "whatever it finds");
+	doc->add_option("--cpu", a.doctor_cpu, "the measuring CPU (default: the one we start on)")
+		->check(whole_number(0, CPU_SETSIZE - 1));
+	doc->add_option("--root", a.doctor_root,
+			"read proc/ and sys/ below DIR instead of / (a captured tree)")
+		->type_name("DIR")
+		->capture_default_str();
+	doc->add_flag("--json", a.json, "write the checks as JSON");
+	doc->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
 	app.require_subcommand(0, 1);
 
 	try {
@@ -405,6 +431,8 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		}
 		if (cmp->parsed())
 			return run_compare(a, fmt_kind, out, err);
+		if (doc->parsed())
+			return run_doctor_cli(a, fmt_kind, out);
 		return run_measure(a, fmt_kind, out, err);
 	} catch (const Error &e) {
 		return report_error(e, err);

@@ -1,13 +1,11 @@
 #include "conditions.h"
 
+#include "sysroot.h"
+
 #include <charconv>
-#include <fstream>
-#include <iterator>
-#include <map>
 #include <optional>
 #include <set>
 #include <string_view>
-#include <system_error>
 
 namespace xperf {
 
@@ -15,42 +13,6 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
-
-constexpr std::string_view kWhitespace = " \t\n\r";
-
-std::string_view trim(std::string_view s)
-{
-	std::size_t first = s.find_first_not_of(kWhitespace);
-	if (first == std::string_view::npos)
-		return {};
-	return s.substr(first, s.find_last_not_of(kWhitespace) - first + 1);
-}
-
-std::vector<std::string_view> split_words(std::string_view s)
-{
-	std::vector<std::string_view> words;
-	while (!(s = trim(s)).empty()) {
-		std::size_t end = s.find_first_of(kWhitespace);
-		words.push_back(s.substr(0, end));
-		s = end == std::string_view::npos ? std::string_view{} : s.substr(end);
-	}
-	return words;
-}
-
-// The text of root/rel with surrounding whitespace removed; nothing when the
-// file is missing or unreadable (a sysfs attribute may be root-only).
-std::optional<std::string> read_text(const fs::path &root, std::string_view rel)
-{
-	std::error_code ec;
-	fs::path path = root / rel;
-	if (!fs::is_regular_file(path, ec))
-		return std::nullopt;
-	std::ifstream in(path);
-	if (!in)
-		return std::nullopt;
-	std::string text{ std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>() };
-	return std::string(trim(text));
-}
 
 json or_null(const std::optional<std::string> &text)
 {
@@ -79,79 +41,23 @@ json int_or_null(const std::optional<std::string> &text)
 	return value;
 }
 
-// The names of the entries of root/rel, sorted; nothing when it is not a
-// directory.
-std::optional<std::set<std::string>> list_dir(const fs::path &root, std::string_view rel)
-{
-	std::error_code ec;
-	fs::directory_iterator it(root / rel, ec);
-	if (ec)
-		return std::nullopt;
-	std::set<std::string> names;
-	for (; it != fs::directory_iterator(); it.increment(ec)) {
-		if (ec)
-			break;
-		names.insert(it->path().filename().string());
-	}
-	return names;
-}
-
-// The first processor's fields of /proc/cpuinfo, its flags, and how many
-// processors there are.
-struct CpuInfo {
-	std::map<std::string, std::string, std::less<>> fields;
-	std::set<std::string, std::less<>> flags;
-	bool has_flags = false;
-	std::size_t processors = 0;
-
-	std::optional<std::string> field(std::string_view name) const
-	{
-		auto it = fields.find(name);
-		return it == fields.end() ? std::nullopt : std::optional(it->second);
-	}
-	json flag(std::string_view name) const
-	{
-		return has_flags ? json(flags.contains(name)) : json(nullptr);
-	}
-};
-
-CpuInfo parse_cpuinfo(std::string_view text)
-{
-	CpuInfo info;
-	while (!text.empty()) {
-		std::size_t eol = text.find('\n');
-		std::string_view line = text.substr(0, eol);
-		text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
-		std::size_t colon = line.find(':');
-		if (colon == std::string_view::npos)
-			continue;
-		std::string_view key = trim(line.substr(0, colon));
-		std::string_view value = trim(line.substr(colon + 1));
-		if (key == "processor")
-			info.processors++;
-		if (info.processors > 1)
-			continue;
-		info.fields.emplace(key, value);
-		if (key == "flags") {
-			info.has_flags = true;
-			for (std::string_view flag : split_words(value))
-				info.flags.emplace(flag);
-		}
-	}
-	return info;
-}
-
 constexpr std::string_view kCpuFlagsOfInterest[] = {
 	"constant_tsc", "nonstop_tsc", "tsc_known_freq", "rdtscp", "pti",
 	"pcid", "invpcid", "hypervisor", "svm", "vmx",
 };
+
+json flag_or_null(const std::optional<CpuInfo> &cpu, std::string_view name)
+{
+	auto flag = cpu ? cpu->flag(name) : std::nullopt;
+	return flag ? json(*flag) : json(nullptr);
+}
 
 json cpu_section(const fs::path &root, const std::optional<CpuInfo> &cpu)
 {
 	json flags = nullptr;
 	if (cpu && cpu->has_flags)
 		for (std::string_view name : kCpuFlagsOfInterest)
-			flags[std::string(name)] = cpu->flag(name);
+			flags[std::string(name)] = *cpu->flag(name);
 	auto field = [&](std::string_view name) {
 		return cpu ? cpu->field(name) : std::nullopt;
 	};
@@ -168,36 +74,6 @@ json cpu_section(const fs::path &root, const std::optional<CpuInfo> &cpu)
 	};
 }
 
-// Kernel parameters in command-line order, as name and value ("" when the
-// parameter has none), up to the "--" that starts init's arguments. Double
-// quotes group words and are dropped, as the kernel's next_arg() does.
-std::vector<std::pair<std::string, std::string>> cmdline_params(std::string_view cmdline)
-{
-	std::vector<std::string> words(1);
-	bool quoted = false;
-	for (char c : cmdline) {
-		if (c == '"')
-			quoted = !quoted;
-		else if (!quoted && kWhitespace.find(c) != std::string_view::npos)
-			words.emplace_back();
-		else
-			words.back() += c;
-	}
-	std::vector<std::pair<std::string, std::string>> params;
-	for (const std::string &word : words) {
-		if (word == "--")
-			break;
-		if (word.empty())
-			continue;
-		std::size_t eq = word.find('=');
-		if (eq == std::string::npos)
-			params.emplace_back(word, "");
-		else
-			params.emplace_back(word.substr(0, eq), word.substr(eq + 1));
-	}
-	return params;
-}
-
 json cmdline_value_or_null(const std::optional<std::string> &cmdline, std::string_view name)
 {
 	return cmdline ? or_null(cmdline_param(*cmdline, name)) : json(nullptr);
@@ -212,35 +88,14 @@ json kernel_section(const fs::path &root, const std::optional<std::string> &cmdl
 	};
 }
 
-// The cpuinfo flag pti is set exactly when KPTI runs, also when pti=on
-// forces it on a CPU whose meltdown file says "Not affected"; without the
-// flag, the meltdown file is the kernel's word.
-json kpti_section(const std::optional<std::string> &meltdown, const std::optional<CpuInfo> &cpu,
-		  const std::optional<std::string> &cmdline)
+json kpti_section(const KptiState &kpti)
 {
-	json enabled = nullptr, source = nullptr;
-	if (cpu && cpu->has_flags && cpu->flag("pti")) {
-		enabled = true;
-		source = "cpuinfo flag pti";
-	} else if (meltdown && meltdown->starts_with("Mitigation: PTI")) {
-		enabled = true;
-		source = "vulnerabilities/meltdown";
-	} else if (meltdown && (*meltdown == "Not affected" || meltdown->starts_with("Vulnerable"))) {
-		enabled = false;
-		source = "vulnerabilities/meltdown";
-	} else if (cpu && cpu->has_flags) {
-		enabled = cpu->flag("pti");
-		source = "cpuinfo flag pti";
-	}
-
 	json options = nullptr;
-	if (cmdline) {
-		options = json::array();
-		for (const auto &[name, value] : cmdline_params(*cmdline))
-			if (name == "pti" || name == "nopti" || name == "mitigations")
-				options.push_back(value.empty() ? name : name + "=" + value);
-	}
-	return { { "enabled", enabled }, { "source", source }, { "cmdline", options } };
+	if (kpti.cmdline_options)
+		options = *kpti.cmdline_options;
+	return { { "enabled", kpti.enabled ? json(*kpti.enabled) : json(nullptr) },
+		 { "source", kpti.source ? json(*kpti.source) : json(nullptr) },
+		 { "cmdline", options } };
 }
 
 json vulnerabilities_section(const fs::path &root)
@@ -336,7 +191,7 @@ json kvm_section(const fs::path &root)
 json virtualization_section(const fs::path &root, const std::optional<CpuInfo> &cpu)
 {
 	return {
-		{ "hypervisor", cpu ? cpu->flag("hypervisor") : json(nullptr) },
+		{ "hypervisor", flag_or_null(cpu, "hypervisor") },
 		{ "product_name", or_null(read_text(root, "sys/class/dmi/id/product_name")) },
 		{ "sys_vendor", or_null(read_text(root, "sys/class/dmi/id/sys_vendor")) },
 	};
@@ -424,7 +279,44 @@ void diff_below(const json *a, const json *b, const std::string &key, std::vecto
 		diff_below(child(va, name), child(vb, name), key + "/" + escape_token(name), out);
 }
 
+// The cpuinfo flag pti is set exactly when KPTI runs, also when pti=on
+// forces it on a CPU whose meltdown file says "Not affected"; without the
+// flag, the meltdown file is the kernel's word.
+KptiState kpti_state(const std::optional<std::string> &meltdown, const std::optional<CpuInfo> &cpu,
+		     const std::optional<std::string> &cmdline)
+{
+	KptiState kpti;
+	auto pti_flag = cpu ? cpu->flag("pti") : std::nullopt;
+	if (pti_flag == true) {
+		kpti.enabled = true;
+		kpti.source = "cpuinfo flag pti";
+	} else if (meltdown && meltdown->starts_with("Mitigation: PTI")) {
+		kpti.enabled = true;
+		kpti.source = "vulnerabilities/meltdown";
+	} else if (meltdown && (*meltdown == "Not affected" || meltdown->starts_with("Vulnerable"))) {
+		kpti.enabled = false;
+		kpti.source = "vulnerabilities/meltdown";
+	} else if (pti_flag) {
+		kpti.enabled = *pti_flag;
+		kpti.source = "cpuinfo flag pti";
+	}
+	if (cmdline) {
+		kpti.cmdline_options.emplace();
+		for (const auto &[name, value] : cmdline_params(*cmdline))
+			if (name == "pti" || name == "nopti" || name == "mitigations")
+				kpti.cmdline_options->push_back(value.empty() ? name
+									      : name + "=" + value);
+	}
+	return kpti;
+}
+
 } // namespace
+
+KptiState kpti_state(const std::filesystem::path &root)
+{
+	return kpti_state(read_text(root, "sys/devices/system/cpu/vulnerabilities/meltdown"),
+			  read_cpuinfo(root), read_text(root, "proc/cmdline"));
+}
 
 std::optional<std::string> cmdline_param(std::string_view cmdline, std::string_view name)
 {
@@ -437,16 +329,14 @@ std::optional<std::string> cmdline_param(std::string_view cmdline, std::string_v
 
 nlohmann::json read_conditions(const std::filesystem::path &root)
 {
-	std::optional<CpuInfo> cpu;
-	if (auto text = read_text(root, "proc/cpuinfo"))
-		cpu = parse_cpuinfo(*text);
+	std::optional<CpuInfo> cpu = read_cpuinfo(root);
 	auto cmdline = read_text(root, "proc/cmdline");
 	auto meltdown = read_text(root, "sys/devices/system/cpu/vulnerabilities/meltdown");
 
 	return {
 		{ "cpu", cpu_section(root, cpu) },
 		{ "kernel", kernel_section(root, cmdline) },
-		{ "kpti", kpti_section(meltdown, cpu, cmdline) },
+		{ "kpti", kpti_section(kpti_state(meltdown, cpu, cmdline)) },
 		{ "vulnerabilities", vulnerabilities_section(root) },
 		{ "smt", smt_section(root) },
 		{ "cpufreq", cpufreq_section(root) },

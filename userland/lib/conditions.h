@@ -32,6 +32,17 @@ nlohmann::json read_conditions(const std::filesystem::path &root = "/");
 // a bare flag such as nopti), or nothing when it is not given before "--".
 std::optional<std::string> cmdline_param(std::string_view cmdline, std::string_view name);
 
+// Whether KPTI runs, and what says so ("cpuinfo flag pti" or
+// "vulnerabilities/meltdown"); cmdline_options: the pti=, nopti and
+// mitigations= parameters given. Empty optionals where nothing could be read.
+struct KptiState {
+	std::optional<bool> enabled;
+	std::optional<std::string> source;
+	std::optional<std::vector<std::string>> cmdline_options;
+};
+
+KptiState kpti_state(const std::filesystem::path &root);
+
 // A condition that differs between two results and can change the figures.
 struct ConditionDiff {
 	std::string key; // JSON pointer into the conditions, e.g. "/kpti/enabled"

@@ -2,10 +2,12 @@
 
 #include "kvm_vm.h"
 #include "payload.h"
+#include "thread_placement.h"
 
 #include <cpuid.h>
 #include <signal.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -99,7 +101,8 @@ std::vector<kvm_cpuid_entry2> guest_cpuid(std::vector<kvm_cpuid_entry2> entries)
 
 } // namespace
 
-VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::seconds> deadline)
+VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::seconds> deadline,
+		      int cpu)
 {
 	auto image = payload_image();
 	xperf_vm_payload_header header = payload_header(image);
@@ -122,6 +125,16 @@ VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::secon
 	// The payload switches to its own stack at once; this one only has to be mapped.
 	enter_long_mode(vcpu, mem, header.entry64, XPERF_VM_LOAD_ADDR);
 
+	// This thread is the vCPU's: KVM_RUN runs the guest on it.
+	nlohmann::json pin = nullptr;
+	if (cpu >= 0) {
+		auto error = pin_thread(0, cpu);
+		pin = error ? nlohmann::json{ { "cpu", nullptr }, { "error", *error } }
+			    : nlohmann::json{ { "cpu", cpu } };
+	}
+	ThreadWatch threads(getpid());
+	threads.sample();
+
 	ExitDispatcher dispatch(p.samples);
 	const auto limit = deadline.value_or(run_deadline(XPERF_VM_MAX_RECORDS, p.samples, p.warmup));
 	{
@@ -140,6 +153,7 @@ VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::secon
 				break;
 		}
 	}
+	threads.sample();
 	out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 	out.guest = read_guest_results(mem);
 	if (p.output == XPERF_OUT_STREAM) {
@@ -152,7 +166,9 @@ VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::secon
 	out.vmm = { { "name", "builtin" },
 		    { "accelerator", "kvm" },
 		    { "api", "KVM_RUN on /dev/kvm, one vCPU, no in-kernel irqchip" },
-		    { "memory_bytes", p.mem_bytes } };
+		    { "memory_bytes", p.mem_bytes },
+		    { "vcpu_thread", { { "tid", gettid() }, { "pinned", pin } } },
+		    { "threads", threads.to_json() } };
 	return out;
 }
 

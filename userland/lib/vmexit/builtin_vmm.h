@@ -22,12 +22,14 @@ public:
 	uint32_t exit, from;
 };
 
-// Runs the payload with p (p.mem_bytes sizes the VM). Throws
+// Runs the payload with p (p.mem_bytes sizes the VM) on the calling thread,
+// pinned to cpu first (-1: where it is); vmm's "threads" says where every
+// thread of this process was seen before and after. Throws
 // an unavailable Error when KVM is missing or not permitted, GuestHang when
 // the guest hangs in a measurement past deadline (default: run_deadline),
 // and std::runtime_error when KVM refuses the guest or the guest fails.
 VmRun run_builtin_vmm(const xperf_vm_params &p,
-		      std::optional<std::chrono::seconds> deadline = std::nullopt);
+		      std::optional<std::chrono::seconds> deadline = std::nullopt, int cpu = -1);
 
 // Which of p's exit kinds complete here: a short run of one round trip each,
 // dropping a kind that hangs and trying again. notes says what was dropped.

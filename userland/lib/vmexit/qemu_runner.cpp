@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "payload.h"
+#include "thread_placement.h"
 #include "unique_fd.h"
 
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -123,10 +125,14 @@ public:
 		}
 	}
 
-	// The wait status, or nothing when the deadline passed first.
-	std::optional<int> wait_until(std::chrono::steady_clock::time_point deadline)
+	// The wait status, or nothing when the deadline passed first; each_poll
+	// runs between two looks.
+	std::optional<int> wait_until(std::chrono::steady_clock::time_point deadline,
+				      const std::function<void()> &each_poll = {})
 	{
 		for (;;) {
+			if (each_poll)
+				each_poll();
 			int status = 0;
 			pid_t r = ::waitpid(pid_, &status, WNOHANG);
 			if (r == pid_) {
@@ -140,6 +146,8 @@ public:
 			std::this_thread::sleep_for(std::chrono::milliseconds(20));
 		}
 	}
+
+	pid_t pid() const { return pid_; }
 
 private:
 	pid_t pid_ = -1;
@@ -186,10 +194,11 @@ constexpr std::string_view vcpu_thread = "CPU 0/KVM";
 // timed phase.
 constexpr auto vcpu_thread_wait = std::chrono::seconds(5);
 
-// Has --verify follow QEMU's vCPU thread from here on: for the result, the
-// thread it follows and how it was found, or why none is.
-nlohmann::json follow_vcpu(const Child &child, IterationMarks &marks,
-			   std::chrono::steady_clock::time_point started)
+// Finds QEMU's vCPU thread, pins it to cpu (-1: leaves it), and has
+// --verify (marks) follow it from here on: for the result, the thread, how
+// it was found and where it was pinned, or why not.
+nlohmann::json place_vcpu(const Child &child, IterationMarks *marks, int cpu,
+			  std::chrono::steady_clock::time_point started)
 {
 	using namespace std::chrono;
 	auto tid = child.find_thread(vcpu_thread, started + vcpu_thread_wait);
@@ -202,7 +211,14 @@ nlohmann::json follow_vcpu(const Child &child, IterationMarks &marks,
 					 vcpu_thread, after);
 		return j;
 	}
-	marks.follow_thread(*tid);
+	if (cpu >= 0) {
+		auto error = pin_thread(*tid, cpu);
+		j["pinned_to"] = error ? nlohmann::json(nullptr) : nlohmann::json(cpu);
+		if (error)
+			j["pin_error"] = *error;
+	}
+	if (marks)
+		marks->follow_thread(*tid);
 	j["tid"] = *tid;
 	j["found_by"] = "its name in /proc/PID/task/*/comm (-name debug-threads=on)";
 	j["found_after_s"] = after;
@@ -277,7 +293,7 @@ QemuInstall find_qemu()
 	return q;
 }
 
-VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMarks *marks)
+VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMarks *marks, int cpu)
 {
 	const std::string &qemu = qemu_install.path;
 	const QemuVersion &version = qemu_install.version;
@@ -303,9 +319,16 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMark
 	auto t0 = std::chrono::steady_clock::now();
 	// QEMU's firmware runs emulated under nested KVM: seconds before the payload.
 	auto limit = run_deadline(XPERF_VM_MAX_RECORDS, p.samples, p.warmup) + std::chrono::seconds(30);
+	// QEMU and this thread wait on the other CPUs while the vCPU thread
+	// runs alone on the measuring one; QEMU's threads inherit this affinity.
+	std::optional<ScopedAffinity> elsewhere;
+	if (cpu >= 0)
+		elsewhere.emplace(cpus_other_than(cpu));
 	Child child(argv, log);
-	nlohmann::json vcpu = marks ? follow_vcpu(child, *marks, t0) : nlohmann::json();
-	auto status = child.wait_until(t0 + limit);
+	nlohmann::json vcpu = place_vcpu(child, marks, cpu, t0);
+	ThreadWatch threads(child.pid());
+	auto status = child.wait_until(t0 + limit, [&threads] { threads.sample(); });
+	elsewhere.reset();
 	out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 	if (!status)
 		throw std::runtime_error(fmt::format(
@@ -347,8 +370,8 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMark
 		    { "command", cmdline },
 		    { "results_via", stream ? "the debugcon stream" : "the guest-memory file" },
 		    { "memory_bytes", p.mem_bytes } };
-	if (!vcpu.is_null())
-		out.vmm["vcpu_thread"] = vcpu;
+	out.vmm["vcpu_thread"] = vcpu;
+	out.vmm["threads"] = threads.to_json();
 	return out;
 }
 

@@ -48,8 +48,12 @@ struct QemuInstall {
 QemuInstall find_qemu();
 
 // Throws std::runtime_error when QEMU fails, times out or the stream is bad.
-// With marks (--verify), QEMU's vCPU thread is found and followed: vmm's
-// "vcpu_thread" says which, and how, or why it was not.
-VmRun run_qemu(const QemuInstall &qemu, xperf_vm_params p, IterationMarks *marks = nullptr);
+// QEMU's vCPU thread is found and pinned to cpu (-1: not pinned), QEMU's
+// other threads start on the other online CPUs, and vmm's "vcpu_thread"
+// says which thread it was, how it was found and where it was pinned, or why
+// not; "threads" where every QEMU thread was seen running. With marks
+// (--verify) the vCPU thread is followed.
+VmRun run_qemu(const QemuInstall &qemu, xperf_vm_params p, IterationMarks *marks = nullptr,
+	       int cpu = -1);
 
 } // namespace xperf

@@ -96,7 +96,8 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 	if (!p.exits)
 		throw std::runtime_error("vmexit: no requested exit completes here: " + dropped.front());
 
-	VmRun run = qemu ? run_qemu(*qemu, p, ctx.marks) : run_builtin_vmm(p);
+	VmRun run = qemu ? run_qemu(*qemu, p, ctx.marks, ctx.cpu)
+			 : run_builtin_vmm(p, std::nullopt, ctx.cpu);
 	const GuestResults &g = run.guest;
 	if (g.status != XPERF_VM_OK)
 		throw std::runtime_error(fmt::format(

@@ -1,0 +1,130 @@
+#include "thread_placement.h"
+
+#include "sysroot.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <system_error>
+
+namespace xperf {
+
+namespace {
+
+std::string affinity_of(pid_t tid)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (sched_getaffinity(tid, sizeof(set), &set))
+		return "?";
+	std::set<int> cpus;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			cpus.insert(c);
+	return format_cpu_list(cpus);
+}
+
+std::optional<int> parse_int(std::string_view text)
+{
+	int value = 0;
+	auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+	if (ec != std::errc() || ptr != text.data() + text.size())
+		return std::nullopt;
+	return value;
+}
+
+} // namespace
+
+std::set<int> cpus_other_than(int cpu)
+{
+	auto online = read_text("/", "sys/devices/system/cpu/online");
+	std::set<int> cpus = online ? parse_cpu_list(*online).value_or(std::set<int>{})
+				    : std::set<int>{};
+	cpus.erase(cpu);
+	return cpus;
+}
+
+ScopedAffinity::ScopedAffinity(const std::set<int> &cpus)
+{
+	if (cpus.empty() || sched_getaffinity(0, sizeof(saved_), &saved_))
+		return;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	for (int c : cpus)
+		if (c < CPU_SETSIZE)
+			CPU_SET(c, &set);
+	changed_ = sched_setaffinity(0, sizeof(set), &set) == 0;
+}
+
+ScopedAffinity::~ScopedAffinity()
+{
+	if (changed_)
+		sched_setaffinity(0, sizeof(saved_), &saved_);
+}
+
+std::optional<std::string> pin_thread(pid_t tid, int cpu)
+{
+	if (cpu < 0 || cpu >= CPU_SETSIZE)
+		return fmt::format("CPU {} is not one this process can name", cpu);
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(tid, sizeof(set), &set))
+		return fmt::format("sched_setaffinity({}, CPU {}): {}", tid, cpu, std::strerror(errno));
+	return std::nullopt;
+}
+
+std::optional<ThreadPlace> thread_place(pid_t pid, pid_t tid)
+{
+	std::string dir = fmt::format("proc/{}/task/{}/", pid, tid);
+	auto stat = read_text("/", dir + "stat");
+	if (!stat)
+		return std::nullopt;
+	ThreadPlace place;
+	std::size_t open = stat->find('('), close = stat->rfind(')');
+	if (open != std::string::npos && close != std::string::npos && close > open)
+		place.name = stat->substr(open + 1, close - open - 1);
+	// After the name: state is field 3, processor field 39.
+	auto fields = split_words(std::string_view(*stat).substr(close == std::string::npos ? 0 : close + 1));
+	if (fields.size() > 36)
+		place.cpu = parse_int(fields[36]);
+	place.affinity = affinity_of(tid);
+	return place;
+}
+
+void ThreadWatch::sample()
+{
+	auto tids = list_dir("/", fmt::format("proc/{}/task", pid_));
+	if (!tids)
+		return;
+	for (const std::string &name : *tids) {
+		auto tid = parse_int(name);
+		if (!tid)
+			continue;
+		auto place = thread_place(pid_, *tid);
+		if (!place)
+			continue; // it exited meanwhile
+		Seen &seen = threads_[*tid];
+		seen.name = place->name;
+		seen.affinity = place->affinity;
+		if (place->cpu)
+			seen.cpus.insert(*place->cpu);
+		seen.samples++;
+	}
+}
+
+nlohmann::json ThreadWatch::to_json() const
+{
+	nlohmann::json threads = nlohmann::json::array();
+	for (const auto &[tid, seen] : threads_)
+		threads.push_back({ { "tid", tid },
+				    { "name", seen.name },
+				    { "seen_on", seen.cpus },
+				    { "affinity", seen.affinity },
+				    { "samples", seen.samples } });
+	return threads;
+}
+
+} // namespace xperf
