@@ -143,6 +143,18 @@ void fill_meta(const Args &a, RunContext &ctx, const std::string &locked, Report
 			    { "memory", locked },
 			    { "started_utc", utc_now() } };
 	rep.meta["warnings"] = warnings;
+	// What xperf-user doctor warns about here: the table and compare show
+	// it beside the figures, never hidden.
+	nlohmann::json warned = nlohmann::json::array();
+	try {
+		for (const Finding &f : run_doctor(read_machine("/", ctx.cpu)))
+			if (f.verdict == Verdict::warn)
+				warned.push_back(
+					{ { "check", f.check }, { "found", f.found }, { "fix", f.fix } });
+	} catch (const Error &e) {
+		rep.meta["warnings"].push_back("the doctor's checks did not run: " + e.reason());
+	}
+	rep.meta["warned"] = warned;
 }
 
 int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)

@@ -53,6 +53,9 @@ std::optional<Cell> cell_of(const Column &col, const std::string &key)
 		if (runs.empty())
 			cell.ns_per_cycle = r->tsc_hz > 0 ? 1e9 / r->tsc_hz : 0;
 		runs.push_back(r->figure());
+		for (const auto &n : r->noise)
+			if (std::find(cell.noise.begin(), cell.noise.end(), n.kind) == cell.noise.end())
+				cell.noise.push_back(n.kind);
 		auto path = r->detail.value("kernel_path", std::string{});
 		if (!path.empty())
 			cell.kernel_paths.push_back(path);
@@ -246,6 +249,23 @@ Comparison compare_columns(const std::vector<Column> &columns)
 					within.push_back(d);
 		c.within.push_back(std::move(within));
 	}
+	for (const Column &col : columns) {
+		std::vector<std::string> warned;
+		for (const Report &run : col.runs) {
+			auto w = run.meta.find("warned");
+			if (w == run.meta.end() || !w->is_array())
+				continue;
+			for (const auto &f : *w) {
+				if (!f.is_object())
+					continue;
+				std::string text = f.value("check", std::string("?")) + ": " +
+						   f.value("found", std::string("?"));
+				if (std::find(warned.begin(), warned.end(), text) == warned.end())
+					warned.push_back(text);
+			}
+		}
+		c.warned.push_back(std::move(warned));
+	}
 	note_order(c, columns);
 	return c;
 }
@@ -329,9 +349,18 @@ std::string render_comparison(const Comparison &c)
 	if (normalised)
 		o << "*: divided by the control's ratio (the machine changed); the raw figures are "
 		     "in --json\n";
-	for (const auto &r : c.rows)
+	for (const auto &r : c.rows) {
 		for (const auto &n : r.notes)
 			o << fmt::format("note: {}/{}: {}\n", r.crossing, r.variant, n);
+		for (std::size_t j = 0; j < r.cells.size(); j++)
+			if (r.cells[j] && !r.cells[j]->noise.empty()) {
+				std::string kinds;
+				for (const auto &k : r.cells[j]->noise)
+					kinds += (kinds.empty() ? "" : ", ") + k;
+				o << fmt::format("noise: {}/{} in {}: {}\n", r.crossing, r.variant,
+						 c.labels[j], kinds);
+			}
+	}
 	for (const auto &m : c.missing)
 		o << "only in some columns: " << m << "\n";
 	for (const auto &n : c.notes)
@@ -357,6 +386,14 @@ std::string render_comparison(const Comparison &c)
 	}
 	if (!any)
 		o << "\nconditions: the same in every column\n";
+	for (std::size_t j = 0; j < c.warned.size(); j++) {
+		if (c.warned[j].empty())
+			continue;
+		o << fmt::format("{} was taken under warned conditions (xperf-user doctor):\n",
+				 c.labels[j]);
+		for (const auto &w : c.warned[j])
+			o << "  " << w << "\n";
+	}
 	return o.str();
 }
 
@@ -392,7 +429,8 @@ nlohmann::json figure_json(const std::string &label, const Cell &cell)
 			     { "median_ns", e.value * cell.ns_per_cycle },
 			     { "parts", e.parts },
 			     { "effective_parts", e.effective_parts },
-			     { "runs", cell.runs_with } };
+			     { "runs", cell.runs_with },
+			     { "noise", cell.noise } };
 	j["ci95"] = e.df > 0 ? interval_json(e.ci95()) : nlohmann::json();
 	return j;
 }
@@ -403,7 +441,10 @@ nlohmann::json comparison_to_json(const Comparison &c)
 {
 	nlohmann::json columns = nlohmann::json::array();
 	for (std::size_t j = 0; j < c.labels.size(); j++)
-		columns.push_back({ { "label", c.labels[j] }, { "files", c.files[j] }, { "runs", c.runs[j] } });
+		columns.push_back({ { "label", c.labels[j] },
+				    { "files", c.files[j] },
+				    { "runs", c.runs[j] },
+				    { "warned", c.warned[j] } });
 	nlohmann::json rows = nlohmann::json::array();
 	for (const auto &r : c.rows) {
 		nlohmann::json figures = nlohmann::json::array();

@@ -30,6 +30,7 @@ struct Cell {
 	double ns_per_cycle = 0; // of the column's first run
 	std::size_t runs_with = 0; // runs of the column that hold the row
 	std::vector<std::string> kernel_paths; // per run that has one
+	std::vector<std::string> noise;	       // noise flags of its runs, each kind once
 };
 
 // A later column against the first.
@@ -69,6 +70,9 @@ struct Comparison {
 	std::vector<std::vector<ConditionDiff>> conditions;
 	std::vector<std::vector<ConditionDiff>> within;
 	ControlCheck control;
+	// Per column: what xperf-user doctor warned about when its runs were
+	// taken ("check: found"), each once.
+	std::vector<std::vector<std::string>> warned;
 	std::vector<std::string> notes; // the order of the runs, the control
 };
 

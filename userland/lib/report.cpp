@@ -45,6 +45,9 @@ std::string flags_of(const Result &r)
 		f += "bimodal ";
 	if (r.drift.drifting)
 		f += fmt::format("drift({:.0f}%) ", r.drift.spread * 100);
+	for (const auto &n : r.noise)
+		if (n.kind != "bimodal" && n.kind != "drift")
+			f += n.kind + " ";
 	if (!f.empty())
 		f.pop_back();
 	return f.empty() ? "-" : f;
@@ -102,6 +105,16 @@ std::string render_table(const Report &r)
 	for (const auto &s : r.skipped)
 		o << fmt::format("skipped: {}: {}\n  to measure it: {}\n", s.crossing, s.reason,
 				 s.remedy.empty() ? "see the reason" : s.remedy);
+	for (const auto &res : r.results)
+		for (const auto &n : res.noise)
+			o << fmt::format("noise: {}/{}: {}: {}; likely {}; {}\n", res.crossing,
+					 res.variant, n.kind, n.evidence, n.cause, n.advice);
+	if (auto w = r.meta.find("warned"); w != r.meta.end() && w->is_array() && !w->empty()) {
+		o << "taken under warned conditions (xperf-user doctor):\n";
+		for (const auto &f : *w)
+			o << fmt::format("  {}: {}{}\n", f.value("check", "?"), f.value("found", "?"),
+					 f.value("fix", "").empty() ? "" : "; " + f.value("fix", ""));
+	}
 	// A note several results of a crossing share (a run's conditions, say)
 	// is said once, where it first appears; the JSON keeps it on each.
 	std::map<std::pair<std::string, std::string>, std::size_t> shared;

@@ -9,6 +9,10 @@ void Result::analyse()
 	stats_ns.n = stats.n;
 	bimodal = is_bimodal(cycles);
 	drift = round_drift(rounds());
+	std::vector<std::vector<double>> parts = rounds();
+	noise = detect_noise(parts, part_counters.size() == parts.size()
+					    ? std::span<const RoundCounters>(part_counters)
+					    : std::span<const RoundCounters>());
 	Estimate e = figure();
 	median_ci = e.df > 0 ? e.ci95() : median_ci_of(cycles);
 }
@@ -31,6 +35,38 @@ std::vector<std::vector<double>> Result::rounds() const
 		out.emplace_back(cycles.begin() + static_cast<std::ptrdiff_t>(at),
 				 cycles.begin() + static_cast<std::ptrdiff_t>(at + n));
 		at += n;
+	}
+	return out;
+}
+
+nlohmann::json noise_to_json(const std::vector<NoiseFlag> &flags)
+{
+	nlohmann::json out = nlohmann::json::array();
+	for (const auto &f : flags)
+		out.push_back({ { "kind", f.kind },
+				{ "evidence", f.evidence },
+				{ "cause", f.cause },
+				{ "advice", f.advice } });
+	return out;
+}
+
+nlohmann::json counters_to_json(const std::vector<RoundCounters> &counters)
+{
+	nlohmann::json out = nlohmann::json::array();
+	for (const auto &c : counters) {
+		nlohmann::json j = { { "seconds", c.seconds } };
+		auto put = [&j](const char *key, const auto &v) {
+			if (v)
+				j[key] = *v;
+		};
+		put("cpu_start", c.cpu_start);
+		put("cpu_end", c.cpu_end);
+		put("migrations", c.migrations);
+		put("preemptions", c.preemptions);
+		put("interrupts", c.interrupts);
+		put("khz_start", c.khz_start);
+		put("khz_end", c.khz_end);
+		out.push_back(j);
 	}
 	return out;
 }
@@ -63,7 +99,9 @@ nlohmann::json to_json(const Result &r, bool include_raw)
 							"run-to-run noise not covered" } } },
 		{ "parts", { { "count", e.parts }, { "se", e.se }, { "df", e.df } } },
 		{ "flags", { { "bimodal", r.bimodal }, { "drift", r.drift.drifting } } },
-		{ "rounds", { { "sizes", r.round_sizes },
+		{ "noise", noise_to_json(r.noise) },
+		{ "rounds", { { "counters", counters_to_json(r.part_counters) },
+			      { "sizes", r.round_sizes },
 			      { "medians", r.drift.round_medians },
 			      { "spread", r.drift.spread } } },
 		{ "method", r.method },

@@ -1,6 +1,7 @@
 // One measured crossing: its samples, statistics and how they were taken.
 #pragma once
 
+#include "noise.h"
 #include "stats.h"
 
 #include <nlohmann/json.hpp>
@@ -25,6 +26,10 @@ struct Result {
 	Interval median_ci;
 	bool bimodal = false;
 	Drift drift;
+	// What the system did around each round, when it was read; and the
+	// noise that the samples and those counters show (noise.h).
+	std::vector<RoundCounters> part_counters;
+	std::vector<NoiseFlag> noise;
 	// How it was timed: timer, side, batch, empty-region overhead, cpu, ...
 	nlohmann::json method = nlohmann::json::object();
 	// What the kernel did, when verified (later: eBPF); null otherwise.
@@ -47,5 +52,7 @@ struct Result {
 nlohmann::json to_json(const Result &r, bool include_raw = true);
 
 nlohmann::json stats_to_json(const Stats &s);
+nlohmann::json noise_to_json(const std::vector<NoiseFlag> &flags);
+nlohmann::json counters_to_json(const std::vector<RoundCounters> &counters);
 
 } // namespace xperf

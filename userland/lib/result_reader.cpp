@@ -126,6 +126,14 @@ public:
 			out.push_back(Field(v_[i], fmt::format("{}[{}]", where_, i)).count());
 		return out;
 	}
+	// Each element of an array, as a field of its own.
+	std::vector<Field> elements() const
+	{
+		std::vector<Field> out;
+		for (std::size_t i = 0; i < array().size(); i++)
+			out.emplace_back(v_[i], fmt::format("{}[{}]", where_, i));
+		return out;
+	}
 	std::vector<std::string> strings() const
 	{
 		std::vector<std::string> out;
@@ -232,6 +240,10 @@ Result read_one(const Field &f, const std::string &name, std::vector<std::string
 	}
 	if (auto notes = f.member("notes"))
 		r.notes = notes->strings();
+	if (auto noise = f.member("noise"))
+		for (const Field &n : noise->elements())
+			r.noise.push_back({ n.at("kind").string(), n.at("evidence").string(),
+					    n.at("cause").string(), n.at("advice").string() });
 	check_samples(r, name, warnings);
 	return r;
 }

@@ -141,10 +141,13 @@ Result merge_parts(const std::vector<Result> &parts)
 	Result r = parts.front();
 	r.cycles.clear();
 	r.round_sizes.clear();
+	r.part_counters.clear();
 	r.notes.clear();
 	for (const auto &p : parts) {
 		r.cycles.insert(r.cycles.end(), p.cycles.begin(), p.cycles.end());
 		r.round_sizes.insert(r.round_sizes.end(), p.round_sizes.begin(), p.round_sizes.end());
+		r.part_counters.insert(r.part_counters.end(), p.part_counters.begin(),
+				       p.part_counters.end());
 		for (const auto &n : p.notes)
 			if (std::find(r.notes.begin(), r.notes.end(), n) == r.notes.end())
 				r.notes.push_back(n);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <new>
 #include <stdexcept>
 
 #include <sys/mman.h>
@@ -37,6 +38,22 @@ Stamps::~Stamps()
 void Stamps::touch()
 {
 	std::memset(start_, 0, 2 * n_ * sizeof(uint64_t));
+}
+
+SharedCounters::SharedCounters() : c_(nullptr)
+{
+	void *p = mmap(nullptr, sizeof(RoundCounters), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		throw std::runtime_error(std::string("mmap of a round's counters: ") +
+					 std::strerror(errno));
+	c_ = new (p) RoundCounters{};
+}
+
+SharedCounters::~SharedCounters()
+{
+	c_->~RoundCounters();
+	munmap(c_, sizeof(RoundCounters));
 }
 
 void run_in_child(const std::function<void()> &part)
@@ -129,6 +146,7 @@ Result timed_result(const RunContext &ctx, std::string crossing, std::string var
 	r.tsc_hz = ctx.tsc.hz;
 	r.cycles = t.cycles;
 	r.round_sizes = t.round_sizes;
+	r.part_counters = t.counters;
 	r.method = {
 		{ "timer", "lfence;rdtsc;lfence .. rdtscp;lfence" },
 		{ "side", side },

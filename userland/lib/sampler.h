@@ -7,6 +7,7 @@
 #pragma once
 
 #include "result.h"
+#include "round_counters.h"
 #include "run_context.h"
 #include "tsc.h"
 
@@ -25,6 +26,8 @@ struct Timing {
 	// TSC at the start and end of every timed region, when asked for: the
 	// kernel's stamps of the same crossings fall between them.
 	std::vector<uint64_t> starts, ends;
+	// Per round, what the system did around it (none under --verify).
+	std::vector<RoundCounters> counters;
 	bool part_processes = false; // each round ran in a process of its own
 	std::size_t injected_adds = 0;  // a test's extra work in every region
 	bool adaptive = false;
@@ -73,6 +76,20 @@ void time_loop(const Stamps &out, std::size_t batch, Setup &setup, Body &body)
 		end[i] = t1;
 	}
 }
+
+// One round's counters in shared memory: a part in a process of its own
+// reads them around its loop and hands them back.
+class SharedCounters {
+public:
+	SharedCounters();
+	~SharedCounters();
+	SharedCounters(const SharedCounters &) = delete;
+	SharedCounters &operator=(const SharedCounters &) = delete;
+	RoundCounters &operator*() const { return *c_; }
+
+private:
+	RoundCounters *c_;
+};
 
 // n dependent adds: about n core cycles of known extra work.
 inline void spin_adds(std::size_t n)
@@ -145,22 +162,28 @@ Timing measure_rounds(const RunContext &ctx, std::size_t batch, Setup setup, Bod
 		// Fresh pages every round (below, in the part's own process too).
 		detail::Stamps round_stamps(ctx.opt.samples);
 		if (own_process) {
+			detail::SharedCounters counted;
 			detail::run_in_child([&] {
 				warm_up();
 				// Pages of the part's own for the stores in the loop:
 				// where they fall in the caches is part of what differs
 				// from one run to the next. Handed back after timing.
 				detail::Stamps own(ctx.opt.samples);
+				CounterSnapshot before = take_snapshot();
 				detail::time_loop(own, t.batch, setup, body);
+				*counted = between(before, take_snapshot());
 				std::copy(own.start(), own.start() + 2 * own.size(),
 					  round_stamps.start());
 			});
+			t.counters.push_back(*counted);
 		} else if (ctx.marks) {
 			detail::time_loop(round_stamps, t.batch, marked_setup, body);
 			// The round's bookkeeping is no iteration's timed region.
 			ctx.marks->setup(iteration);
 		} else {
+			CounterSnapshot before = take_snapshot();
 			detail::time_loop(round_stamps, t.batch, setup, body);
+			t.counters.push_back(between(before, take_snapshot()));
 		}
 		const uint64_t *start = round_stamps.start(), *end = round_stamps.end();
 		for (std::size_t i = 0; i < ctx.opt.samples; i++) {
