@@ -22,7 +22,8 @@ each timed region but the control's, --inject-adds), pinned to CPU
   medians beside perf bench's;
   the time compare takes for two full default runs (every crossing) and for
   a hundred result files (two columns of fifty runs).
-SHORT=1: two pairs, one level, one perf run; it only shows that it runs.
+SPAN: --span of each run (default 10, xperf's own). SHORT=1: two pairs, one
+level, one perf run, --span 1; it only shows that it runs.
 KEEP=DIR keeps every result and comparison in DIR. V=1 shows the commands.
 USAGE
 }
@@ -33,9 +34,10 @@ USAGE
 here=$(cd "$(dirname "$0")/.." && pwd)
 xperf=${1:-$here/build/userland/userland/xperf-user}
 if [[ ${SHORT:-0} == 1 ]]; then
-	pairs=${PAIRS:-2} levels=${INJECT:-200} perf_runs=${PERF_RUNS:-1}
+	pairs=${PAIRS:-2} levels=${INJECT:-200} perf_runs=${PERF_RUNS:-1} span=${SPAN:-1}
 else
 	pairs=${PAIRS:-20} levels=${INJECT:-25 50 100 200} perf_runs=${PERF_RUNS:-5}
+	span=${SPAN:-10}
 fi
 cpu=${CPU:-$(($(nproc) - 1))}
 
@@ -57,8 +59,8 @@ fi
 measure() { # OUT [extra options]
 	local out=$1
 	shift
-	run taskset -c "$cpu" "$xperf" --crossing getppid --cpu "$cpu" --json --no-raw \
-		-o "$out" "$@"
+	run taskset -c "$cpu" "$xperf" --crossing getppid --cpu "$cpu" --span "$span" --json \
+		--no-raw -o "$out" "$@"
 }
 
 for ((k = 0; k < pairs; k++)); do

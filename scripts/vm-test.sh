@@ -33,7 +33,7 @@ Environment:
   VM_DEBUG_PTI    the pti= settings the debug kernel boots with [on off]
   VM_XPERF_ARGS   extra xperf-user options in the guest, comma-separated
                   (these boots check what runs, not the noise)
-                  [--samples=2000,--span=0]
+                  [--samples=2000,--rounds=3,--span=0]
   HOST_XPERF_USER xperf-user that runs compare on the host
                   [build/userland/userland/xperf-user]
   ACCEL, VM_TIMEOUT, QEMU, SHOW_CONSOLE: see scripts/vm-run.sh;  V=1
@@ -47,7 +47,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
 [[ $# -eq 0 ]] || { usage >&2; exit 2; }
 
 VM_GUEST_TESTS=${VM_GUEST_TESTS:-boot,crossings,smp-stress,verify,vmexit-guest}
-VM_XPERF_ARGS=${VM_XPERF_ARGS:---samples=2000,--span=0}
+VM_XPERF_ARGS=${VM_XPERF_ARGS:---samples=2000,--rounds=3,--span=0}
 HOST_XPERF_USER=${HOST_XPERF_USER:-$BUILD_DIR/userland/userland/xperf-user}
 VM_KERNELS=${VM_KERNELS:-all}
 VM_DIR=$BUILD_DIR/vm
