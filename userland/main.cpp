@@ -1,5 +1,6 @@
 // xperf-user: measure privilege crossings. All logic is in libxperf.
 #include "cli.h"
+#include "part_process.h"
 #include "standard_fds.h"
 
 #include <iostream>
@@ -7,5 +8,6 @@
 int main(int argc, char **argv)
 {
 	xperf::hold_standard_fds();
+	xperf::enable_part_processes(); // this is xperf-user: a run's parts execute it again
 	return xperf::run_cli(argc, argv, std::cout, std::cerr);
 }

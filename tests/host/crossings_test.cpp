@@ -128,6 +128,34 @@ TEST(Binary, JsonFromTheToolFollowsTheContract)
 	EXPECT_NE(j["meta"]["conditions"]["kernel"]["release"], nullptr);
 }
 
+// Each pass of a run is xperf-user executed afresh: its parts are as
+// independent as runs are, and they are merged into one result each, with
+// every sample, count and round.
+TEST(Binary, EachPartOfARunIsAProcessOfItsOwn)
+{
+	std::string cmd = std::string(XPERF_USER_BIN) +
+			  " --crossing getppid,pgfault -n 150 --warmup 10 --rounds 3 --span 0 --json";
+	std::unique_ptr<FILE, int (*)(FILE *)> p(popen(cmd.c_str(), "r"), pclose);
+	ASSERT_TRUE(p);
+	std::string text;
+	char buf[4096];
+	while (std::size_t n = fread(buf, 1, sizeof(buf), p.get()))
+		text.append(buf, n);
+	auto j = nlohmann::json::parse(text);
+	ASSERT_EQ(j["results"].size(), 3u);
+	for (const auto &r : j["results"]) {
+		EXPECT_EQ(r["samples"], 450) << r["crossing"];
+		EXPECT_EQ(r["rounds"]["sizes"].size(), 3u);
+		EXPECT_EQ(r["rounds"]["counters"].size(), 3u);
+		EXPECT_EQ(r["method"]["part_processes"], "exec");
+		EXPECT_EQ(r["method"]["interleaved_parts"], 3);
+		EXPECT_EQ(r["median_ci"]["parts"], 3);
+	}
+	EXPECT_GE(j["results"][1]["detail"]["minor_faults_counted"].get<long>(), 3 * (150 + 10));
+	EXPECT_EQ(j["results"][1]["detail"]["minor_faults_expected"], 3 * (150 + 10));
+	EXPECT_TRUE(j["meta"].contains("conditions")) << "the run's meta, not a part's";
+}
+
 TEST(Adaptive, SamplesUntilTheMedianIsPinnedDown)
 {
 	RunContext c;

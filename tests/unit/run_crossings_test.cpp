@@ -1,10 +1,12 @@
 // The kind of an Error decides what a run does with a crossing and which
 // exit status it ends with; the C++ class of an exception decides nothing.
 #include "error.h"
+#include "part_process.h"
 #include "run_crossings.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -199,4 +201,59 @@ TEST(RunCrossings, OneRoundOrAdaptiveSamplingIsNotInterleaved)
 	EXPECT_EQ(calls, (std::vector<std::string>{ "first", "second" }));
 	EXPECT_FALSE(measure_run({ &first }, ctx, nullptr).results[0].method.contains(
 		"interleaved_parts"));
+}
+
+// A part is this xperf-user again with the run's options, one round, no
+// span, in its process: everything the run was asked that changes what is
+// measured reaches it.
+TEST(RunCrossings, APartIsStartedWithTheRunsOptions)
+{
+	const Crossing first{ "first", "", first_kind }, second{ "second", "", second_kind };
+	RunContext pass;
+	pass.opt.samples = 1234;
+	pass.opt.warmup = 56;
+	pass.opt.batch = 7;
+	pass.opt.inject_adds = 200;
+	pass.opt.vm_exit = "cpuid";
+	pass.opt.vm_from = "user";
+	pass.opt.vmm = "qemu";
+	pass.cpu = 1;
+	pass.tsc.hz = 2.5e9;
+	pass.tsc.source = "cpuid-0x15";
+	std::vector<std::string> a = part_arguments({ &first, &second }, pass);
+	auto after = [&a](const std::string &flag) {
+		auto it = std::find(a.begin(), a.end(), flag);
+		return it == a.end() || it + 1 == a.end() ? std::string("(none)") : *(it + 1);
+	};
+	EXPECT_EQ(after("--crossing"), "first,second");
+	EXPECT_EQ(after("-n"), "1234");
+	EXPECT_EQ(after("--warmup"), "56");
+	EXPECT_EQ(after("--rounds"), "1");
+	EXPECT_EQ(after("--span"), "0");
+	EXPECT_EQ(after("--cpu"), "1");
+	EXPECT_EQ(after("--batch"), "7");
+	EXPECT_EQ(after("--inject-adds"), "200");
+	EXPECT_EQ(after("--exit"), "cpuid");
+	EXPECT_EQ(after("--from"), "user");
+	EXPECT_EQ(after("--vmm"), "qemu");
+	EXPECT_EQ(std::stod(after("--part-tsc-hz")), 2.5e9);
+	EXPECT_EQ(after("--part-tsc-source"), "cpuid-0x15");
+	for (const char *flag : { "--part", "--one-process", "--json" })
+		EXPECT_NE(std::find(a.begin(), a.end(), flag), a.end()) << flag;
+}
+
+// Parts that agree on everything still add their counts.
+TEST(RunCrossings, CountsAddUpEvenWhenEveryPartAgrees)
+{
+	Result r;
+	r.crossing = "pgfault";
+	r.variant = "anon-write";
+	r.cycles = { 1, 2, 3 };
+	r.round_sizes = { 3 };
+	r.detail = { { "page_size", 4096 }, { "minor_faults_counted", 4 }, { "minor_faults_expected", 4 } };
+	Result merged = merge_parts({ r, r, r });
+	EXPECT_EQ(merged.detail["minor_faults_counted"], 12);
+	EXPECT_EQ(merged.detail["minor_faults_expected"], 12);
+	EXPECT_EQ(merged.detail["page_size"], 4096);
+	EXPECT_EQ(merged.cycles.size(), 9u);
 }

@@ -167,6 +167,31 @@ void read_rounds(const Field &f, Result &r, bool has_raw)
 		r.drift.round_medians = m->numbers();
 	if (auto s = f.member("spread"))
 		r.drift.spread = s->number();
+	if (auto counters = f.member("counters"))
+		for (const Field &c : counters->elements()) {
+			RoundCounters rc;
+			if (auto v = c.member("seconds"))
+				rc.seconds = v->number();
+			auto whole = [&c](const char *key, auto &into) {
+				if (auto v = c.member(key))
+					into = v->count();
+			};
+			std::optional<std::size_t> start, end;
+			whole("cpu_start", start);
+			whole("cpu_end", end);
+			if (start)
+				rc.cpu_start = static_cast<int>(*start);
+			if (end)
+				rc.cpu_end = static_cast<int>(*end);
+			whole("migrations", rc.migrations);
+			whole("preemptions", rc.preemptions);
+			whole("interrupts", rc.interrupts);
+			if (auto v = c.member("khz_start"))
+				rc.khz_start = v->number();
+			if (auto v = c.member("khz_end"))
+				rc.khz_end = v->number();
+			r.part_counters.push_back(rc);
+		}
 	// Without raw samples (--no-raw) there is nothing to split; with them,
 	// the rounds must cover them exactly.
 	if (!has_raw)

@@ -94,9 +94,8 @@ nlohmann::json merge_values(const std::vector<const nlohmann::json *> &values, s
 {
 	if (is_count(key))
 		return sum_counts(values);
-	const nlohmann::json &first = *values.front();
-	if (std::all_of(values.begin(), values.end(), [&](const auto *v) { return *v == first; }))
-		return first;
+	// Objects field by field, even when the parts agree: a count agreeing
+	// in every part is still added.
 	if (std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_object(); })) {
 		nlohmann::json out = nlohmann::json::object();
 		for (const auto *v : values)
@@ -111,6 +110,9 @@ nlohmann::json merge_values(const std::vector<const nlohmann::json *> &values, s
 			}
 		return out;
 	}
+	const nlohmann::json &first = *values.front();
+	if (std::all_of(values.begin(), values.end(), [&](const auto *v) { return *v == first; }))
+		return first;
 	if (std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_number(); })) {
 		std::vector<double> x;
 		for (const auto *v : values)
@@ -170,7 +172,7 @@ Result merge_parts(const std::vector<Result> &parts)
 }
 
 verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const RunContext &ctx,
-			     verify::Tracer *tracer)
+			     verify::Tracer *tracer, PassRunner pass_process)
 {
 	verify::Verified all;
 	if (tracer || ctx.opt.ci_width > 0 || ctx.opt.rounds < 2) {
@@ -191,8 +193,16 @@ verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const 
 	double wall0 = detail::wall_ns();
 	for (unsigned k = 0; k < ctx.opt.rounds; k++) {
 		detail::wait_for_part(wall0, k, ctx.opt);
-		for (const Crossing *c : to_run)
-			for (auto &r : measure_crossing(*c, pass, nullptr).results) {
+		std::vector<Result> got;
+		if (pass_process && ctx.opt.part_processes) {
+			got = pass_process(to_run, pass);
+		} else {
+			for (const Crossing *c : to_run)
+				for (auto &r : measure_crossing(*c, pass, nullptr).results)
+					got.push_back(std::move(r));
+		}
+		for (auto &r : got) {
+			{
 				std::string key = r.crossing + "/" + r.variant;
 				auto it = std::find_if(parts.begin(), parts.end(),
 						       [&](const auto &p) { return p.first == key; });
@@ -202,6 +212,7 @@ verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const 
 						  [&](const auto &p) { return p.first == key; });
 				it->second.push_back(std::move(r));
 			}
+		}
 	}
 	for (auto &[key, rs] : parts)
 		all.results.push_back(merge_parts(rs));

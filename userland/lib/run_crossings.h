@@ -27,8 +27,13 @@ verify::Verified measure_crossing(const Crossing &c, const RunContext &ctx, veri
 // turn (a pass starts no earlier than its share of --span), so that each
 // figure's parts are spread over the whole run; the passes' results are
 // then merged into one per crossing and variant (merge_parts).
+// pass_process, when set and the options ask for parts in processes of
+// their own, runs a whole pass elsewhere (part_process.h) and returns its
+// results.
+using PassRunner = std::vector<Result> (*)(const std::vector<const Crossing *> &to_run,
+					   const RunContext &pass);
 verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const RunContext &ctx,
-			     verify::Tracer *tracer);
+			     verify::Tracer *tracer, PassRunner pass_process = nullptr);
 
 // One result from the same result of several parts, in order: samples and
 // rounds joined; in detail and method, counts over iterations (a list in
