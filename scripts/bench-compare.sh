@@ -169,8 +169,9 @@ if perf_ok:
           f"(max-min)/median {(max(perfs) - min(perfs)) / pm * 100:.1f} %")
     five = meds[:min(5, len(meds))]
     print(f"headline: getppid median over the first {len(five)} plain runs: spread "
-          f"{(max(five) - min(five)) / statistics.median(five) * 100:.1f} % (perf bench: "
-          f"{(max(perfs) - min(perfs)) / pm * 100:.1f} %)")
+          f"{(max(five) - min(five)) / statistics.median(five) * 100:.1f} % (perf bench, "
+          f"taken after them: {(max(perfs) - min(perfs)) / pm * 100:.1f} %; make bench "
+          f"alternates the two)")
 else:
     print("perf bench syscall basic: not available here")
 print(f"compare of two full default runs: {t1 - t0:.2f} s; of 100 result files "
