@@ -1,4 +1,5 @@
 #include "compare.h"
+#include "text_list.h"
 
 #include "ratio.h"
 
@@ -193,7 +194,7 @@ Comparison compare_columns(const std::vector<Column> &columns)
 		if (!absent.empty()) {
 			std::string list;
 			for (const auto &l : absent)
-				list += (list.empty() ? "" : ", ") + l;
+				append_item(list, ", ", l);
 			c.missing.push_back(fmt::format("{}: not in {}", key, list));
 		}
 		c.rows.push_back(std::move(row));
@@ -303,7 +304,7 @@ std::string render_comparison(const Comparison &c)
 	for (std::size_t j = 0; j < c.labels.size(); j++) {
 		std::string files;
 		for (const auto &f : c.files[j])
-			files += (files.empty() ? "" : ", ") + f;
+			append_item(files, ", ", f);
 		o << fmt::format("{} = {}{}\n", c.labels[j], files,
 				 c.runs[j] > 1 ? fmt::format(" ({} runs)", c.runs[j]) : "");
 	}
@@ -356,7 +357,7 @@ std::string render_comparison(const Comparison &c)
 			if (r.cells[j] && !r.cells[j]->noise.empty()) {
 				std::string kinds;
 				for (const auto &k : r.cells[j]->noise)
-					kinds += (kinds.empty() ? "" : ", ") + k;
+					append_item(kinds, ", ", k);
 				o << fmt::format("noise: {}/{} in {}: {}\n", r.crossing, r.variant,
 						 c.labels[j], kinds);
 			}

@@ -2,6 +2,7 @@
 // and the table that names them. Each reads the tree below Machine::root and
 // says ok, warn (with the fix) or unknown (what could not be read).
 #include "doctor.h"
+#include "text_list.h"
 
 #include "conditions.h"
 
@@ -344,7 +345,7 @@ std::vector<Finding> check_tsc_flags(const Machine &m)
 	std::string missing;
 	for (std::string_view flag : { "constant_tsc", "nonstop_tsc" })
 		if (!m.cpuinfo->flags.contains(flag))
-			missing += std::string(missing.empty() ? "" : " and ") + std::string(flag);
+			append_item(missing, " and ", flag);
 	if (missing.empty())
 		return { { "tsc_flags", Verdict::ok,
 			   "constant_tsc and nonstop_tsc: the TSC ticks at one rate, also in idle",
@@ -584,7 +585,7 @@ std::vector<Finding> check_hypervisor(const Machine &m)
 		which.push_back("DMI " + vendor.value_or("?") + " " + product.value_or("?"));
 	std::string said;
 	for (const std::string &w : which)
-		said += (said.empty() ? "" : ", ") + w;
+		append_item(said, ", ", w);
 	return { { "hypervisor", Verdict::warn,
 		   "under a hypervisor (" + (said.empty() ? "which one is not said" : said) +
 			   "): every figure includes the host's interrupts, steal time and vCPU "

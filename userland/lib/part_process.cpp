@@ -1,4 +1,5 @@
 #include "part_process.h"
+#include "text_list.h"
 
 #include "error.h"
 #include "result_reader.h"
@@ -37,7 +38,7 @@ std::vector<std::string> part_arguments(const std::vector<const Crossing *> &to_
 	const Options &o = pass.opt;
 	std::string names;
 	for (const Crossing *c : to_run)
-		names += (names.empty() ? "" : ",") + std::string(c->name);
+		append_item(names, ",", c->name);
 	std::vector<std::string> args = {
 		"xperf-user",	"--part",
 		"--part-tsc-hz", fmt::format("{:.17g}", pass.tsc.hz),

@@ -2,6 +2,7 @@
 
 #include "crossings/crossings.h"
 #include "error.h"
+#include "text_list.h"
 
 namespace xperf {
 
@@ -63,7 +64,7 @@ std::vector<Selected> select_crossings(std::string_view spec)
 		} else {
 			std::string known;
 			for (const auto &k : table)
-				known += std::string(known.empty() ? "" : ", ") + std::string(k.name);
+				append_item(known, ", ", k.name);
 			throw bad_input("unknown crossing '" + std::string(name) + "'",
 					"name one of " + known + ", or all (see --list)");
 		}

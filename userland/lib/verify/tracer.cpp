@@ -1,4 +1,5 @@
 #include "verify/tracer.h"
+#include "text_list.h"
 
 #include "verify/correlate.h"
 
@@ -477,7 +478,7 @@ Tracer::Tracer(int avoid_cpu, const std::vector<std::string> &refuse)
 					why += ": the kernel has no kprobe PMU (CONFIG_KPROBE_EVENTS)";
 				take_libbpf_log();
 			}
-			fallback += (fallback.empty() ? "" : "; ") + why;
+			append_item(fallback, "; ", why);
 		}
 		if (a.type.empty())
 			a.error = fallback;

@@ -1,4 +1,5 @@
 #include "qemu_runner.h"
+#include "text_list.h"
 
 #include "error.h"
 #include "payload.h"
@@ -361,7 +362,7 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMark
 		std::string arg = a;
 		for (std::size_t at; (at = arg.find(dir.path().string())) != std::string::npos;)
 			arg.replace(at, dir.path().string().size(), "TMPDIR");
-		cmdline += (cmdline.empty() ? "" : " ") + arg;
+		append_item(cmdline, " ", arg);
 	}
 	out.vmm = { { "name", "qemu" },
 		    { "accelerator", "kvm" },
