@@ -69,8 +69,8 @@ for spec in "baseline idle not built" "off idle built, xperf=off" "patched idle 
 	read -r kernel state label <<<"$spec"
 	files=()
 	for ((r = 1; r <= ROUNDS; r++)); do
-		f=$out/$r-$kernel/states-$state.json
-		[[ -f $f ]] && files+=("$f")
+		f=${out#"$XPERF_ROOT"/}/$r-$kernel/states-$state.json
+		[[ -f $XPERF_ROOT/$f ]] && files+=("$f")
 	done
 	((${#files[@]})) || continue
 	columns+=("$(IFS=,; echo "${files[*]}")")
@@ -85,6 +85,7 @@ if grep -q 'accelerator=tcg' "$out"/*.log 2>/dev/null; then
 	echo "TCG: the guests ran on an emulated CPU; these are emulated cycles, not hardware costs" |
 		tee -a "$out/compare.txt"
 fi
-"$xperf_user" compare "${columns[@]}" | tee -a "$out/compare.txt"
-"$xperf_user" compare --json -o "$out/compare.json" "${columns[@]}"
+# From the top of the tree: the legend names the files relative to it.
+(cd "$XPERF_ROOT" && "$xperf_user" compare "${columns[@]}") | tee -a "$out/compare.txt"
+(cd "$XPERF_ROOT" && "$xperf_user" compare --json -o "$out/compare.json" "${columns[@]}")
 info "tables: ${out#"$XPERF_ROOT"/}/compare.txt and compare.json"
