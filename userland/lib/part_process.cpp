@@ -83,6 +83,10 @@ std::vector<Result> run_part_process(const std::vector<const Crossing *> &to_run
 		if (dup2(write_end.get(), STDOUT_FILENO) < 0)
 			_exit(127);
 		execv("/proc/self/exe", argv.data());
+		static const char said[] = "xperf-user: cannot execute /proc/self/exe for a part of "
+					   "the run (is /proc mounted?)\n";
+		ssize_t ignored = write(STDERR_FILENO, said, sizeof(said) - 1);
+		(void)ignored;
 		_exit(127);
 	}
 	write_end.reset();
