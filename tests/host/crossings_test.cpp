@@ -103,17 +103,31 @@ TEST_F(Crossings, TscFrequencyAgreesWithTheClock)
 	EXPECT_NEAR(ctx.tsc.hz / cal, 1.0, 0.02) << ctx.tsc.source;
 }
 
+namespace {
+
+// What the command writes on standard output.
+std::string output_of(const std::string &cmd)
+{
+	std::unique_ptr<FILE, int (*)(FILE *)> p(popen(cmd.c_str(), "r"), pclose);
+	EXPECT_TRUE(p) << cmd;
+	std::string text;
+	char buf[4096];
+	while (p) {
+		std::size_t n = std::fread(buf, 1, sizeof(buf), p.get());
+		if (n == 0)
+			break;
+		text.append(buf, n);
+	}
+	return text;
+}
+
+} // namespace
+
 TEST(Binary, JsonFromTheToolFollowsTheContract)
 {
 	std::string cmd = std::string(XPERF_USER_BIN) +
 			  " --crossing syscall,pgfault -n 200 --warmup 20 --rounds 1 --json";
-	std::unique_ptr<FILE, int (*)(FILE *)> p(popen(cmd.c_str(), "r"), pclose);
-	ASSERT_TRUE(p);
-	std::string text;
-	char buf[4096];
-	while (std::size_t n = fread(buf, 1, sizeof(buf), p.get()))
-		text.append(buf, n);
-	auto j = nlohmann::json::parse(text);
+	auto j = nlohmann::json::parse(output_of(cmd));
 	EXPECT_EQ(j["tool"], "xperf");
 	EXPECT_TRUE(j.contains("version"));
 	ASSERT_EQ(j["results"].size(), 3u); // and the control
@@ -135,13 +149,7 @@ TEST(Binary, EachPartOfARunIsAProcessOfItsOwn)
 {
 	std::string cmd = std::string(XPERF_USER_BIN) +
 			  " --crossing getppid,pgfault -n 150 --warmup 10 --rounds 3 --span 0 --json";
-	std::unique_ptr<FILE, int (*)(FILE *)> p(popen(cmd.c_str(), "r"), pclose);
-	ASSERT_TRUE(p);
-	std::string text;
-	char buf[4096];
-	while (std::size_t n = fread(buf, 1, sizeof(buf), p.get()))
-		text.append(buf, n);
-	auto j = nlohmann::json::parse(text);
+	auto j = nlohmann::json::parse(output_of(cmd));
 	ASSERT_EQ(j["results"].size(), 3u);
 	for (const auto &r : j["results"]) {
 		EXPECT_EQ(r["samples"], 450) << r["crossing"];

@@ -64,6 +64,30 @@ bool is_count(std::string_view key)
 	return std::find(std::begin(counts), std::end(counts), key) != std::end(counts);
 }
 
+bool all_objects(const std::vector<const nlohmann::json *> &values)
+{
+	return std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_object(); });
+}
+
+// Objects merged key by key: each key's values in every part that has it,
+// handed to merge.
+template <class Merge>
+nlohmann::json field_by_field(const std::vector<const nlohmann::json *> &values, Merge merge)
+{
+	nlohmann::json out = nlohmann::json::object();
+	for (const auto *v : values)
+		for (auto it = v->begin(); it != v->end(); ++it) {
+			if (out.contains(it.key()))
+				continue;
+			std::vector<const nlohmann::json *> field;
+			for (const auto *w : values)
+				if (w->contains(it.key()))
+					field.push_back(&(*w)[it.key()]);
+			out[it.key()] = merge(field, it.key());
+		}
+	return out;
+}
+
 nlohmann::json sum_counts(const std::vector<const nlohmann::json *> &values)
 {
 	if (std::all_of(values.begin(), values.end(),
@@ -73,20 +97,10 @@ nlohmann::json sum_counts(const std::vector<const nlohmann::json *> &values)
 			sum += v->template get<long long>();
 		return sum;
 	}
-	if (std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_object(); })) {
-		nlohmann::json out = nlohmann::json::object();
-		for (const auto *v : values)
-			for (auto it = v->begin(); it != v->end(); ++it) {
-				if (out.contains(it.key()))
-					continue;
-				std::vector<const nlohmann::json *> field;
-				for (const auto *w : values)
-					if (w->contains(it.key()))
-						field.push_back(&(*w)[it.key()]);
-				out[it.key()] = sum_counts(field);
-			}
-		return out;
-	}
+	if (all_objects(values))
+		return field_by_field(values, [](const auto &field, const std::string &) {
+			return sum_counts(field);
+		});
 	return *values.front();
 }
 
@@ -96,20 +110,10 @@ nlohmann::json merge_values(const std::vector<const nlohmann::json *> &values, s
 		return sum_counts(values);
 	// Objects field by field, even when the parts agree: a count agreeing
 	// in every part is still added.
-	if (std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_object(); })) {
-		nlohmann::json out = nlohmann::json::object();
-		for (const auto *v : values)
-			for (auto it = v->begin(); it != v->end(); ++it) {
-				if (out.contains(it.key()))
-					continue;
-				std::vector<const nlohmann::json *> field;
-				for (const auto *w : values)
-					if (w->contains(it.key()))
-						field.push_back(&(*w)[it.key()]);
-				out[it.key()] = merge_values(field, it.key());
-			}
-		return out;
-	}
+	if (all_objects(values))
+		return field_by_field(values, [](const auto &field, const std::string &field_key) {
+			return merge_values(field, field_key);
+		});
 	const nlohmann::json &first = *values.front();
 	if (std::all_of(values.begin(), values.end(), [&](const auto *v) { return *v == first; }))
 		return first;
@@ -207,9 +211,7 @@ verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const 
 				auto it = std::find_if(parts.begin(), parts.end(),
 						       [&](const auto &p) { return p.first == key; });
 				if (it == parts.end())
-					parts.emplace_back(key, std::vector<Result>{});
-				it = std::find_if(parts.begin(), parts.end(),
-						  [&](const auto &p) { return p.first == key; });
+					it = parts.emplace(parts.end(), key, std::vector<Result>{});
 				it->second.push_back(std::move(r));
 			}
 		}
