@@ -13,6 +13,7 @@
 #include "run_crossings.h"
 #include "result_reader.h"
 #include "samples_memory.h"
+#include "suites.h"
 #include "run_context.h"
 #include "tsc.h"
 #include "verify/verify_run.h"
@@ -32,6 +33,8 @@
 #include <memory>
 #include <optional>
 
+#include <unistd.h>
+
 namespace xperf {
 
 namespace {
@@ -46,6 +49,11 @@ struct Args {
 	std::string output;
 	std::vector<std::string> compare_columns; // a file, a comma list or a folder each
 	std::string verify; // "", "on" or "strict"
+	std::string suite;		    // suite NAME[,NAME...]
+	std::vector<std::string> labels;    // --label: the run's, or compare's columns'
+	std::string layout;		    // compare --suite: the table's layout
+	bool markdown = false;
+	bool long_run = false;
 	std::string doctor_root = "/";
 	int doctor_cpu = -1;
 	// A part of another run (part_process.h): its TSC, no meta of its own.
@@ -165,7 +173,17 @@ void fill_meta(const Args &a, RunContext &ctx, const std::string &locked, Report
 int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
 {
 	// Everything the user can get wrong is found before measuring.
-	std::vector<Selected> selected = select_crossings(a.crossing);
+	std::vector<const Suite *> chosen;
+	std::vector<Selected> selected;
+	if (!a.suite.empty()) {
+		chosen = select_suites(a.suite);
+		selected = select_crossings(crossing_list(chosen));
+		// A suite goes on without what this machine cannot run.
+		for (auto &sel : selected)
+			sel.named = false;
+	} else {
+		selected = select_crossings(a.crossing);
+	}
 	if (std::none_of(selected.begin(), selected.end(),
 			 [](const Selected &s) { return s.crossing == &control_crossing(); }))
 		selected.push_back({ &control_crossing(), false });
@@ -188,14 +206,25 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 	}
 	ctx.tsc = tsc_info();
 	fill_meta(a, ctx, locked, rep);
+	if (!chosen.empty()) {
+		rep.meta["suite"] = nlohmann::json::array();
+		for (const Suite *su : chosen)
+			rep.meta["suite"].push_back(su->name);
+	}
+	if (!a.labels.empty())
+		rep.meta["label"] = a.labels.front();
 
 	std::unique_ptr<verify::Tracer> tracer;
 	if (a.opt.verify != Options::Verify::off) {
 		tracer = std::make_unique<verify::Tracer>(ctx.cpu);
 		rep.meta["verify"] = verify::tracer_json(*tracer);
 	}
-	verify::Verified v = measure_run(to_run, ctx, tracer.get(),
-					 part_processes_enabled() ? run_part_process : nullptr);
+	verify::Verified v;
+	{
+		Progress progress(STDERR_FILENO);
+		v = measure_run(to_run, ctx, tracer.get(),
+				part_processes_enabled() ? run_part_process : nullptr, &progress);
+	}
 	rep.results = std::move(v.results);
 	const std::vector<std::string> &mismatches = v.mismatches;
 	// The table says it; other forms (and a file) say it here too.
@@ -203,8 +232,20 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 		for (const auto &s : rep.skipped)
 			err << fmt::format("xperf-user: skipped {}: {}\n", s.crossing,
 					   s.remedy.empty() ? s.reason : s.reason + ": " + s.remedy);
-	sink.write(render(fmt_kind, render_table(rep), report_to_json(rep, !a.no_raw),
-			  render_csv(rep)));
+	std::string table = render_table(rep);
+	if (!chosen.empty() && fmt_kind == Format::table) {
+		// The suite's own layout, of this one run, after the full table.
+		Column col;
+		col.runs.push_back(rep);
+		std::vector<Column> cols{ col };
+		cols[0].label = column_labels(cols, a.labels).front();
+		Comparison c = compare_columns(cols);
+		for (const Suite *su : chosen)
+			table += "\n" + render_suite(*su, c, cols,
+						      a.markdown ? TableFormat::markdown
+								 : TableFormat::text);
+	}
+	sink.write(render(fmt_kind, table, report_to_json(rep, !a.no_raw), render_csv(rep)));
 	if (a.opt.verify == Options::Verify::strict && !mismatches.empty()) {
 		for (const auto &m : mismatches)
 			err << "xperf-user: --verify=strict: " << m << "\n";
@@ -247,8 +288,14 @@ std::vector<std::string> column_files(const std::string &arg)
 
 int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
 {
-	if (fmt_kind == Format::csv)
-		throw bad_input("compare writes a table or --json, not --csv");
+	if (fmt_kind == Format::csv && a.layout.empty())
+		throw bad_input("compare writes CSV in a suite's layout only",
+				"add --suite os, gates or syscall, or write --json");
+	const Suite *layout = a.layout.empty() ? nullptr : select_suites(a.layout).front();
+	if (a.labels.size() > a.compare_columns.size())
+		throw bad_input(fmt::format("{} labels for {} columns", a.labels.size(),
+					    a.compare_columns.size()),
+				"give one --label per column, in their order");
 	if (a.compare_columns.size() < 2)
 		throw bad_input("compare needs two columns or more: the baseline and what to set "
 				"against it",
@@ -273,7 +320,22 @@ int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 				err << "xperf-user: warning: " << w << "\n";
 			col.runs.push_back(std::move(rf.report));
 		}
+	// Labels from the conditions that tell the columns apart, or the
+	// user's.
+	std::vector<std::string> labels = column_labels(columns, a.labels);
+	for (std::size_t j = 0; j < columns.size(); j++)
+		columns[j].label = labels[j];
 	Comparison c = compare_columns(columns);
+	if (layout && fmt_kind != Format::json) {
+		TableFormat tf = fmt_kind == Format::csv ? TableFormat::csv
+				 : a.markdown		 ? TableFormat::markdown
+							 : TableFormat::text;
+		sink.write(render_suite(*layout, c, columns, tf));
+		return 0;
+	}
+	if (a.markdown)
+		throw bad_input("compare writes Markdown in a suite's layout only",
+				"add --suite os, gates or syscall");
 	sink.write(render(fmt_kind, render_comparison(c), comparison_to_json(c), ""));
 	return 0;
 }
@@ -327,13 +389,22 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		       "crossings to measure: a name, a comma list, or all (see --list)")
 		->capture_default_str();
 	app.add_flag("--list", a.list, "list the crossings and exit");
-	app.add_option("-n,--samples", a.opt.samples, "timed iterations per round")
-		->check(whole_number(1, 100000000))
-		->capture_default_str();
-	app.add_option("--warmup", a.opt.warmup, "untimed iterations before sampling")
-		->check(whole_number(0, 100000000))
-		->capture_default_str();
-	app.add_option("--rounds", a.opt.rounds,
+	auto *samples_opt = app.add_option("-n,--samples", a.opt.samples,
+					   "timed iterations per round (default: 3000, or the "
+					   "entry's own for a slow one)")
+				    ->check(whole_number(1, 100000000));
+	auto *warmup_opt = app.add_option("--warmup", a.opt.warmup,
+					  "untimed iterations before sampling (default: 1000, or "
+					  "the entry's own)")
+				   ->check(whole_number(0, 100000000));
+	app.add_flag("--long", a.long_run,
+		     "longer, tighter figures: 30 rounds over 30 s unless --rounds and --span "
+		     "say otherwise");
+	app.add_option("--dir", a.opt.scratch_dir,
+		       "where file entries make their files (default: $TMPDIR or /tmp); its "
+		       "file system is part of what they measure")
+		->type_name("DIR");
+	auto *rounds_opt = app.add_option("--rounds", a.opt.rounds,
 		       "rounds: the independent parts of each figure, each in a process of its "
 		       "own; the median's interval comes from the spread between them")
 		->check(whole_number(1, 1000))
@@ -342,7 +413,7 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	app.add_flag("--one-process", one_process,
 		     "run every round in this process (parts then share its kernel stack, "
 		     "task and pages, and the interval can be too narrow)");
-	app.add_option("--span", a.opt.span_s,
+	auto *span_opt = app.add_option("--span", a.opt.span_s,
 		       "seconds over which each figure's rounds are spread (0: back to back); "
 		       "noise that differs between runs moves this slowly")
 		->check(real_number(0, 3600))
@@ -402,6 +473,17 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		       "write to FILE: a regular file is replaced whole or not at all, keeping its "
 		       "owner and mode; a device or FIFO is written in place");
 
+	auto *suite = app.add_subcommand(
+		"suite", "run a suite and show its table: os (LMBench's OS summary), gates (the "
+			 "FlexOS gate figure), syscall (the Unikraft table); the measuring options "
+			 "apply");
+	suite->add_option("NAME", a.suite, "a suite, or a comma list of them")->required();
+	suite->add_option("--label", a.labels,
+			  "the run's name in tables and plots (default: made from its conditions)")
+		->expected(1);
+	suite->add_flag("--markdown", a.markdown, "write the suite's table as Markdown");
+	suite->fallthrough();
+
 	auto *cmp = app.add_subcommand(
 		"compare", "compare --json results: the first column is the baseline, each later "
 			   "one is set against it");
@@ -411,6 +493,14 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		->required()
 		->expected(2, 26);
 	cmp->add_flag("--json", a.json, "write the comparison as JSON");
+	cmp->add_option("--suite", a.layout,
+			"write the table in this suite's layout: os, gates or syscall (default: "
+			"the plain comparison)");
+	cmp->add_option("--label", a.labels,
+			"a column's name, once per column in their order (default: made from "
+			"what differs between their conditions)");
+	cmp->add_flag("--markdown", a.markdown, "write the suite's table as Markdown");
+	cmp->add_flag("--csv", a.csv, "write the suite's table as CSV");
 	cmp->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
 
 	auto *doc = app.add_subcommand("doctor", "check what on this machine moves the figures: "
@@ -447,6 +537,14 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	}
 
 	a.opt.part_processes = !one_process;
+	a.opt.samples_given = samples_opt->count() > 0;
+	a.opt.warmup_given = warmup_opt->count() > 0;
+	if (a.long_run) {
+		if (!rounds_opt->count())
+			a.opt.rounds = 30;
+		if (!span_opt->count())
+			a.opt.span_s = 30;
+	}
 	a.opt.verify = a.verify.empty()	     ? Options::Verify::off
 		       : a.verify == "strict" ? Options::Verify::strict
 					      : Options::Verify::report;
@@ -455,7 +553,16 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		if (a.list) {
 			std::string text;
 			for (const auto &c : crossings())
-				text += fmt::format("{:<10} {}\n", c.name, c.description);
+				if (c.group == Group::crossing)
+					text += fmt::format("{:<15} {}\n", c.name, c.description);
+			text += "\nThe OS suite's entries (xperf-user suite os), measured when "
+				"named:\n";
+			for (const auto &c : crossings())
+				if (c.group == Group::os)
+					text += fmt::format("{:<15} {}\n", c.name, c.description);
+			text += "\nSuites (xperf-user suite NAME):\n";
+			for (const auto &su : suites())
+				text += fmt::format("{:<15} {}\n", su.name, su.description);
 			write_stdout(out, text);
 			return 0;
 		}

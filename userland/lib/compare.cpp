@@ -341,7 +341,14 @@ std::string render_comparison(const Comparison &c)
 		}
 		o << "\n";
 	}
-	o << "\nmedian ±: half its 95 % interval, from the spread between its parts (and "
+	o << "\n" << render_comparison_notes(c);
+	return o.str();
+}
+
+std::string render_comparison_notes(const Comparison &c)
+{
+	std::ostringstream o;
+	o << "median ±: half its 95 % interval, from the spread between its parts (and "
 	     "between the runs of a column of several)\n";
 	bool normalised = false;
 	for (const auto &r : c.rows)

@@ -84,6 +84,10 @@ Comparison compare_columns(const std::vector<Column> &columns);
 Comparison compare_reports(const Report &a, const Report &b);
 
 std::string render_comparison(const Comparison &c);
+// What the table's rows do not say: the interval, normalised rows, notes and
+// noise per row, rows some columns lack, and every condition that differs
+// or was warned about.
+std::string render_comparison_notes(const Comparison &c);
 nlohmann::json comparison_to_json(const Comparison &c);
 
 } // namespace xperf

@@ -11,6 +11,8 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,8 +46,6 @@ std::vector<std::string> part_arguments(const std::vector<const Crossing *> &to_
 		"--part-tsc-hz", fmt::format("{:.17g}", pass.tsc.hz),
 		"--part-tsc-source", pass.tsc.source,
 		"--crossing",	names,
-		"-n",		std::to_string(o.samples),
-		"--warmup",	std::to_string(o.warmup),
 		"--rounds",	"1",
 		"--span",	"0",
 		"--one-process", "--cpu",
@@ -54,6 +54,13 @@ std::vector<std::string> part_arguments(const std::vector<const Crossing *> &to_
 		o.vm_from,	"--vmm",
 		o.vmm,		"--json",
 	};
+	// Not given, an entry's own precision applies in the part too.
+	if (o.samples_given)
+		args.insert(args.end(), { "-n", std::to_string(o.samples) });
+	if (o.warmup_given)
+		args.insert(args.end(), { "--warmup", std::to_string(o.warmup) });
+	if (!o.scratch_dir.empty())
+		args.insert(args.end(), { "--dir", o.scratch_dir });
 	if (o.batch)
 		args.insert(args.end(), { "--batch", std::to_string(o.batch) });
 	if (o.inject_adds)
@@ -74,11 +81,16 @@ std::vector<Result> run_part_process(const std::vector<const Crossing *> &to_run
 		argv.push_back(a.data());
 	argv.push_back(nullptr);
 	std::fflush(nullptr);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		throw failed(fmt::format("fork for a part of the run: {}", std::strerror(errno)));
 	if (pid == 0) {
 		// Only async-signal-safe calls from here to exec.
+		// A part outlives no run: ended with it, it removes what it made
+		// (its TERM handler) and its own children end with it.
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+			_exit(127);
 		// Its standard output is the pipe; standard error stays ours.
 		if (dup2(write_end.get(), STDOUT_FILENO) < 0)
 			_exit(127);

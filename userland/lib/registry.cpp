@@ -20,6 +20,11 @@ const Crossing table[] = {
 	{ "alloc", "malloc latency for small, page and mmap-sized blocks", run_alloc },
 	{ "vmexit", "VM exits from guest user and kernel: fast path in KVM vs VMM round trip",
 	  run_vmexit, check_vmexit },
+
+	// --- The OS suite (xperf-user suite os): LMBench's OS summary.
+	// Files, processes, signals and memory:
+
+	// Communication: pipes, sockets and context switches:
 };
 
 } // namespace
@@ -35,6 +40,16 @@ const Crossing *find_crossing(std::string_view name)
 		if (c.name == name)
 			return &c;
 	return nullptr;
+}
+
+RunContext with_defaults(const Crossing &c, const RunContext &ctx)
+{
+	RunContext own = ctx;
+	if (!ctx.opt.samples_given && c.samples)
+		own.opt.samples = *c.samples;
+	if (!ctx.opt.warmup_given && c.warmup)
+		own.opt.warmup = *c.warmup;
+	return own;
 }
 
 const Crossing &control_crossing()
@@ -58,7 +73,8 @@ std::vector<Selected> select_crossings(std::string_view spec)
 		std::string_view name = spec.substr(0, comma);
 		if (name == "all") {
 			for (const auto &c : table)
-				add(&c, false);
+				if (c.group == Group::crossing)
+					add(&c, false);
 		} else if (const Crossing *c = find_crossing(name)) {
 			add(c, true);
 		} else {

@@ -5,12 +5,19 @@
 #include "result.h"
 #include "run_context.h"
 
+#include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace xperf {
+
+// Where an entry belongs: a crossing is measured by "all"; an OS suite
+// entry (the LMBench-style operations of `xperf-user suite os`) only when
+// named or by its suite.
+enum class Group { crossing, os };
 
 struct Crossing {
 	std::string_view name;
@@ -20,6 +27,11 @@ struct Crossing {
 	// with, bad input (options this crossing cannot take) or unavailable
 	// (what it needs is missing here). nullptr: it runs anywhere.
 	void (*check)(const RunContext &ctx) = nullptr;
+	Group group = Group::crossing;
+	// Its own precision when the user gives no -n / --warmup: an entry
+	// that takes a millisecond per iteration takes fewer per round.
+	std::optional<std::size_t> samples = std::nullopt;
+	std::optional<std::size_t> warmup = std::nullopt;
 };
 
 std::span<const Crossing> crossings();
@@ -33,10 +45,15 @@ struct Selected {
 	bool named;
 };
 
-// A comma list of names and "all" (the registry's order), each crossing once
+// A comma list of names and "all" (the registry's crossings, Group::crossing,
+// in its order), each crossing once
 // in the order first mentioned; throws a bad_input Error naming an unknown
 // crossing and the known ones.
 std::vector<Selected> select_crossings(std::string_view spec);
+
+// The options c runs with: its own samples and warmup where the user gave
+// none.
+RunContext with_defaults(const Crossing &c, const RunContext &ctx);
 
 // The entry every run carries so that compare can tell a changed machine
 // from a changed kernel.

@@ -15,6 +15,9 @@ struct Options {
 	// and ten independent parts for the interval of every figure.
 	std::size_t samples = 3000; // per round
 	std::size_t warmup = 1000;  // per process that samples
+	// Given by the user (-n, --warmup): else an entry's own precision
+	// (registry.h) takes their place.
+	bool samples_given = false, warmup_given = false;
 	unsigned rounds = 10;
 	bool part_processes = true; // each round in a process of its own
 	// The rounds of a figure start spread evenly over at least this many
@@ -29,6 +32,9 @@ struct Options {
 	// A test's known extra cost: this many dependent adds inside every
 	// timed region but the control's (scripts/bench-compare.sh).
 	std::size_t inject_adds = 0;
+	// Where the OS suite's file entries make their files; empty: $TMPDIR
+	// or /tmp. Its file system is part of what they measure.
+	std::string scratch_dir;
 	// VM exits: which exits, started from where, under which VMM.
 	std::string vm_exit = "all";   // cpuid, rdmsr, vmcall, pio, or all
 	std::string vm_from = "all";   // user, kernel, or all

@@ -32,10 +32,11 @@ std::vector<const Crossing *> runnable_crossings(const std::vector<Selected> &se
 verify::Verified measure_crossing(const Crossing &c, const RunContext &ctx, verify::Tracer *tracer)
 {
 	try {
+		RunContext own = with_defaults(c, ctx);
 		if (tracer)
-			return verify::run_verified(c, ctx, *tracer);
+			return verify::run_verified(c, own, *tracer);
 		verify::Verified v;
-		v.results = c.run(ctx);
+		v.results = c.run(own);
 		return v;
 	} catch (const Error &e) {
 		throw e.within(fmt::format("crossing {}", c.name));
@@ -176,11 +177,14 @@ Result merge_parts(const std::vector<Result> &parts)
 }
 
 verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const RunContext &ctx,
-			     verify::Tracer *tracer, PassRunner pass_process)
+			     verify::Tracer *tracer, PassRunner pass_process, Progress *progress)
 {
 	verify::Verified all;
 	if (tracer || ctx.opt.ci_width > 0 || ctx.opt.rounds < 2) {
-		for (const Crossing *c : to_run) {
+		for (std::size_t i = 0; i < to_run.size(); i++) {
+			const Crossing *c = to_run[i];
+			if (progress)
+				progress->step(c->name, i, to_run.size());
 			verify::Verified v = measure_crossing(*c, ctx, tracer);
 			for (auto &r : v.results)
 				all.results.push_back(std::move(r));
@@ -194,26 +198,31 @@ verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const 
 	pass.opt.span_s = 0;
 	// Per crossing and variant, in the order first seen, its parts.
 	std::vector<std::pair<std::string, std::vector<Result>>> parts;
+	auto keep = [&parts](Result &&r) {
+		std::string key = r.crossing + "/" + r.variant;
+		auto it = std::find_if(parts.begin(), parts.end(),
+				       [&](const auto &p) { return p.first == key; });
+		if (it == parts.end())
+			it = parts.emplace(parts.end(), key, std::vector<Result>{});
+		it->second.push_back(std::move(r));
+	};
+	const std::size_t steps = std::size_t{ ctx.opt.rounds } * to_run.size();
 	double wall0 = detail::wall_ns();
 	for (unsigned k = 0; k < ctx.opt.rounds; k++) {
 		detail::wait_for_part(wall0, k, ctx.opt);
-		std::vector<Result> got;
-		if (pass_process && ctx.opt.part_processes) {
-			got = pass_process(to_run, pass);
-		} else {
-			for (const Crossing *c : to_run)
-				for (auto &r : measure_crossing(*c, pass, nullptr).results)
-					got.push_back(std::move(r));
-		}
-		for (auto &r : got) {
-			{
-				std::string key = r.crossing + "/" + r.variant;
-				auto it = std::find_if(parts.begin(), parts.end(),
-						       [&](const auto &p) { return p.first == key; });
-				if (it == parts.end())
-					it = parts.emplace(parts.end(), key, std::vector<Result>{});
-				it->second.push_back(std::move(r));
-			}
+		for (std::size_t i = 0; i < to_run.size(); i++) {
+			const Crossing *c = to_run[i];
+			if (progress)
+				progress->step(fmt::format("round {}/{}  {}", k + 1, ctx.opt.rounds,
+							   c->name),
+					       k * to_run.size() + i, steps);
+			// Each crossing's part in a process of its own when asked.
+			std::vector<Result> got =
+				pass_process && ctx.opt.part_processes
+					? pass_process({ c }, pass)
+					: measure_crossing(*c, pass, nullptr).results;
+			for (auto &r : got)
+				keep(std::move(r));
 		}
 	}
 	for (auto &[key, rs] : parts)

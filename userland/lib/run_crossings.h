@@ -2,6 +2,7 @@
 // and each one's outcome, whatever it throws, as an Error of the right kind.
 #pragma once
 
+#include "progress.h"
 #include "registry.h"
 #include "report.h"
 #include "run_context.h"
@@ -26,14 +27,16 @@ verify::Verified measure_crossing(const Crossing &c, const RunContext &ctx, veri
 // rounds are interleaved: pass k measures round k of every crossing in
 // turn (a pass starts no earlier than its share of --span), so that each
 // figure's parts are spread over the whole run; the passes' results are
-// then merged into one per crossing and variant (merge_parts).
+// then merged into one per crossing and variant (merge_parts). progress,
+// when set, hears of every crossing's part as it starts.
 // pass_process, when set and the options ask for parts in processes of
-// their own, runs a whole pass elsewhere (part_process.h) and returns its
-// results.
+// their own, runs a crossing's part of a pass elsewhere (part_process.h)
+// and returns its results.
 using PassRunner = std::vector<Result> (*)(const std::vector<const Crossing *> &to_run,
 					   const RunContext &pass);
 verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const RunContext &ctx,
-			     verify::Tracer *tracer, PassRunner pass_process = nullptr);
+			     verify::Tracer *tracer, PassRunner pass_process = nullptr,
+			     Progress *progress = nullptr);
 
 // One result from the same result of several parts, in order: samples and
 // rounds joined; in detail and method, counts over iterations (a list in

@@ -33,4 +33,22 @@ private:
 	bool renamed_ = false;
 };
 
+// A temporary folder ("xperf-NAME.XXXXXX" in dir, or in $TMPDIR or /tmp
+// when dir is empty), removed with what it holds when it goes, and by
+// SIGINT, SIGTERM or SIGHUP too (the files directly in it: what a suite
+// entry makes there), as TempFile is.
+class TempDir {
+public:
+	TempDir(const std::string &dir, const std::string &name);
+	TempDir(const TempDir &) = delete;
+	TempDir &operator=(const TempDir &) = delete;
+	~TempDir();
+
+	const std::string &path() const { return path_; }
+
+private:
+	std::string path_;
+	int slot_ = -1;
+};
+
 } // namespace xperf
