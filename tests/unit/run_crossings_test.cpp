@@ -206,12 +206,40 @@ TEST(RunCrossings, OneRoundOrAdaptiveSamplingIsNotInterleaved)
 // A part is this xperf-user again with the run's options, one round, no
 // span, in its process: everything the run was asked that changes what is
 // measured reaches it.
+// Not given, the part leaves -n and --warmup to each entry's own precision.
+TEST(RunCrossings, APartGetsNoSamplesTheUserDidNotGive)
+{
+	const Crossing first{ "first", "", first_kind };
+	RunContext pass;
+	std::vector<std::string> a = part_arguments({ &first }, pass);
+	EXPECT_EQ(std::find(a.begin(), a.end(), "-n"), a.end());
+	EXPECT_EQ(std::find(a.begin(), a.end(), "--warmup"), a.end());
+	EXPECT_EQ(std::find(a.begin(), a.end(), "--dir"), a.end());
+}
+
+// An entry's own precision applies where the user gave none.
+TEST(RunCrossings, AnEntrysOwnSamplesApplyUnlessGiven)
+{
+	Crossing slow{ "slow", "", first_kind };
+	slow.samples = 50;
+	slow.warmup = 3;
+	RunContext ctx;
+	EXPECT_EQ(with_defaults(slow, ctx).opt.samples, 50u);
+	EXPECT_EQ(with_defaults(slow, ctx).opt.warmup, 3u);
+	ctx.opt.samples = 700;
+	ctx.opt.samples_given = true;
+	EXPECT_EQ(with_defaults(slow, ctx).opt.samples, 700u);
+	EXPECT_EQ(with_defaults(slow, ctx).opt.warmup, 3u);
+}
+
 TEST(RunCrossings, APartIsStartedWithTheRunsOptions)
 {
 	const Crossing first{ "first", "", first_kind }, second{ "second", "", second_kind };
 	RunContext pass;
 	pass.opt.samples = 1234;
 	pass.opt.warmup = 56;
+	pass.opt.samples_given = pass.opt.warmup_given = true;
+	pass.opt.scratch_dir = "/some/dir";
 	pass.opt.batch = 7;
 	pass.opt.inject_adds = 200;
 	pass.opt.vm_exit = "cpuid";
@@ -228,6 +256,7 @@ TEST(RunCrossings, APartIsStartedWithTheRunsOptions)
 	EXPECT_EQ(after("--crossing"), "first,second");
 	EXPECT_EQ(after("-n"), "1234");
 	EXPECT_EQ(after("--warmup"), "56");
+	EXPECT_EQ(after("--dir"), "/some/dir");
 	EXPECT_EQ(after("--rounds"), "1");
 	EXPECT_EQ(after("--span"), "0");
 	EXPECT_EQ(after("--cpu"), "1");
