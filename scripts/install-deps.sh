@@ -10,7 +10,8 @@ usage: scripts/install-deps.sh [-h]
 Installs the Debian packages xperf builds and runs with: the C++ toolchain
 and libraries (CLI11, nlohmann-json, {fmt}, GoogleTest), the kernel build
 tools, linux-source-6.12 and Debian's kernel configs, QEMU, busybox-static,
-clang (with its libFuzzer), libbpf and bpftool.
+clang (with its libFuzzer), libbpf and bpftool, and matplotlib for
+scripts/xperf-plot.
 Needs root and access to Debian's package mirrors. V=1 shows apt's output.
 USAGE
 }
@@ -23,6 +24,8 @@ packages=(
 	build-essential cmake pkg-config
 	libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev googletest
 	linux-perf python3
+	# scripts/xperf-plot
+	python3-matplotlib
 	# the fuzz target of the result reader: clang's libFuzzer and sanitizers
 	clang libclang-rt-14-dev
 	# kernel, module and guest harness
