@@ -7,6 +7,8 @@
 #   make bench      getppid: xperf against perf bench, and the run-to-run spread of both
 #   make bench-compare  the statistics on real runs: A/A false positives, the smallest
 #                   difference found, compare's speed (about 15 minutes)
+#   make bench-suite  the OS suite at its defaults: each entry's wall time, the total,
+#                   the null call's run-to-run spread (about 4 minutes)
 #
 # V=1 shows the commands.
 
@@ -25,7 +27,8 @@ else
 Q := @
 endif
 
-.PHONY: all userland userland-static demo check test unit fuzz bench bench-compare deps clean vm-prereqs
+.PHONY: all userland userland-static demo check test unit fuzz bench bench-compare bench-suite deps \
+	clean vm-prereqs
 
 all: userland
 
@@ -75,6 +78,9 @@ bench: userland
 
 bench-compare: userland
 	$(Q)scripts/bench-compare.sh $(XPERF_USER)
+
+bench-suite: userland
+	$(Q)scripts/bench-suite.sh $(XPERF_USER)
 
 clean:
 	$(Q)rm -rf $(USERLAND_BUILD) $(STATIC_BUILD)

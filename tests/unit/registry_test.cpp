@@ -20,10 +20,19 @@ TEST(Registry, EveryCrossingHasANameDescriptionAndFunction)
 		EXPECT_TRUE(names.count(required)) << required;
 }
 
+// What "all" measures: the registry's crossings, not the OS suite's entries.
+std::size_t crossing_count()
+{
+	std::size_t n = 0;
+	for (const auto &c : crossings())
+		n += c.group == Group::crossing;
+	return n;
+}
+
 TEST(Registry, SelectAllCommaListAndDuplicates)
 {
 	auto all = select_crossings("all");
-	ASSERT_EQ(all.size(), crossings().size());
+	ASSERT_EQ(all.size(), crossing_count());
 	for (const auto &s : all)
 		EXPECT_FALSE(s.named) << s.crossing->name << ": all names nothing";
 	auto two = select_crossings("pgfault,syscall,pgfault");
@@ -37,7 +46,7 @@ TEST(Registry, AllMixesWithNamesAndANameStaysNamed)
 {
 	for (const char *spec : { "all,getppid", "getppid,all" }) {
 		auto s = select_crossings(spec);
-		ASSERT_EQ(s.size(), crossings().size()) << spec;
+		ASSERT_EQ(s.size(), crossing_count()) << spec;
 		std::size_t named = 0;
 		for (const auto &one : s) {
 			named += one.named;

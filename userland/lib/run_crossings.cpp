@@ -185,9 +185,13 @@ verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const 
 			const Crossing *c = to_run[i];
 			if (progress)
 				progress->step(c->name, i, to_run.size());
+			double t0 = detail::wall_ns();
 			verify::Verified v = measure_crossing(*c, ctx, tracer);
-			for (auto &r : v.results)
+			double wall_s = (detail::wall_ns() - t0) / 1e9;
+			for (auto &r : v.results) {
+				r.method["wall_s"] = wall_s;
 				all.results.push_back(std::move(r));
+			}
 			all.mismatches.insert(all.mismatches.end(), v.mismatches.begin(),
 					      v.mismatches.end());
 		}
@@ -207,6 +211,9 @@ verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const 
 		it->second.push_back(std::move(r));
 	};
 	const std::size_t steps = std::size_t{ ctx.opt.rounds } * to_run.size();
+	// Per crossing, the wall time its parts took (the waits between
+	// passes are no one's).
+	std::vector<double> wall_s(to_run.size());
 	double wall0 = detail::wall_ns();
 	for (unsigned k = 0; k < ctx.opt.rounds; k++) {
 		detail::wait_for_part(wall0, k, ctx.opt);
@@ -217,16 +224,23 @@ verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const 
 							   c->name),
 					       k * to_run.size() + i, steps);
 			// Each crossing's part in a process of its own when asked.
+			double t0 = detail::wall_ns();
 			std::vector<Result> got =
 				pass_process && ctx.opt.part_processes
 					? pass_process({ c }, pass)
 					: measure_crossing(*c, pass, nullptr).results;
+			wall_s[i] += (detail::wall_ns() - t0) / 1e9;
 			for (auto &r : got)
 				keep(std::move(r));
 		}
 	}
-	for (auto &[key, rs] : parts)
-		all.results.push_back(merge_parts(rs));
+	for (auto &[key, rs] : parts) {
+		Result r = merge_parts(rs);
+		for (std::size_t i = 0; i < to_run.size(); i++)
+			if (to_run[i]->name == r.crossing)
+				r.method["wall_s"] = wall_s[i];
+		all.results.push_back(std::move(r));
+	}
 	return all;
 }
 
