@@ -320,11 +320,13 @@ int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 				err << "xperf-user: warning: " << w << "\n";
 			col.runs.push_back(std::move(rf.report));
 		}
-	// Labels from the conditions that tell the columns apart, or the
-	// user's.
-	std::vector<std::string> labels = column_labels(columns, a.labels);
-	for (std::size_t j = 0; j < columns.size(); j++)
-		columns[j].label = labels[j];
+	// A suite's table names its columns by the conditions that tell them
+	// apart (or a run's own label); the plain comparison by letters, which
+	// its legend explains. --label names them in either.
+	std::vector<std::string> labels = layout ? column_labels(columns, a.labels) : a.labels;
+	for (std::size_t j = 0; j < columns.size() && j < labels.size(); j++)
+		if (!labels[j].empty())
+			columns[j].label = labels[j];
 	Comparison c = compare_columns(columns);
 	if (layout && fmt_kind != Format::json) {
 		TableFormat tf = fmt_kind == Format::csv ? TableFormat::csv
