@@ -121,7 +121,7 @@ for suite in ${SUITES//,/ }; do
 		} >"$suite.txt"
 		"$xperf_user" compare --suite "$suite" --markdown "${columns[@]}" >"$suite.md"
 		"$xperf_user" compare --suite "$suite" --csv "${columns[@]}" >"$suite.csv"
-		"$xperf_user" compare --json -o "$suite.json" "${columns[@]}"
+		"$xperf_user" compare --suite "$suite" --json -o "$suite.json" "${columns[@]}"
 	)
 	cat "$work/$suite.txt"
 done
