@@ -119,14 +119,18 @@ TEST(OsChild, DiesWhenItsOwnerIsKilled)
 			::_exit(10);
 		pid_t owner = ::fork();
 		if (owner == 0) {
-			OsChild child([] { ::pause(); });
-			pid_t p = child.pid();
-			(void)!::write(pids[1], &p, sizeof(p));
-			::raise(SIGKILL);
+			// The body says it runs (PR_SET_PDEATHSIG is set by then).
+			OsChild child([&] {
+				pid_t self = ::getpid();
+				(void)!::write(pids[1], &self, sizeof(self));
+				::pause();
+			});
+			::pause();
 		}
 		pid_t orphan = 0;
 		if (::read(pids[0], &orphan, sizeof(orphan)) != sizeof(orphan))
 			::_exit(11);
+		::kill(owner, SIGKILL);
 		::waitpid(owner, nullptr, 0);
 		int status = 0;
 		if (::waitpid(orphan, &status, 0) != orphan)
