@@ -25,6 +25,28 @@ const Crossing table[] = {
 	// Files, processes, signals and memory:
 
 	// Communication: pipes, sockets and context switches:
+	{ "select-tcp", "select(2) on 100 connected TCP sockets over 127.0.0.1 (lat_select -n 100 tcp)",
+	  run_select_tcp, check_loopback, Group::os },
+	{ "ctxsw-0k", "context switch, 2 processes passing a token through pipes (lat_ctx -s 0 2)",
+	  run_ctxsw_0k, nullptr, Group::os, 2000, 500 },
+	{ "ctxsw-16k", "context switch, 2 processes each summing 16 KiB (lat_ctx -s 16 2)",
+	  run_ctxsw_16k, nullptr, Group::os, 2000, 500 },
+	{ "pipe", "round trip of one word between two processes through pipes (lat_pipe)", run_pipe,
+	  nullptr, Group::os, 2000, 500 },
+	{ "unix", "round trip of one byte over an AF_UNIX stream socket pair (lat_unix)", run_unix,
+	  check_unix_sockets, Group::os, 2000, 500 },
+	{ "udp", "round trip of a 4-byte datagram over 127.0.0.1 (lat_udp)", run_udp,
+	  check_loopback, Group::os, 2000, 500 },
+	{ "tcp", "round trip of one byte over a TCP connection on 127.0.0.1 (lat_tcp)", run_tcp,
+	  check_loopback, Group::os, 2000, 500 },
+	{ "tcp-connect", "socket, connect and close against a server on 127.0.0.1 (lat_connect)",
+	  run_tcp_connect, check_loopback, Group::os, 1000, 100 },
+	{ "bw-pipe", "pipe bandwidth: 4 MiB blocks in 64 KiB writes between two processes (bw_pipe)",
+	  run_bw_pipe, nullptr, Group::os, 100, 5 },
+	{ "bw-unix", "AF_UNIX stream bandwidth: 4 MiB blocks in 64 KiB writes (bw_unix)",
+	  run_bw_unix, check_unix_sockets, Group::os, 100, 5 },
+	{ "bw-tcp", "TCP bandwidth over 127.0.0.1: 4 MiB blocks in 64 KiB writes (bw_tcp)",
+	  run_bw_tcp, check_loopback, Group::os, 50, 5 },
 };
 
 } // namespace

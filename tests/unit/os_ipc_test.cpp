@@ -1,0 +1,144 @@
+// The OS suite's communication entries and the peer process they all use:
+// each entry leaves no descriptor, child or loopback socket behind and
+// gives a sane figure; a peer dies with its owner, also when the owner is
+// killed.
+#include "crossings/os_child.h"
+#include "error.h"
+#include "os_leaks.h"
+#include "registry.h"
+
+#include <gtest/gtest.h>
+
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <string>
+
+using namespace xperf;
+
+namespace {
+
+RunContext tiny_context()
+{
+	static const TscInfo tsc = tsc_info();
+	RunContext ctx;
+	ctx.opt.samples = 20;
+	ctx.opt.warmup = 2;
+	ctx.opt.rounds = 1;
+	ctx.opt.part_processes = false;
+	ctx.opt.span_s = 0;
+	ctx.tsc = tsc;
+	return ctx;
+}
+
+class CommunicationEntry : public testing::TestWithParam<const char *> {};
+
+} // namespace
+
+TEST_P(CommunicationEntry, LeavesNothingAndMeasures)
+{
+	const Crossing *c = find_crossing(GetParam());
+	ASSERT_NE(c, nullptr);
+	EXPECT_EQ(c->group, Group::os);
+	RunContext ctx = tiny_context();
+	if (c->check) {
+		try {
+			c->check(ctx);
+		} catch (const Error &e) {
+			ASSERT_EQ(e.kind(), ErrorKind::unavailable) << e.what();
+			GTEST_SKIP() << e.what();
+		}
+	}
+	test::Held before = test::held();
+	std::vector<Result> got = c->run(ctx);
+	test::Held after = test::held();
+	EXPECT_EQ(before.fds, after.fds);
+	EXPECT_EQ(before.children, after.children);
+	EXPECT_EQ(before.loopback, after.loopback);
+
+	ASSERT_EQ(got.size(), 1u);
+	const Result &r = got.front();
+	EXPECT_EQ(r.crossing, GetParam());
+	EXPECT_EQ(r.cycles.size(), ctx.opt.samples);
+	EXPECT_GT(r.stats.median, 0) << r.crossing;
+	if (std::string(GetParam()).rfind("bw-", 0) == 0) {
+		EXPECT_GT(r.detail.value("bytes_per_iteration", 0.0), 0);
+	}
+}
+
+INSTANTIATE_TEST_SUITE_P(Os, CommunicationEntry,
+			 testing::Values("select-tcp", "ctxsw-0k", "ctxsw-16k", "pipe", "unix", "udp",
+					 "tcp", "tcp-connect", "bw-pipe", "bw-unix", "bw-tcp"),
+			 [](const auto &info) {
+				 std::string n = info.param;
+				 for (char &ch : n)
+					 if (ch == '-')
+						 ch = '_';
+				 return n;
+			 });
+
+TEST(OsChild, IsKilledAndReapedWhenItsOwnerGoes)
+{
+	test::Held before = test::held();
+	pid_t pid;
+	{
+		OsChild child([] { ::pause(); });
+		pid = child.pid();
+		EXPECT_EQ(::kill(pid, 0), 0);
+	}
+	EXPECT_EQ(test::held().children, before.children);
+	EXPECT_EQ(::kill(pid, 0), -1); // reaped: no such process
+}
+
+TEST(OsChild, ExitStatusSaysWhetherTheBodyThrew)
+{
+	OsChild fine([] {});
+	int status = fine.wait();
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 0);
+	OsChild broken([] { throw failed("on purpose"); });
+	status = broken.wait();
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 1);
+}
+
+// The owner killed (no destructor runs): the child gets SIGKILL from the
+// kernel. A helper process adopts the orphan (a subreaper) to see how it
+// ended.
+TEST(OsChild, DiesWhenItsOwnerIsKilled)
+{
+	pid_t helper = ::fork();
+	ASSERT_GE(helper, 0);
+	if (helper == 0) {
+		::alarm(10); // an orphan that lives on fails the test, not hangs it
+		::prctl(PR_SET_CHILD_SUBREAPER, 1);
+		int pids[2];
+		if (::pipe(pids))
+			::_exit(10);
+		pid_t owner = ::fork();
+		if (owner == 0) {
+			// The body says it runs (PR_SET_PDEATHSIG is set by then).
+			OsChild child([&] {
+				pid_t self = ::getpid();
+				(void)!::write(pids[1], &self, sizeof(self));
+				::pause();
+			});
+			::pause();
+		}
+		pid_t orphan = 0;
+		if (::read(pids[0], &orphan, sizeof(orphan)) != sizeof(orphan))
+			::_exit(11);
+		::kill(owner, SIGKILL);
+		::waitpid(owner, nullptr, 0);
+		int status = 0;
+		if (::waitpid(orphan, &status, 0) != orphan)
+			::_exit(12);
+		::_exit(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? 0 : 13);
+	}
+	int status = 0;
+	ASSERT_EQ(::waitpid(helper, &status, 0), helper);
+	ASSERT_TRUE(WIFEXITED(status)) << "the orphan outlived its owner by 10 s";
+	EXPECT_EQ(WEXITSTATUS(status), 0) << "10-12: the helper failed, 13: the orphan lived on";
+}

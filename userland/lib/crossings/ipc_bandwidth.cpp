@@ -1,0 +1,131 @@
+// bw-pipe, bw-unix, bw-tcp: LMBench's bw_pipe, bw_unix and bw_tcp. As
+// bw_pipe does, each timed iteration moves one fixed block: the measuring
+// process asks its peer process (forked, on the same CPU) for it, the peer
+// writes it in 64 KiB writes, the measuring process reads it in reads of
+// up to 64 KiB. The request is one small write per block: asking, rather
+// than a peer writing ahead, keeps what a buffer holds from one iteration
+// out of the next one's time.
+#include "crossings.h"
+#include "error.h"
+#include "ipc.h"
+#include "os_child.h"
+#include "sampler.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace xperf {
+
+namespace {
+
+constexpr std::size_t chunk = 64 * 1024;
+// Large enough that the request's own round trip is a fraction of a per
+// cent of the block's time; LMBench's bw_pipe moves 10 MiB.
+constexpr std::size_t block = 4 * 1024 * 1024;
+
+// The peer: for each request (a byte count), that many bytes in writes of
+// one chunk, until the measuring side is done.
+void source(int requests, int data)
+{
+	std::vector<char> buf(chunk, 1);
+	uint64_t want = 0;
+	while (read_all_or_eof(requests, &want, sizeof(want)))
+		for (uint64_t done = 0; done < want; done += chunk)
+			write_all(data, buf.data(), std::min<uint64_t>(chunk, want - done));
+}
+
+void read_block(int data, char *buf)
+{
+	for (std::size_t got = 0; got < block;) {
+		ssize_t k = ::read(data, buf, std::min(chunk, block - got));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			throw failed(fmt::format("read from the peer process: {}",
+						 std::strerror(errno)));
+		if (k == 0)
+			throw failed("the peer process closed its end within a block");
+		got += static_cast<std::size_t>(k);
+	}
+}
+
+std::vector<Result> time_blocks(const RunContext &ctx, const std::string &name, int requests,
+				int data, nlohmann::json detail)
+{
+	std::vector<char> buf(chunk, 0);
+	auto nothing = [] {};
+	auto transfer = [&] {
+		uint64_t want = block;
+		write_all(requests, &want, sizeof(want));
+		read_block(data, buf.data());
+	};
+	Timing t = measure(ctx, 1, nothing, transfer);
+	Result r = timed_result(ctx, name, "4m-block", t);
+	detail["bytes_per_iteration"] = block;
+	detail["chunk_bytes"] = chunk;
+	detail["peer"] = "a forked process on the same CPU, writing each block asked for";
+	r.detail = std::move(detail);
+	r.notes.push_back("timed: a request for 4 MiB written to the peer process, which "
+			  "writes the block in 64 KiB writes; read here in reads of up to 64 KiB");
+	return { std::move(r) };
+}
+
+int socket_option(int fd, int option)
+{
+	int value = 0;
+	socklen_t len = sizeof(value);
+	::getsockopt(fd, SOL_SOCKET, option, &value, &len);
+	return value;
+}
+
+} // namespace
+
+std::vector<Result> run_bw_pipe(const RunContext &ctx)
+{
+	auto [data_r, data_w] = make_pipe();
+	auto [control_r, control_w] = make_pipe();
+	OsChild peer([&] {
+		data_r.reset();
+		control_w.reset();
+		source(control_r.get(), data_w.get());
+	});
+	data_w.reset();
+	control_r.reset();
+	return time_blocks(ctx, "bw-pipe", control_w.get(), data_r.get(),
+			   { { "transport", "a pipe, the request on a second pipe" },
+			     { "pipe_buffer_bytes", ::fcntl(data_r.get(), F_GETPIPE_SZ) } });
+}
+
+std::vector<Result> run_bw_unix(const RunContext &ctx)
+{
+	auto [mine, theirs] = make_unix_pair();
+	OsChild peer([&] {
+		mine.reset();
+		source(theirs.get(), theirs.get());
+	});
+	theirs.reset();
+	return time_blocks(ctx, "bw-unix", mine.get(), mine.get(),
+			   { { "transport", "an AF_UNIX stream socket pair" },
+			     { "receive_buffer_bytes", socket_option(mine.get(), SO_RCVBUF) } });
+}
+
+std::vector<Result> run_bw_tcp(const RunContext &ctx)
+{
+	TcpPeer link = tcp_peer([](int conn) { source(conn, conn); });
+	int fd = link.client.get();
+	return time_blocks(ctx, "bw-tcp", fd, fd,
+			   { { "transport", "a TCP connection over 127.0.0.1" },
+			     { "receive_buffer_bytes", socket_option(fd, SO_RCVBUF) } });
+}
+
+} // namespace xperf

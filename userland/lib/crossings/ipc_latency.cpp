@@ -1,0 +1,115 @@
+// pipe, unix, udp, tcp: LMBench's lat_pipe, lat_unix, lat_udp and lat_tcp.
+// One round trip is timed: the measuring process writes a small message,
+// its peer process (forked, on the same CPU: the affinity is inherited)
+// reads it and writes it back, the measuring process reads it.
+#include "crossings.h"
+#include "error.h"
+#include "ipc.h"
+#include "os_child.h"
+#include "sampler.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace xperf {
+
+namespace {
+
+// LMBench's message sizes: a word through a pipe, four bytes (its sequence
+// number) over UDP, one byte over AF_UNIX and TCP streams.
+constexpr std::size_t max_message = 8;
+
+// The peer: every message back as it came, until the measuring side is done.
+void echo(int in, int out, std::size_t size)
+{
+	std::array<char, max_message> msg{};
+	while (read_all_or_eof(in, msg.data(), size))
+		write_all(out, msg.data(), size);
+}
+
+std::vector<Result> time_round_trips(const RunContext &ctx, const std::string &name, int out,
+				     int in, std::size_t size, const std::string &transport)
+{
+	std::array<char, max_message> msg{};
+	auto nothing = [] {};
+	auto round_trip = [&] {
+		write_all(out, msg.data(), size);
+		read_all(in, msg.data(), size);
+	};
+	Timing t = measure(ctx, 1, nothing, round_trip);
+	Result r = timed_result(ctx, name, "round-trip", t);
+	r.detail = { { "message_bytes", size },
+		     { "transport", transport },
+		     { "peer", "a forked process on the same CPU, echoing each message" } };
+	r.notes.push_back(fmt::format("timed: {} bytes written, read by the peer process and "
+				      "written back, read again: one round trip",
+				      size));
+	return { std::move(r) };
+}
+
+} // namespace
+
+std::vector<Result> run_pipe(const RunContext &ctx)
+{
+	auto [to_peer_r, to_peer_w] = make_pipe();
+	auto [from_peer_r, from_peer_w] = make_pipe();
+	OsChild peer([&] {
+		to_peer_w.reset();
+		from_peer_r.reset();
+		echo(to_peer_r.get(), from_peer_w.get(), sizeof(int));
+	});
+	to_peer_r.reset();
+	from_peer_w.reset();
+	return time_round_trips(ctx, "pipe", to_peer_w.get(), from_peer_r.get(), sizeof(int),
+				"two pipes, one each way");
+}
+
+std::vector<Result> run_unix(const RunContext &ctx)
+{
+	auto [mine, theirs] = make_unix_pair();
+	OsChild peer([&] {
+		mine.reset();
+		echo(theirs.get(), theirs.get(), 1);
+	});
+	theirs.reset();
+	return time_round_trips(ctx, "unix", mine.get(), mine.get(), 1,
+				"an AF_UNIX stream socket pair");
+}
+
+std::vector<Result> run_udp(const RunContext &ctx)
+{
+	LoopbackSocket server = bind_loopback(SOCK_DGRAM);
+	UniqueFd client = connect_to(server.addr, SOCK_DGRAM);
+	sockaddr_in client_addr = local_address(client.get());
+	if (::connect(server.fd.get(), reinterpret_cast<const sockaddr *>(&client_addr),
+		      sizeof(client_addr)))
+		throw failed(fmt::format("connect the UDP server to its client: {}",
+					 std::strerror(errno)));
+	// A datagram lost would leave the round trip waiting for ever.
+	timeval limit{ 2, 0 };
+	::setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+	OsChild peer([&] {
+		client.reset();
+		echo(server.fd.get(), server.fd.get(), sizeof(int));
+	});
+	server.fd.reset();
+	return time_round_trips(ctx, "udp", client.get(), client.get(), sizeof(int),
+				"UDP datagrams over 127.0.0.1");
+}
+
+std::vector<Result> run_tcp(const RunContext &ctx)
+{
+	TcpPeer link = tcp_peer([](int conn) { echo(conn, conn, 1); });
+	int fd = link.client.get();
+	return time_round_trips(ctx, "tcp", fd, fd, 1, "a TCP connection over 127.0.0.1");
+}
+
+} // namespace xperf
