@@ -78,7 +78,7 @@ GuestHang hang(std::span<const unsigned char> mem, const ExitDispatcher &d,
 		return GuestHang(fmt::format("the guest did not finish within {} s, before its "
 					     "first measurement (rip {:#x})",
 					     limit.count(), rip),
-				 XPERF_EXIT_NONE, 0);
+				 XPERF_VMEXIT_NONE, 0);
 	xperf_vm_results raw;
 	std::memcpy(&raw, mem.data() + XPERF_VM_RESULTS_GPA, sizeof(raw));
 	const xperf_vm_record &rec = raw.rec[d.current_record()];
@@ -183,7 +183,7 @@ uint32_t completing_exits(xperf_vm_params p, std::vector<std::string> &notes)
 			run_builtin_vmm(p, std::chrono::seconds(3));
 			break;
 		} catch (const GuestHang &h) {
-			if (h.exit == XPERF_EXIT_NONE || !(p.exits >> h.exit & 1))
+			if (h.exit == XPERF_VMEXIT_NONE || !(p.exits >> h.exit & 1))
 				throw;
 			p.exits &= ~(1u << h.exit);
 			notes.push_back(fmt::format(

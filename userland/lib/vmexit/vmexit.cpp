@@ -39,7 +39,7 @@ std::string fault_note(const GuestRecord &rec)
 {
 	uint32_t vector = rec.fault - 1;
 	std::string why;
-	if (rec.exit == XPERF_EXIT_PIO && rec.from == XPERF_FROM_USER && vector == 13)
+	if (rec.exit == XPERF_VMEXIT_PIO && rec.from == XPERF_FROM_USER && vector == 13)
 		why = ": the hypervisor ignores the guest's IOPL 3 (PVM-style KVM does)";
 	return fmt::format("{}/{} not measured: the guest took {} at rip {:#x}{}",
 			   exit_name(rec.exit), from_name(rec.from), exception_name(vector),
@@ -80,7 +80,7 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 	p.froms = froms_mask(o.vm_from);
 	p.samples = static_cast<uint32_t>(o.samples * o.rounds);
 	p.warmup = static_cast<uint32_t>(o.warmup);
-	p.msr = rdmsr_index;
+	p.msr = XPERF_VMEXIT_MSR;
 	p.hypercall = host_hypercall_insn();
 	p.output = XPERF_OUT_MEMORY; // the QEMU runner picks its own
 	p.mem_bytes = guest_memory_bytes(XPERF_VM_MAX_RECORDS, p.samples);
@@ -109,14 +109,11 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 				: ""));
 
 	// The empty timed region, measured by the guest in each context.
-	const GuestRecord *empty_kernel = find_record(g, XPERF_EXIT_NONE, XPERF_FROM_KERNEL);
-	const GuestRecord *empty_user = find_record(g, XPERF_EXIT_NONE, XPERF_FROM_USER);
+	const GuestRecord *empty_kernel = find_record(g, XPERF_VMEXIT_NONE, XPERF_FROM_KERNEL);
+	const GuestRecord *empty_user = find_record(g, XPERF_VMEXIT_NONE, XPERF_FROM_USER);
 	const GuestRecord *empty_syscall =
-		find_record(g, XPERF_EXIT_NONE, XPERF_FROM_USER_VIA_KERNEL);
-	const std::string timer = g.timer == XPERF_TIMER_RDTSCP
-					  ? "lfence;rdtsc;lfence .. rdtscp;lfence"
-					  : "lfence;rdtsc;lfence .. lfence;rdtsc;lfence (no RDTSCP in "
-					    "the guest's CPU model)";
+		find_record(g, XPERF_VMEXIT_NONE, XPERF_FROM_USER_VIA_KERNEL);
+	const std::string timer = timer_name(g.timer);
 
 	std::vector<std::string> not_measured;
 	for (const auto &rec : g.records)
@@ -126,7 +123,7 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 	std::vector<Result> out;
 	for (std::size_t i = 0; i < g.records.size(); i++) {
 		const GuestRecord &rec = g.records[i];
-		if (rec.exit == XPERF_EXIT_NONE || rec.fault)
+		if (rec.exit == XPERF_VMEXIT_NONE || rec.fault)
 			continue;
 		const GuestRecord *empty = rec.from == XPERF_FROM_KERNEL ? empty_kernel : empty_user;
 		double overhead = empty ? median_cycles(empty->samples) : 0;
@@ -198,15 +195,15 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 			const HostRecordView &h = run.host[i];
 			r.detail["vmm_exits"] = { { "io_debugcon", h.debugcon_exits },
 						  { "expected_io_debugcon",
-						    rec.exit == XPERF_EXIT_PIO ? o.warmup + rec.samples.size()
-									       : 0 } };
+						    exit_kind(rec.exit).handler == XPERF_HANDLER_VMM
+							    ? o.warmup + rec.samples.size()
+							    : 0 } };
 			// Every exit to userspace of the whole run, by KVM exit reason.
 			r.detail["vmm_exits_in_run"] = run.exit_counts;
 		}
-		if (rec.exit == XPERF_EXIT_RDMSR && rec.from != XPERF_FROM_USER)
-			r.notes.push_back("rdmsr/user does not exist: RDMSR at CPL3 raises #GP inside "
-					  "the guest before any exit; rdmsr/user-via-kernel is the "
-					  "user-started form");
+		if (!exit_kind(rec.exit).allowed_from(XPERF_FROM_USER))
+			r.notes.push_back(fmt::format("{}/user does not exist: {}", exit_name(rec.exit),
+						      not_from_reason(rec.exit, XPERF_FROM_USER)));
 		for (const auto &other : g.records)
 			if (other.fault && other.exit == rec.exit)
 				r.notes.push_back(fault_note(other));
