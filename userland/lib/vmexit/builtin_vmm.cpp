@@ -120,7 +120,7 @@ VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::secon
 	std::memcpy(&mem[XPERF_VM_LOAD_ADDR], image.data(), image.size());
 	std::memcpy(&mem[XPERF_VM_PARAMS_GPA], out.params.c_str(), out.params.size() + 1);
 
-	Vcpu vcpu = vm.create_vcpu(kvm);
+	Vcpu &vcpu = vm.add_vcpu();
 	vcpu.set_cpuid(guest_cpuid(kvm.supported_cpuid()));
 	// The payload switches to its own stack at once; this one only has to be mapped.
 	enter_long_mode(vcpu, mem, header.entry64, XPERF_VM_LOAD_ADDR);
