@@ -3,10 +3,9 @@
 #include "kvm_vm.h"
 #include "payload.h"
 #include "thread_placement.h"
+#include "vcpu_watchdog.h"
 
 #include <cpuid.h>
-#include <signal.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -32,35 +31,6 @@ uint32_t host_hypercall_insn()
 namespace {
 
 constexpr uint32_t max_basic_leaf = 0xd;
-
-void on_alarm(int) {}
-
-// A periodic SIGALRM while the vCPU runs, so that KVM_RUN returns (EINTR)
-// and the loop can see its deadline pass; the old disposition comes back
-// when it goes.
-class RunWatchdog {
-public:
-	RunWatchdog()
-	{
-		struct sigaction sa {};
-		sa.sa_handler = on_alarm; // no SA_RESTART: KVM_RUN must return
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGALRM, &sa, &old_);
-		itimerval t{ { 0, 200000 }, { 0, 200000 } };
-		setitimer(ITIMER_REAL, &t, &old_timer_);
-	}
-	RunWatchdog(const RunWatchdog &) = delete;
-	RunWatchdog &operator=(const RunWatchdog &) = delete;
-	~RunWatchdog()
-	{
-		setitimer(ITIMER_REAL, &old_timer_, nullptr);
-		sigaction(SIGALRM, &old_, nullptr);
-	}
-
-private:
-	struct sigaction old_ {};
-	itimerval old_timer_{};
-};
 
 int64_t now_ns()
 {
@@ -138,7 +108,7 @@ VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::secon
 	ExitDispatcher dispatch(p.samples);
 	const auto limit = deadline.value_or(run_deadline(XPERF_VM_MAX_RECORDS, p.samples, p.warmup));
 	{
-		RunWatchdog watchdog;
+		VcpuWatchdog watchdog;
 		for (;;) {
 			int err = vcpu.enter();
 			int64_t t = now_ns();
