@@ -34,6 +34,7 @@ multiboot_header:
 	.long XPERF_VM_PROTOCOL_VERSION
 	.long entry64
 	.long __image_end
+	.long vmexit_table
 
 /* eax: multiboot magic, ebx: multiboot information. */
 	.globl entry32

@@ -175,7 +175,7 @@ static __attribute__((noreturn)) void finish(uint32_t status)
 static void debugcon_flush(void *ctx, const char *buf, size_t n)
 {
 	(void)ctx;
-	outsb(XPERF_VM_PORT_DEBUGCON, buf, n);
+	outsb(XPERF_VMEXIT_PORT, buf, n);
 }
 
 enum { FRAME_VECTOR, FRAME_ERROR, FRAME_RIP, FRAME_CS, FRAME_RFLAGS, FRAME_RSP, FRAME_SS };
@@ -234,7 +234,7 @@ static inline uint64_t exit_cpuid(void)
 
 static inline uint64_t exit_pio(void)
 {
-	outb(XPERF_VM_PORT_DEBUGCON, 0);
+	outb(XPERF_VMEXIT_PORT, 0);
 	return 0;
 }
 
@@ -252,19 +252,21 @@ static inline uint64_t user_syscall(uint64_t nr)
 /* One untimed exit, for the kernel side of a user-via-kernel round trip. */
 static uint64_t exit_once(uint32_t kind)
 {
-	switch (kind) {
-	case XPERF_EXIT_CPUID:
-		return exit_cpuid();
-	case XPERF_EXIT_RDMSR:
-		return rdmsr(params.msr);
-	case XPERF_EXIT_VMCALL:
-		return params.hypercall == XPERF_HC_VMMCALL ? vmmcall(XPERF_HC_UNKNOWN_NR)
-							    : vmcall(XPERF_HC_UNKNOWN_NR);
-	case XPERF_EXIT_PIO:
-		return exit_pio();
-	default:
+	switch ((enum xperf_vmexit_kind)kind) {
+	case XPERF_VMEXIT_NONE:
+	case XPERF_VMEXIT_KINDS:
 		return 0;
+	case XPERF_VMEXIT_CPUID:
+		return exit_cpuid();
+	case XPERF_VMEXIT_RDMSR:
+		return rdmsr(params.msr);
+	case XPERF_VMEXIT_VMCALL:
+		return params.hypercall == XPERF_HC_VMMCALL ? vmmcall(XPERF_VMEXIT_HC_NR)
+							    : vmcall(XPERF_VMEXIT_HC_NR);
+	case XPERF_VMEXIT_PIO:
+		return exit_pio();
 	}
+	return 0;
 }
 
 uint64_t syscall_dispatch(uint64_t nr)
@@ -321,24 +323,25 @@ timed_loop_with(int rdtscp, uint32_t kind, uint32_t from, uint32_t *out, uint32_
 		TIMED_LOOP(v = user_syscall(kind));
 		return v;
 	}
-	switch (kind) {
-	case XPERF_EXIT_NONE:
+	switch ((enum xperf_vmexit_kind)kind) {
+	case XPERF_VMEXIT_NONE:
+	case XPERF_VMEXIT_KINDS:
 		TIMED_LOOP(asm volatile("" : : : "memory"));
 		break;
-	case XPERF_EXIT_CPUID:
+	case XPERF_VMEXIT_CPUID:
 		TIMED_LOOP(v = exit_cpuid());
 		break;
-	case XPERF_EXIT_RDMSR:
+	case XPERF_VMEXIT_RDMSR:
 		TIMED_LOOP(v = rdmsr(params.msr));
 		break;
-	case XPERF_EXIT_VMCALL:
+	case XPERF_VMEXIT_VMCALL:
 		if (params.hypercall == XPERF_HC_VMMCALL) {
-			TIMED_LOOP(v = vmmcall(XPERF_HC_UNKNOWN_NR));
+			TIMED_LOOP(v = vmmcall(XPERF_VMEXIT_HC_NR));
 		} else {
-			TIMED_LOOP(v = vmcall(XPERF_HC_UNKNOWN_NR));
+			TIMED_LOOP(v = vmcall(XPERF_VMEXIT_HC_NR));
 		}
 		break;
-	case XPERF_EXIT_PIO:
+	case XPERF_VMEXIT_PIO:
 		TIMED_LOOP(v = exit_pio());
 		break;
 	}
@@ -396,47 +399,58 @@ static void measure(uint32_t kind, uint32_t from)
 	next_sample += params.samples;
 }
 
-static int wanted(uint32_t kind)
+/* The exit table this payload runs, for the VMM to compare (header). */
+const char vmexit_table[] __attribute__((used)) =
+#define XPERF_VMEXIT_KIND XPERF_VMEXIT_ROW_TEXT
+#include "xperf/abi.h"
+#undef XPERF_VMEXIT_KIND
+	;
+
+/* Where each kind may start: RDMSR, privileged, raises #GP at CPL3. */
+static const struct xperf_vmexit_row kinds[XPERF_VMEXIT_KINDS] = {
+#define XPERF_VMEXIT_KIND XPERF_VMEXIT_ROW
+#include "xperf/abi.h"
+#undef XPERF_VMEXIT_KIND
+};
+
+/* Asked for, and possible from there. */
+static int wanted(uint32_t kind, uint32_t from)
 {
-	return params.exits >> kind & 1;
+	return (params.exits >> kind & 1) && (params.froms >> from & 1) &&
+	       (kinds[kind].froms >> from & 1);
 }
 
-/* RDMSR is privileged: from CPL3 it raises #GP in the guest, no exit. */
-static int runs_at_cpl3(uint32_t kind)
+/* The empty region first, then every kind wanted from there. */
+static void measure_from(uint32_t from)
 {
-	return kind != XPERF_EXIT_RDMSR;
+	uint32_t kind;
+
+	measure(XPERF_VMEXIT_NONE, from);
+	for (kind = XPERF_VMEXIT_CPUID; kind < XPERF_VMEXIT_KINDS; kind++)
+		if (wanted(kind, from))
+			measure(kind, from);
 }
 
 static void user_main(void)
 {
-	uint32_t kind;
-
-	measure(XPERF_EXIT_NONE, XPERF_FROM_USER);
+	/* Both user rows subtract the empty region timed at CPL3. */
 	if (params.froms >> XPERF_FROM_USER & 1)
-		for (kind = XPERF_EXIT_CPUID; kind < XPERF_EXIT_KINDS; kind++)
-			if (wanted(kind) && runs_at_cpl3(kind))
-				measure(kind, XPERF_FROM_USER);
-	if (params.froms >> XPERF_FROM_USER_VIA_KERNEL & 1) {
-		/* The guest's own system call round trip, for reference. */
-		measure(XPERF_EXIT_NONE, XPERF_FROM_USER_VIA_KERNEL);
-		for (kind = XPERF_EXIT_CPUID; kind < XPERF_EXIT_KINDS; kind++)
-			if (wanted(kind))
-				measure(kind, XPERF_FROM_USER_VIA_KERNEL);
-	}
+		measure_from(XPERF_FROM_USER);
+	else
+		measure(XPERF_VMEXIT_NONE, XPERF_FROM_USER);
+	/* Its empty region is the guest's own system call, for reference. */
+	if (params.froms >> XPERF_FROM_USER_VIA_KERNEL & 1)
+		measure_from(XPERF_FROM_USER_VIA_KERNEL);
 	user_syscall(XPERF_SYS_DONE);
 }
 
 static uint32_t planned_records(void)
 {
-	uint32_t n = 0, kind;
+	uint32_t n = 0, kind, from;
 
-	for (kind = XPERF_EXIT_CPUID; kind < XPERF_EXIT_KINDS; kind++) {
-		if (!wanted(kind))
-			continue;
-		n += params.froms >> XPERF_FROM_KERNEL & 1;
-		n += params.froms >> XPERF_FROM_USER_VIA_KERNEL & 1;
-		n += (params.froms >> XPERF_FROM_USER & 1) && runs_at_cpl3(kind);
-	}
+	for (kind = XPERF_VMEXIT_CPUID; kind < XPERF_VMEXIT_KINDS; kind++)
+		for (from = 0; from < XPERF_FROMS; from++)
+			n += wanted(kind, from);
 	n += params.froms >> XPERF_FROM_KERNEL & 1;	/* empty region, CPL0 */
 	n += (params.froms & (1u << XPERF_FROM_USER | 1u << XPERF_FROM_USER_VIA_KERNEL)) != 0;
 	n += params.froms >> XPERF_FROM_USER_VIA_KERNEL & 1; /* empty syscall */
@@ -446,7 +460,6 @@ static uint32_t planned_records(void)
 void guest_main(uint64_t multiboot_info)
 {
 	const char *cmdline = (const char *)XPERF_VM_PARAMS_GPA;
-	uint32_t kind;
 
 	setup_segments();
 	setup_idt();
@@ -467,12 +480,8 @@ void guest_main(uint64_t multiboot_info)
 		    params.mem_bytes - XPERF_VM_SAMPLES_GPA)
 		finish(XPERF_VM_NO_MEMORY);
 
-	if (params.froms >> XPERF_FROM_KERNEL & 1) {
-		measure(XPERF_EXIT_NONE, XPERF_FROM_KERNEL);
-		for (kind = XPERF_EXIT_CPUID; kind < XPERF_EXIT_KINDS; kind++)
-			if (wanted(kind))
-				measure(kind, XPERF_FROM_KERNEL);
-	}
+	if (params.froms >> XPERF_FROM_KERNEL & 1)
+		measure_from(XPERF_FROM_KERNEL);
 	if (params.froms & (1u << XPERF_FROM_USER | 1u << XPERF_FROM_USER_VIA_KERNEL))
 		enter_user(user_main, user_stack + sizeof(user_stack), 0);
 	finish(XPERF_VM_OK);

@@ -7,7 +7,8 @@
  * instruction for a user program that times the ioctl() itself (guest user
  * asks the guest kernel, which exits), and XPERF_IOC_VMEXIT_RUN times
  * round trips started by the guest kernel, with the TSC, interrupts off
- * around each one.
+ * around each one.  Reading it gives the exit table the module was built
+ * with, for xperf-user to compare with its own.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,6 +34,18 @@
 
 static bool xperf_under_kvm;
 
+static const char xperf_vmexit_table[] =
+#define XPERF_VMEXIT_KIND XPERF_VMEXIT_ROW_TEXT
+#include <xperf/abi.h>
+#undef XPERF_VMEXIT_KIND
+	;
+
+static const struct xperf_vmexit_row xperf_vmexit_rows[XPERF_VMEXIT_KINDS] = {
+#define XPERF_VMEXIT_KIND XPERF_VMEXIT_ROW
+#include <xperf/abi.h>
+#undef XPERF_VMEXIT_KIND
+};
+
 /* The hypervisor's CPUID signature: "KVMKVMKVM\0\0\0" for KVM. */
 static bool xperf_detect_kvm(void)
 {
@@ -54,7 +67,10 @@ static __always_inline u64 xperf_exit_once(u32 exit)
 	u32 a = 0, b, c = 0, d;
 	long ret;
 
-	switch (exit) {
+	switch ((enum xperf_vmexit_kind)exit) {
+	case XPERF_VMEXIT_NONE:
+	case XPERF_VMEXIT_KINDS:
+		return 0;
 	case XPERF_VMEXIT_CPUID:
 		asm volatile("cpuid" : "+a" (a), "=b" (b), "+c" (c), "=d" (d));
 		return a;
@@ -68,9 +84,8 @@ static __always_inline u64 xperf_exit_once(u32 exit)
 	case XPERF_VMEXIT_PIO:
 		asm volatile("outb %b0, %w1" : : "a" (0), "Nd" (XPERF_VMEXIT_PORT));
 		return 0;
-	default:
-		return 0;
 	}
+	return 0;
 }
 
 static int xperf_exit_check(u64 exit)
@@ -78,7 +93,7 @@ static int xperf_exit_check(u64 exit)
 	if (exit >= XPERF_VMEXIT_KINDS)
 		return -EINVAL;
 	/* Without KVM below, VMCALL and VMMCALL raise #UD. */
-	if (exit == XPERF_VMEXIT_VMCALL && !xperf_under_kvm)
+	if ((xperf_vmexit_rows[exit].flags & XPERF_VMEXIT_F_HYPERCALL) && !xperf_under_kvm)
 		return -EOPNOTSUPP;
 	return 0;
 }
@@ -135,7 +150,7 @@ static int xperf_round_trips(u32 exit, u32 n, u32 *cycles,
 	}
 	if (cycles && n)
 		run->tsc_span = t1 - first;
-	run->timer = rdtscp ? XPERF_VMEXIT_TIMER_RDTSCP : XPERF_VMEXIT_TIMER_RDTSC;
+	run->timer = rdtscp ? XPERF_TIMER_RDTSCP : XPERF_TIMER_LFENCE;
 	return 0;
 }
 
@@ -187,9 +202,18 @@ static long xperf_vmexit_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+static ssize_t xperf_vmexit_read(struct file *file, char __user *buf,
+				 size_t count, loff_t *ppos)
+{
+	return simple_read_from_buffer(buf, count, ppos, xperf_vmexit_table,
+				       sizeof(xperf_vmexit_table) - 1);
+}
+
 static const struct file_operations xperf_vmexit_fops = {
 	.owner = THIS_MODULE,
-	.open = nonseekable_open,
+	.open = simple_open,
+	.read = xperf_vmexit_read,
+	.llseek = default_llseek,
 	.unlocked_ioctl = xperf_vmexit_ioctl,
 };
 

@@ -102,29 +102,99 @@ struct xperf_record {
 #define XPERF_RECORD_SIZE	64
 
 /*
- * The guest-kernel side of the six VM-exit round trips (DESIGN.md), for
- * xperf-user --vmm guest running inside a Linux guest: ioctl()s on the
- * debugfs file below.  The exit kinds and constants have the values of the
- * guest payload's protocol (include/xperf/vmexit_protocol.h).
+ * The VM-exit kinds, one table for the guest payload (guest/), xperf.ko's
+ * vmexit file (module/vmexit.c) and xperf-user, as kvm-unit-tests'
+ * x86/vmexit.c has its tests[]: the rows at the end of this file, read
+ * again by whoever defines XPERF_VMEXIT_KIND(id, name, instruction,
+ * handler, froms, flags) and includes it (the kernel's kvm-x86-ops.h way):
+ *
+ *   id           XPERF_VMEXIT_<id>: the kind's number in every interface
+ *   name         what --exit, the variants and the results call it
+ *   instruction  what the guest executes (VMCALL is VMMCALL on AMD, Hygon)
+ *   handler      XPERF_HANDLER_*: who answers the exit
+ *   froms        bit per XPERF_FROM_*: where the guest may execute it
+ *   flags        XPERF_VMEXIT_F_*, or 0
+ *
+ * Adding a kind is a row there and its instruction in the guest's code: the
+ * payload's and xperf.ko's switches on enum xperf_vmexit_kind have no
+ * default, so that -Wswitch names a kind either of them lacks.  The rows
+ * write their numbers out, so that XPERF_VMEXIT_ROW_TEXT spells them alike
+ * wherever it is compiled.  XPERF_VMEXIT_FROM(id, name) reads the starting
+ * points the same way.
  */
-#define XPERF_DEBUGFS_VMEXIT	"vmexit"
-
-#define XPERF_VMEXIT_NONE	0	/* no instruction: the empty region */
-#define XPERF_VMEXIT_CPUID	1	/* CPUID leaf 0 */
-#define XPERF_VMEXIT_RDMSR	2	/* RDMSR of XPERF_VMEXIT_MSR */
-#define XPERF_VMEXIT_VMCALL	3	/* VMCALL/VMMCALL, under KVM only */
-#define XPERF_VMEXIT_PIO	4	/* OUTB to XPERF_VMEXIT_PORT */
-#define XPERF_VMEXIT_KINDS	5
-
 #define XPERF_VMEXIT_MSR	0x10	/* IA32_TSC: KVM answers it in the kernel */
 #define XPERF_VMEXIT_PORT	0xe9	/* QEMU's debugcon: the VMM owns it */
 #define XPERF_VMEXIT_HC_NR	0x7870	/* a hypercall number KVM does not know */
 
-/* How the kernel read the TSC around each round trip (xperf_vmexit_run.timer). */
-#define XPERF_VMEXIT_TIMER_RDTSCP	1	/* lfence;rdtsc;lfence .. rdtscp;lfence */
-#define XPERF_VMEXIT_TIMER_RDTSC	2	/* lfence;rdtsc;lfence .. lfence;rdtsc;lfence */
+#define XPERF_HANDLER_NONE	0	/* nothing exits: the empty timed region */
+#define XPERF_HANDLER_KVM	1	/* KVM in the host kernel: the fast path */
+#define XPERF_HANDLER_VMM	2	/* the userspace VMM: a round trip */
 
-#define XPERF_VMEXIT_MAX_SAMPLES	(1U << 24)
+/* Where a timed round trip starts. */
+enum xperf_vmexit_from {
+#define XPERF_VMEXIT_FROM(id, ...) XPERF_FROM_##id,
+#include <xperf/abi.h>
+#undef XPERF_VMEXIT_FROM
+	XPERF_FROMS
+};
+
+#define XPERF_FROMS_ALL		0x7
+#define XPERF_FROMS_KERNEL	0x6	/* privileged: #GP at CPL3, no exit */
+
+/*
+ * A KVM hypercall: only KVM knows it (under another hypervisor it raises
+ * #UD), the vendor decides the instruction (VMCALL or VMMCALL), and it
+ * returns a signed status (-KVM_ENOSYS), not a value.
+ */
+#define XPERF_VMEXIT_F_HYPERCALL	0x1
+
+#define XPERF_STR_(x)	#x
+#define XPERF_STR(x)	XPERF_STR_(x)
+
+enum xperf_vmexit_kind {
+#define XPERF_VMEXIT_KIND(id, ...) XPERF_VMEXIT_##id,
+#include <xperf/abi.h>
+#undef XPERF_VMEXIT_KIND
+	XPERF_VMEXIT_KINDS
+};
+
+/* A row as data: XPERF_VMEXIT_ROW, defined as XPERF_VMEXIT_KIND, fills an array. */
+struct xperf_vmexit_row {
+	const char *name;
+	const char *instruction;
+	__u32 handler;		/* XPERF_HANDLER_* */
+	__u32 froms;		/* bit per XPERF_FROM_* */
+	__u32 flags;		/* XPERF_VMEXIT_F_* */
+};
+
+#define XPERF_VMEXIT_ROW(id, name, insn, handler, froms, flags)	\
+	[XPERF_VMEXIT_##id] = { name, insn, handler, froms, flags },
+
+/*
+ * A row as text, "id name handler froms flags instruction\n": defined as
+ * XPERF_VMEXIT_KIND, the table becomes the string the payload and xperf.ko
+ * show of theirs, for xperf-user to compare with its own.
+ */
+#define XPERF_VMEXIT_ROW_TEXT(id, name, insn, handler, froms, flags)	\
+	#id " " name " " XPERF_STR(handler) " " XPERF_STR(froms) " "	\
+	XPERF_STR(flags) " " insn "\n"
+
+/*
+ * How a timed region is read: lfence;rdtsc;lfence at its start, and at its
+ * end rdtscp;lfence where CPUID offers RDTSCP, lfence;rdtsc;lfence where
+ * not.  0: not reported.
+ */
+#define XPERF_TIMER_RDTSCP	1
+#define XPERF_TIMER_LFENCE	2
+
+/*
+ * The guest-kernel side of the six VM-exit round trips (DESIGN.md), for
+ * xperf-user --vmm guest running inside a Linux guest: ioctl()s on the
+ * debugfs file below, whose read() gives XPERF_VMEXIT_TABLE_TEXT.
+ */
+#define XPERF_DEBUGFS_VMEXIT	"vmexit"
+
+#define XPERF_VMEXIT_MAX_SAMPLES	0x1000000U
 
 /*
  * XPERF_IOC_VMEXIT_ONE: the kernel executes one exit of the kind given as
@@ -140,10 +210,10 @@ struct xperf_record {
  * the net-of-nothing cycles of every timed one to cycles (rows 5 and 6).
  */
 struct xperf_vmexit_run {
-	__u32 exit;		/* in: XPERF_VMEXIT_* */
+	__u32 exit;		/* in: enum xperf_vmexit_kind */
 	__u32 samples;		/* in: timed round trips, 1..MAX_SAMPLES */
 	__u32 warmup;		/* in: untimed round trips first */
-	__u32 timer;		/* out: XPERF_VMEXIT_TIMER_* */
+	__u32 timer;		/* out: XPERF_TIMER_* */
 	__u64 cycles;		/* in: user address of samples __u32 */
 	__u64 value;		/* out: what the last instruction returned */
 	__u64 tsc_span;		/* out: TSC from the first timed start to the last end */
@@ -157,3 +227,23 @@ static_assert(sizeof(struct xperf_record) == XPERF_RECORD_SIZE,
 #endif
 
 #endif /* XPERF_ABI_H */
+
+#ifdef XPERF_VMEXIT_FROM
+XPERF_VMEXIT_FROM(USER, "user")			/* CPL3 executes the instruction */
+XPERF_VMEXIT_FROM(USER_VIA_KERNEL, "user-via-kernel")	/* CPL3 asks CPL0 */
+XPERF_VMEXIT_FROM(KERNEL, "kernel")		/* CPL0 executes it */
+#endif
+
+#ifdef XPERF_VMEXIT_KIND
+XPERF_VMEXIT_KIND(NONE, "none", "nothing (the empty timed region)",
+		  XPERF_HANDLER_NONE, XPERF_FROMS_ALL, 0)
+XPERF_VMEXIT_KIND(CPUID, "cpuid", "cpuid (leaf 0)",
+		  XPERF_HANDLER_KVM, XPERF_FROMS_ALL, 0)
+XPERF_VMEXIT_KIND(RDMSR, "rdmsr", "rdmsr " XPERF_STR(XPERF_VMEXIT_MSR),
+		  XPERF_HANDLER_KVM, XPERF_FROMS_KERNEL, 0)
+XPERF_VMEXIT_KIND(VMCALL, "vmcall",
+		  "vmcall (nr " XPERF_STR(XPERF_VMEXIT_HC_NR) ", unknown to KVM)",
+		  XPERF_HANDLER_KVM, XPERF_FROMS_ALL, XPERF_VMEXIT_F_HYPERCALL)
+XPERF_VMEXIT_KIND(PIO, "pio", "outb to port " XPERF_STR(XPERF_VMEXIT_PORT),
+		  XPERF_HANDLER_VMM, XPERF_FROMS_ALL, 0)
+#endif

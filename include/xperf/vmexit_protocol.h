@@ -21,7 +21,7 @@
 #ifndef XPERF_VMEXIT_PROTOCOL_H
 #define XPERF_VMEXIT_PROTOCOL_H
 
-#define XPERF_VM_PROTOCOL_VERSION	2
+#define XPERF_VM_PROTOCOL_VERSION	3
 
 /* Guest physical layout; the guest identity-maps the first GiB. */
 #define XPERF_VM_LOAD_ADDR	0x100000	/* payload image, multiboot load_addr */
@@ -35,30 +35,13 @@
 #define XPERF_VM_HEADER_OFFSET	32
 #define XPERF_VM_HEADER_MAGIC	0x4d565058	/* "XPVM" */
 
-/* I/O ports. */
-#define XPERF_VM_PORT_DEBUGCON	0xe9	/* the timed OUTB; QEMU's debugcon */
+/* I/O ports, besides the timed OUTB's XPERF_VMEXIT_PORT (QEMU's debugcon). */
 #define XPERF_VM_PORT_MARK	0xec	/* outl: phase marks for the VMM's clock */
 #define XPERF_VM_PORT_EXIT	0xf4	/* outl: status; QEMU's isa-debug-exit */
-
-/* Exit kinds; NONE is the empty timed region, the timer's own overhead. */
-#define XPERF_EXIT_NONE		0
-#define XPERF_EXIT_CPUID	1
-#define XPERF_EXIT_RDMSR	2
-#define XPERF_EXIT_VMCALL	3
-#define XPERF_EXIT_PIO		4
-#define XPERF_EXIT_KINDS	5
-
-/* Where a timed round trip starts (the timed region runs in the first two). */
-#define XPERF_FROM_USER		0	/* CPL3 executes the exiting instruction */
-#define XPERF_FROM_USER_VIA_KERNEL 1	/* CPL3 syscalls; CPL0 executes it */
-#define XPERF_FROM_KERNEL	2	/* CPL0 executes it */
-#define XPERF_FROMS		3
 
 /* The hypercall instruction, chosen by the host CPU's vendor. */
 #define XPERF_HC_VMCALL		0	/* Intel */
 #define XPERF_HC_VMMCALL	1	/* AMD, Hygon */
-/* A hypercall number KVM does not know: it answers -KVM_ENOSYS in the kernel. */
-#define XPERF_HC_UNKNOWN_NR	0x7870
 
 /* Where the results go besides guest memory. */
 #define XPERF_OUT_MEMORY	0
@@ -70,10 +53,6 @@
 #define XPERF_VM_NO_MEMORY	2	/* the samples do not fit guest memory */
 #define XPERF_VM_FAULT		3	/* an exception outside a measurement */
 
-/* How the guest ends a timed region: rdtscp where CPUID offers it. */
-#define XPERF_TIMER_RDTSCP	0	/* lfence;rdtsc;lfence .. rdtscp;lfence */
-#define XPERF_TIMER_LFENCE	1	/* lfence;rdtsc;lfence .. lfence;rdtsc;lfence */
-
 /* Phase marks: (record << 8) | mark, written to XPERF_VM_PORT_MARK. */
 #define XPERF_MARK_WARMUP	1
 #define XPERF_MARK_TIMED	2
@@ -82,6 +61,8 @@
 #define XPERF_VM_MAX_RECORDS	16
 
 #ifndef __ASSEMBLER__
+
+#include <xperf/abi.h>	/* the exit kinds, their table, the timers */
 
 #ifdef __cplusplus
 #include <cstddef>
@@ -98,10 +79,12 @@ struct xperf_vm_payload_header {
 	uint32_t version;	/* XPERF_VM_PROTOCOL_VERSION */
 	uint32_t entry64;	/* long-mode entry for a VMM that sets up long mode */
 	uint32_t image_end;	/* end of the loaded image (bss included) */
+	uint32_t vmexit_table;	/* address of the exit table it was built with, as
+				   XPERF_VMEXIT_ROW_TEXT lines, NUL-terminated */
 };
 
 struct xperf_vm_params {
-	uint32_t exits;		/* bit per XPERF_EXIT_* (CPUID..PIO) */
+	uint32_t exits;		/* bit per enum xperf_vmexit_kind (CPUID..PIO) */
 	uint32_t froms;		/* bit per XPERF_FROM_* */
 	uint32_t samples;	/* timed round trips per measurement */
 	uint32_t warmup;	/* untimed round trips before them */
@@ -117,7 +100,7 @@ struct xperf_vm_params {
  * ends this record only: fault is its vector + 1, count 0.
  */
 struct xperf_vm_record {
-	uint32_t exit;		/* XPERF_EXIT_* */
+	uint32_t exit;		/* enum xperf_vmexit_kind */
 	uint32_t from;		/* XPERF_FROM_* */
 	uint32_t count;
 	uint32_t first;
@@ -250,8 +233,8 @@ static inline int xperf_vm_parse_params(const char *s, struct xperf_vm_params *p
 		}
 		if (xperf_vm_parse_u64(eq + 1, end, &v))
 			return -1;
-		if (xperf_vm_key_is(tok, eq, "exits") && v && v < (1u << XPERF_EXIT_KINDS) &&
-		    !(v & (1u << XPERF_EXIT_NONE)))
+		if (xperf_vm_key_is(tok, eq, "exits") && v && v < (1u << XPERF_VMEXIT_KINDS) &&
+		    !(v & (1u << XPERF_VMEXIT_NONE)))
 			p->exits = XPERF_VM_CAST(uint32_t, v), bit = 0;
 		else if (xperf_vm_key_is(tok, eq, "froms") && v && v < (1u << XPERF_FROMS))
 			p->froms = XPERF_VM_CAST(uint32_t, v), bit = 1;
@@ -275,7 +258,7 @@ static inline int xperf_vm_parse_params(const char *s, struct xperf_vm_params *p
 /*
  * Text, so that a human can read a debugcon log, and self-checking:
  *
- *   @xperf-vmexit 2
+ *   @xperf-vmexit 3                  the protocol version
  *   h STATUS NRECORDS TIMER FAULT_VECTOR FAULT_RECORD FAULT_ERROR FAULT_RIP
  *   r EXIT FROM COUNT VALUE FAULT FAULT_RIP TSC_SPAN   a record, then its samples:
  *   s SAMPLE SAMPLE ...              at most 16 a line
@@ -284,7 +267,7 @@ static inline int xperf_vm_parse_params(const char *s, struct xperf_vm_params *p
  * All numbers lowercase hex without 0x. Anything before the '@' line is
  * ignored: the timed OUTBs to debugcon write there.
  */
-#define XPERF_STREAM_BEGIN	"@xperf-vmexit 2\n"
+#define XPERF_STREAM_BEGIN	"@xperf-vmexit " XPERF_STR(XPERF_VM_PROTOCOL_VERSION) "\n"
 #define XPERF_STREAM_PER_LINE	16
 #define XPERF_FNV_OFFSET	2166136261u
 #define XPERF_FNV_PRIME		16777619u

@@ -518,15 +518,15 @@ void qemu_phase(Stream &s, uint32_t exit, std::size_t n,
 	s.add(VERIFY_KVM_PIO, 1, mark_port, 0x102).add(VERIFY_KVM_USERSPACE_EXIT, 2);
 	s.add(VERIFY_SYS_ENTER, SYS_ioctl);
 	for (std::size_t i = 0; i < n; i++) {
-		if (exit == XPERF_EXIT_PIO)
-			s.add(VERIFY_KVM_PIO, 1, XPERF_VM_PORT_DEBUGCON, 0)
+		if (exit == XPERF_VMEXIT_PIO)
+			s.add(VERIFY_KVM_PIO, 1, XPERF_VMEXIT_PORT, 0)
 				.add(VERIFY_KVM_USERSPACE_EXIT, 2);
 		else
 			s.add(VERIFY_KVM_CPUID, 0);
 		if (i < syscalls.size())
 			for (long nr : syscalls[i])
 				s.add(VERIFY_SYS_ENTER, static_cast<uint64_t>(nr));
-		if (exit == XPERF_EXIT_PIO)
+		if (exit == XPERF_VMEXIT_PIO)
 			s.add(VERIFY_SYS_ENTER, SYS_ioctl);
 	}
 	s.add(VERIFY_KVM_PIO, 1, mark_port, 0x103);
@@ -606,11 +606,11 @@ TEST(VerifyCorrelate, EventsFromBeforeTheVcpuWasFollowedAreNotAttributed)
 {
 	Stream s;
 	s.thread(measuring_thread);
-	qemu_phase(s, XPERF_EXIT_CPUID, 1);
+	qemu_phase(s, XPERF_VMEXIT_CPUID, 1);
 	s.add(VERIFY_SYS_ENTER, SYS_wait4).add(VERIFY_SYS_ENTER, SYS_openat);
 	s.thread(vcpu_thread).add(VERIFY_KVM_USERSPACE_EXIT, 2).add(VERIFY_SYS_ENTER, SYS_ioctl);
 	Stream followed_late = s;
-	qemu_phase(s, XPERF_EXIT_CPUID, 5);
+	qemu_phase(s, XPERF_VMEXIT_CPUID, 5);
 	PathReport p = judged(s, qemu_result("cpuid"), 5);
 	EXPECT_EQ(*p.anchors_found, 5u);
 	EXPECT_EQ(p.as_expected, 5u);
@@ -632,7 +632,7 @@ TEST(VerifyCorrelate, EventsFromBeforeTheVcpuWasFollowedAreNotAttributed)
 TEST(VerifyCorrelate, UnfoundVcpuThreadFailsWithTheReason)
 {
 	Stream s;
-	qemu_phase(s, XPERF_EXIT_CPUID, 5); // the measuring thread's: not evidence
+	qemu_phase(s, XPERF_VMEXIT_CPUID, 5); // the measuring thread's: not evidence
 	PathReport p = judged(s, qemu_result("cpuid", false), 5);
 	EXPECT_EQ(p.as_expected, 0u);
 	EXPECT_FALSE(p.ok());
@@ -650,7 +650,7 @@ TEST(VerifyCorrelate, QemuChardevAndBqlSystemCallsBelongOnlyToPortIo)
 {
 	Stream pio;
 	pio.thread(vcpu_thread);
-	qemu_phase(pio, XPERF_EXIT_PIO, 4,
+	qemu_phase(pio, XPERF_VMEXIT_PIO, 4,
 		   { { SYS_writev }, { SYS_writev, SYS_futex }, { SYS_writev }, {} });
 	PathReport p = judged(pio, qemu_result("pio"), 4);
 	EXPECT_EQ(p.as_expected, 4u);
@@ -658,7 +658,7 @@ TEST(VerifyCorrelate, QemuChardevAndBqlSystemCallsBelongOnlyToPortIo)
 
 	Stream cpuid;
 	cpuid.thread(vcpu_thread);
-	qemu_phase(cpuid, XPERF_EXIT_CPUID, 4, { {}, { SYS_writev }, {}, { SYS_futex } });
+	qemu_phase(cpuid, XPERF_VMEXIT_CPUID, 4, { {}, { SYS_writev }, {}, { SYS_futex } });
 	PathReport c = judged(cpuid, qemu_result("cpuid"), 4);
 	EXPECT_EQ(c.mismatched, 2u);
 	EXPECT_EQ(c.examples.at(0).why, fmt::format("unexpected sys_enter {}", SYS_writev));
@@ -667,7 +667,7 @@ TEST(VerifyCorrelate, QemuChardevAndBqlSystemCallsBelongOnlyToPortIo)
 	// Nor does anything else QEMU might do pass for port I/O.
 	Stream other;
 	other.thread(vcpu_thread);
-	qemu_phase(other, XPERF_EXIT_PIO, 2, { { SYS_writev, SYS_write }, { SYS_writev } });
+	qemu_phase(other, XPERF_VMEXIT_PIO, 2, { { SYS_writev, SYS_write }, { SYS_writev } });
 	PathReport o = judged(other, qemu_result("pio"), 2);
 	EXPECT_EQ(o.mismatched, 1u);
 }

@@ -74,10 +74,10 @@ TEST(VmexitDispatch, CountsDebugconExitsPerRecordAndTimesTheTimedOnes)
 	EXPECT_EQ(d.handle(page.outl(XPERF_VM_PORT_MARK, mark(1, XPERF_MARK_WARMUP)), 100),
 		  Action::resume);
 	for (uint32_t i = 0; i < warmup; i++)
-		d.handle(page.outb(XPERF_VM_PORT_DEBUGCON, 0), 200 + i);
+		d.handle(page.outb(XPERF_VMEXIT_PORT, 0), 200 + i);
 	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(1, XPERF_MARK_TIMED)), 1000);
 	for (uint32_t i = 0; i < timed; i++)
-		d.handle(page.outb(XPERF_VM_PORT_DEBUGCON, 0), 2000 + 500 * i);
+		d.handle(page.outb(XPERF_VMEXIT_PORT, 0), 2000 + 500 * i);
 	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(1, XPERF_MARK_END)), 5000);
 
 	ASSERT_EQ(d.records().size(), 2u);
@@ -97,10 +97,10 @@ TEST(VmexitDispatch, StringOutputOutsideRecordsIsTheStream)
 {
 	RunPage page;
 	ExitDispatcher d;
-	const char text[] = "@xperf-vmexit 2\n";
-	d.handle(page.out(XPERF_VM_PORT_DEBUGCON, 1, text, sizeof(text) - 1), 0);
-	d.handle(page.outb(XPERF_VM_PORT_DEBUGCON, 'h'), 0);
-	EXPECT_EQ(d.debugcon(), "@xperf-vmexit 2\nh");
+	const std::string text = XPERF_STREAM_BEGIN;
+	d.handle(page.out(XPERF_VMEXIT_PORT, 1, text.data(), static_cast<uint32_t>(text.size())), 0);
+	d.handle(page.outb(XPERF_VMEXIT_PORT, 'h'), 0);
+	EXPECT_EQ(d.debugcon(), text + "h");
 }
 
 TEST(VmexitDispatch, TheExitPortEndsTheRunWithTheGuestStatus)
@@ -147,7 +147,7 @@ TEST(VmexitDispatch, PortsTheVmmDoesNotOwnAreErrors)
 	ExitDispatcher d;
 	EXPECT_NE(message([&] { d.handle(page.outb(0x3f8, 'x'), 0); }).find("0x3f8"),
 		  std::string::npos);
-	page.outb(XPERF_VM_PORT_DEBUGCON, 0);
+	page.outb(XPERF_VMEXIT_PORT, 0);
 	page.run().io.direction = KVM_EXIT_IO_IN;
 	EXPECT_NE(message([&] { d.handle(page.run(), 0); }).find("read port"), std::string::npos);
 	EXPECT_THROW(d.handle(page.outb(XPERF_VM_PORT_EXIT, 0), 0), std::runtime_error)

@@ -21,7 +21,7 @@ namespace {
 xperf_vm_params sample_params()
 {
 	xperf_vm_params p{};
-	p.exits = 1u << XPERF_EXIT_CPUID | 1u << XPERF_EXIT_PIO;
+	p.exits = 1u << XPERF_VMEXIT_CPUID | 1u << XPERF_VMEXIT_PIO;
 	p.froms = 1u << XPERF_FROM_KERNEL | 1u << XPERF_FROM_USER_VIA_KERNEL;
 	p.samples = 30000;
 	p.warmup = 1000;
@@ -56,8 +56,8 @@ GuestImage two_records()
 	g.r.status = XPERF_VM_OK;
 	g.r.nrecords = 2;
 	g.r.timer = XPERF_TIMER_LFENCE;
-	g.r.rec[0] = { XPERF_EXIT_NONE, XPERF_FROM_KERNEL, 3, 0, 0, 0, 0, 0, 3000 };
-	g.r.rec[1] = { XPERF_EXIT_PIO, XPERF_FROM_KERNEL, 20, 3, 0xdeadbeefcafe, 14, 0, 0x1000ab,
+	g.r.rec[0] = { XPERF_VMEXIT_NONE, XPERF_FROM_KERNEL, 3, 0, 0, 0, 0, 0, 3000 };
+	g.r.rec[1] = { XPERF_VMEXIT_PIO, XPERF_FROM_KERNEL, 20, 3, 0xdeadbeefcafe, 14, 0, 0x1000ab,
 		       123456789 };
 	for (uint32_t i = 0; i < 23; i++)
 		g.samples.push_back(1000 + i * 977);
@@ -125,7 +125,7 @@ TEST(VmexitStream, DecodesWhatTheGuestEncodes)
 	EXPECT_EQ(r.status, XPERF_VM_OK);
 	EXPECT_EQ(r.timer, XPERF_TIMER_LFENCE);
 	ASSERT_EQ(r.records.size(), 2u);
-	EXPECT_EQ(r.records[1].exit, XPERF_EXIT_PIO);
+	EXPECT_EQ(r.records[1].exit, XPERF_VMEXIT_PIO);
 	EXPECT_EQ(r.records[1].value, 0xdeadbeefcafeu);
 	EXPECT_EQ(r.records[1].fault, 14u);
 	EXPECT_EQ(r.records[1].fault_rip, 0x1000abu);

@@ -440,8 +440,8 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	app.add_option("--inject-adds", a.opt.inject_adds)
 		->check(whole_number(0, 1000000))
 		->group("");
-	app.add_option("--exit", a.opt.vm_exit, "vmexit: cpuid, rdmsr, vmcall, pio or all")
-		->check(CLI::IsMember({ "cpuid", "rdmsr", "vmcall", "pio", "all" }))
+	app.add_option("--exit", a.opt.vm_exit, "vmexit: " + exit_options_text())
+		->check(CLI::IsMember(exit_options()))
 		->capture_default_str();
 	app.add_option("--from", a.opt.vm_from,
 		       "vmexit: where round trips start, a comma list: user (guest CPL3 "

@@ -1,5 +1,6 @@
 #include "verify/expectations.h"
 
+#include "vmexit/exit_kinds.h"
 #include "xperf/vmexit_protocol.h"
 
 #include <sys/syscall.h>
@@ -7,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <stdexcept>
 #include <string_view>
 
 namespace xperf::verify {
@@ -41,6 +43,25 @@ Match phase_mark(uint32_t record, uint32_t mark)
 }
 
 constexpr uint64_t kvm_exit_io = 2; // KVM_EXIT_IO
+
+// The KVM tracepoint each exit kind fires once per round trip.
+Match kvm_event_of(uint32_t exit, const xperf_vm_params &p)
+{
+	switch (static_cast<xperf_vmexit_kind>(exit)) {
+	case XPERF_VMEXIT_CPUID:
+		return { VERIFY_KVM_CPUID, 0, {}, {} };
+	case XPERF_VMEXIT_RDMSR:
+		return { VERIFY_KVM_MSR, 0, p.msr, {} };
+	case XPERF_VMEXIT_VMCALL:
+		return { VERIFY_KVM_HYPERCALL, XPERF_VMEXIT_HC_NR, {}, {} };
+	case XPERF_VMEXIT_PIO:
+		return { VERIFY_KVM_PIO, 1, XPERF_VMEXIT_PORT, {} };
+	case XPERF_VMEXIT_NONE:
+	case XPERF_VMEXIT_KINDS:
+		break;
+	}
+	throw std::logic_error(fmt::format("no KVM event for {}", exit_name(exit)));
+}
 
 // QEMU's vCPU runs in QEMU, not on the measuring thread: the run followed
 // it, and the result says which thread that was, or why none.
@@ -97,16 +118,9 @@ std::optional<Expectation> vm_exit(const Result &r)
 	std::string cmdline = r.method.value("guest_params", "");
 	if (xperf_vm_parse_params(cmdline.c_str(), &p))
 		return std::nullopt;
-	const std::string exit = r.detail.value("exit", "");
-	static const std::pair<const char *, uint32_t> exits[] = {
-		{ "cpuid", XPERF_EXIT_CPUID }, { "rdmsr", XPERF_EXIT_RDMSR },
-		{ "vmcall", XPERF_EXIT_VMCALL }, { "pio", XPERF_EXIT_PIO } };
-	std::optional<uint32_t> e;
-	for (const auto &[exit_name, v] : exits)
-		if (exit == exit_name)
-			e = v;
+	const ExitKind *kind = measured_exit_kind(r.detail.value("exit", ""));
 	// The phase marks carry the payload's record index; the result says which.
-	if (!e || !r.detail.contains("guest_record"))
+	if (!kind || !r.detail.contains("guest_record"))
 		return std::nullopt;
 	uint32_t record = r.detail["guest_record"].get<uint32_t>();
 
@@ -114,20 +128,8 @@ std::optional<Expectation> vm_exit(const Result &r)
 	x.vm = true;
 	x.begin = phase_mark(record, XPERF_MARK_TIMED);
 	x.end = phase_mark(record, XPERF_MARK_END);
-	switch (*e) {
-	case XPERF_EXIT_CPUID:
-		x.anchor = Match{ VERIFY_KVM_CPUID, 0, {}, {} };
-		break;
-	case XPERF_EXIT_RDMSR:
-		x.anchor = Match{ VERIFY_KVM_MSR, 0, p.msr, {} };
-		break;
-	case XPERF_EXIT_VMCALL:
-		x.anchor = Match{ VERIFY_KVM_HYPERCALL, XPERF_HC_UNKNOWN_NR, {}, {} };
-		break;
-	default:
-		x.anchor = Match{ VERIFY_KVM_PIO, 1, XPERF_VM_PORT_DEBUGCON, {} };
-	}
-	bool userspace = *e == XPERF_EXIT_PIO;
+	x.anchor = kvm_event_of(kind->id, p);
+	bool userspace = kind->handler == XPERF_HANDLER_VMM;
 	x.path = userspace ? "the userspace round trip (KVM_EXIT_IO to the VMM)"
 			   : "the fast path (handled in KVM, no userspace exit)";
 	x.events = { { *x.anchor, 1, kind_name(x.anchor->kind), false },

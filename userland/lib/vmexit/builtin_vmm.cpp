@@ -3,10 +3,9 @@
 #include "kvm_vm.h"
 #include "payload.h"
 #include "thread_placement.h"
+#include "vcpu_watchdog.h"
 
 #include <cpuid.h>
-#include <signal.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -33,35 +32,6 @@ namespace {
 
 constexpr uint32_t max_basic_leaf = 0xd;
 
-void on_alarm(int) {}
-
-// A periodic SIGALRM while the vCPU runs, so that KVM_RUN returns (EINTR)
-// and the loop can see its deadline pass; the old disposition comes back
-// when it goes.
-class RunWatchdog {
-public:
-	RunWatchdog()
-	{
-		struct sigaction sa {};
-		sa.sa_handler = on_alarm; // no SA_RESTART: KVM_RUN must return
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGALRM, &sa, &old_);
-		itimerval t{ { 0, 200000 }, { 0, 200000 } };
-		setitimer(ITIMER_REAL, &t, &old_timer_);
-	}
-	RunWatchdog(const RunWatchdog &) = delete;
-	RunWatchdog &operator=(const RunWatchdog &) = delete;
-	~RunWatchdog()
-	{
-		setitimer(ITIMER_REAL, &old_timer_, nullptr);
-		sigaction(SIGALRM, &old_, nullptr);
-	}
-
-private:
-	struct sigaction old_ {};
-	itimerval old_timer_{};
-};
-
 int64_t now_ns()
 {
 	return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -78,7 +48,7 @@ GuestHang hang(std::span<const unsigned char> mem, const ExitDispatcher &d,
 		return GuestHang(fmt::format("the guest did not finish within {} s, before its "
 					     "first measurement (rip {:#x})",
 					     limit.count(), rip),
-				 XPERF_EXIT_NONE, 0);
+				 XPERF_VMEXIT_NONE, 0);
 	xperf_vm_results raw;
 	std::memcpy(&raw, mem.data() + XPERF_VM_RESULTS_GPA, sizeof(raw));
 	const xperf_vm_record &rec = raw.rec[d.current_record()];
@@ -120,7 +90,7 @@ VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::secon
 	std::memcpy(&mem[XPERF_VM_LOAD_ADDR], image.data(), image.size());
 	std::memcpy(&mem[XPERF_VM_PARAMS_GPA], out.params.c_str(), out.params.size() + 1);
 
-	Vcpu vcpu = vm.create_vcpu(kvm);
+	Vcpu &vcpu = vm.add_vcpu();
 	vcpu.set_cpuid(guest_cpuid(kvm.supported_cpuid()));
 	// The payload switches to its own stack at once; this one only has to be mapped.
 	enter_long_mode(vcpu, mem, header.entry64, XPERF_VM_LOAD_ADDR);
@@ -138,7 +108,7 @@ VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::secon
 	ExitDispatcher dispatch(p.samples);
 	const auto limit = deadline.value_or(run_deadline(XPERF_VM_MAX_RECORDS, p.samples, p.warmup));
 	{
-		RunWatchdog watchdog;
+		VcpuWatchdog watchdog;
 		for (;;) {
 			int err = vcpu.enter();
 			int64_t t = now_ns();
@@ -183,7 +153,7 @@ uint32_t completing_exits(xperf_vm_params p, std::vector<std::string> &notes)
 			run_builtin_vmm(p, std::chrono::seconds(3));
 			break;
 		} catch (const GuestHang &h) {
-			if (h.exit == XPERF_EXIT_NONE || !(p.exits >> h.exit & 1))
+			if (h.exit == XPERF_VMEXIT_NONE || !(p.exits >> h.exit & 1))
 				throw;
 			p.exits &= ~(1u << h.exit);
 			notes.push_back(fmt::format(

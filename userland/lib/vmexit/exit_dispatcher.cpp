@@ -102,7 +102,7 @@ ExitDispatcher::Action ExitDispatcher::handle_io(const kvm_run &run, int64_t now
 						     "VMM does not own",
 						     io.port));
 	switch (io.port) {
-	case XPERF_VM_PORT_DEBUGCON:
+	case XPERF_VMEXIT_PORT:
 		if (in_record_) {
 			HostRecordView &r = records_[static_cast<std::size_t>(current_)];
 			r.debugcon_exits++;

@@ -203,38 +203,6 @@ GuestResults decode_stream(std::string_view capture)
 	return r;
 }
 
-std::string_view exit_name(uint32_t exit)
-{
-	switch (exit) {
-	case XPERF_EXIT_NONE:
-		return "none";
-	case XPERF_EXIT_CPUID:
-		return "cpuid";
-	case XPERF_EXIT_RDMSR:
-		return "rdmsr";
-	case XPERF_EXIT_VMCALL:
-		return "vmcall";
-	case XPERF_EXIT_PIO:
-		return "pio";
-	default:
-		return "unknown";
-	}
-}
-
-std::string_view from_name(uint32_t from)
-{
-	switch (from) {
-	case XPERF_FROM_USER:
-		return "user";
-	case XPERF_FROM_USER_VIA_KERNEL:
-		return "user-via-kernel";
-	case XPERF_FROM_KERNEL:
-		return "kernel";
-	default:
-		return "unknown";
-	}
-}
-
 std::string_view exception_name(uint32_t vector)
 {
 	static constexpr std::string_view names[] = {

@@ -3,6 +3,7 @@
 // memory or decoded from its debugcon stream.
 #pragma once
 
+#include "exit_kinds.h"
 #include "xperf/vmexit_protocol.h"
 
 #include <cstdint>
@@ -14,7 +15,7 @@
 namespace xperf {
 
 struct GuestRecord {
-	uint32_t exit = 0; // XPERF_EXIT_*
+	uint32_t exit = 0; // enum xperf_vmexit_kind
 	uint32_t from = 0; // XPERF_FROM_*
 	uint64_t value = 0;
 	uint32_t fault = 0; // exception vector + 1, 0: none
@@ -38,13 +39,11 @@ std::string encode_params(const xperf_vm_params &p);
 // Throws std::runtime_error when they are missing or inconsistent.
 GuestResults read_guest_results(std::span<const unsigned char> memory);
 
-// Results from a debugcon capture: the text between "@xperf-vmexit 2" and
+// Results from a debugcon capture: the text between XPERF_STREAM_BEGIN and
 // the checksum line; anything before is ignored. Throws std::runtime_error
 // naming what is wrong (no stream, truncated, bad checksum, bad line).
 GuestResults decode_stream(std::string_view capture);
 
-std::string_view exit_name(uint32_t exit);	   // "none", "cpuid", ...
-std::string_view from_name(uint32_t from);	   // "user", "user-via-kernel", "kernel"
 std::string_view exception_name(uint32_t vector); // "#GP", ...
 std::string_view guest_status_name(uint32_t status);
 

@@ -33,13 +33,6 @@
 
 namespace xperf {
 
-// The module's exit kinds are the payload's: one table of the six.
-static_assert(XPERF_VMEXIT_NONE == XPERF_EXIT_NONE && XPERF_VMEXIT_CPUID == XPERF_EXIT_CPUID &&
-	      XPERF_VMEXIT_RDMSR == XPERF_EXIT_RDMSR && XPERF_VMEXIT_VMCALL == XPERF_EXIT_VMCALL &&
-	      XPERF_VMEXIT_PIO == XPERF_EXIT_PIO && XPERF_VMEXIT_KINDS == XPERF_EXIT_KINDS);
-static_assert(XPERF_VMEXIT_MSR == rdmsr_index && XPERF_VMEXIT_PORT == XPERF_VM_PORT_DEBUGCON &&
-	      XPERF_VMEXIT_HC_NR == XPERF_HC_UNKNOWN_NR);
-
 namespace {
 
 // xperf.ko's vmexit file, open.
@@ -59,6 +52,7 @@ public:
 					  errno == ENOENT ? "this xperf.ko has no vmexit file: rebuild "
 							    "and reload it"
 							  : "run as root");
+		check_table();
 	}
 
 	int fd() const { return fd_.get(); }
@@ -89,6 +83,20 @@ public:
 	}
 
 private:
+	// The module's exit kinds must be this program's: the same ioctl()
+	// argument names the same instruction.
+	void check_table() const
+	{
+		std::string table(4096, '\0');
+		ssize_t n = ::pread(fd_.get(), table.data(), table.size(), 0);
+		table.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+		if (table != exit_table_text())
+			throw unavailable(fmt::format("--vmm guest: {}: this xperf.ko was built with "
+						      "another VM-exit table than xperf-user",
+						      path_),
+					  "rebuild xperf.ko from the same tree and reload it");
+	}
+
 	std::string path_;
 	UniqueFd fd_;
 };
@@ -123,7 +131,7 @@ inline uint32_t cpuid_leaf0()
 
 inline uint64_t hypercall(bool vmmcall)
 {
-	uint64_t ret = XPERF_HC_UNKNOWN_NR;
+	uint64_t ret = XPERF_VMEXIT_HC_NR;
 	if (vmmcall)
 		asm volatile("vmmcall" : "+a"(ret) : : "memory");
 	else
@@ -133,7 +141,7 @@ inline uint64_t hypercall(bool vmmcall)
 
 inline void outb_debugcon()
 {
-	asm volatile("outb %b0, %w1" : : "a"(0), "Nd"(XPERF_VM_PORT_DEBUGCON));
+	asm volatile("outb %b0, %w1" : : "a"(0), "Nd"(XPERF_VMEXIT_PORT));
 }
 
 // A hypervisor may keep a hypercall from ever completing (the build
@@ -180,8 +188,9 @@ struct Hypervisor {
 		if (kvm())
 			return handled_by(exit);
 		if (tcg())
-			return exit == XPERF_EXIT_PIO ? "QEMU's device model (TCG: no VM exit)"
-						      : "QEMU TCG's emulation (no VM exit)";
+			return exit_kind(exit).handler == XPERF_HANDLER_VMM
+				       ? "QEMU's device model (TCG: no VM exit)"
+				       : "QEMU TCG's emulation (no VM exit)";
 		return fmt::format("the hypervisor ({})", signature);
 	}
 };
@@ -198,11 +207,11 @@ public:
 
 	std::vector<Result> run()
 	{
-		for (uint32_t from : { XPERF_FROM_USER, XPERF_FROM_USER_VIA_KERNEL, XPERF_FROM_KERNEL })
+		for (uint32_t from = 0; from < XPERF_FROMS; from++)
 			if (froms_ & 1u << from)
-				for (uint32_t e = XPERF_EXIT_CPUID; e < XPERF_EXIT_KINDS; e++)
-					if (exits_ & 1u << e)
-						row(e, from);
+				for (const ExitKind &k : measured_exit_kinds())
+					if (exits_ & 1u << k.id)
+						row(k.id, from);
 		return std::move(out_);
 	}
 
@@ -217,12 +226,15 @@ private:
 
 	void row(uint32_t exit, uint32_t from)
 	{
-		if (exit == XPERF_EXIT_VMCALL && !hv_.kvm())
+		const ExitKind &kind = exit_kind(exit);
+		if (!kind.allowed_from(from))
+			return skip(exit, from, not_from_reason(exit, from));
+		if (kind.hypercall() && !hv_.kvm())
 			return skip(exit, from,
 				    fmt::format("the hypervisor is {}, not KVM: VMCALL/VMMCALL would "
 						"raise #UD",
 						hv_.signature.empty() ? "none" : hv_.signature));
-		if (exit == XPERF_EXIT_VMCALL && from == XPERF_FROM_USER) {
+		if (kind.hypercall() && from == XPERF_FROM_USER) {
 			std::string why = hypercall_probe(hypercall_ == XPERF_HC_VMMCALL);
 			if (!why.empty())
 				return skip(exit, from, why);
@@ -238,26 +250,26 @@ private:
 	{
 		Timing t;
 		uint64_t value = 0;
-		switch (exit) {
-		case XPERF_EXIT_CPUID:
+		switch (static_cast<xperf_vmexit_kind>(exit)) {
+		case XPERF_VMEXIT_NONE:
+		case XPERF_VMEXIT_RDMSR: // not from CPL3 (row() said so)
+		case XPERF_VMEXIT_KINDS:
+			throw std::logic_error(fmt::format("{}/user is not a row", exit_name(exit)));
+		case XPERF_VMEXIT_CPUID:
 			value = cpuid_leaf0();
 			t = measure(ctx_, 1, [] {}, [] { cpuid_leaf0(); });
 			break;
-		case XPERF_EXIT_RDMSR:
-			return skip(exit, XPERF_FROM_USER,
-				    "RDMSR at CPL3 raises #GP inside the guest before any exit; "
-				    "rdmsr/user-via-kernel is the user-started form");
-		case XPERF_EXIT_VMCALL: {
+		case XPERF_VMEXIT_VMCALL: {
 			bool vmm = hypercall_ == XPERF_HC_VMMCALL;
 			value = hypercall(vmm);
 			t = measure(ctx_, 1, [] {}, [vmm] { hypercall(vmm); });
 			break;
 		}
-		default: {
-			PortAccess port(XPERF_VM_PORT_DEBUGCON);
+		case XPERF_VMEXIT_PIO: {
+			PortAccess port(XPERF_VMEXIT_PORT);
 			if (port.error())
 				return skip(exit, XPERF_FROM_USER,
-					    fmt::format("ioperm({:#x}): {} ({})", XPERF_VM_PORT_DEBUGCON,
+					    fmt::format("ioperm({:#x}): {} ({})", XPERF_VMEXIT_PORT,
 							std::strerror(port.error()),
 							port.error() == ENOSYS
 								? "this kernel is built without "
@@ -323,9 +335,7 @@ private:
 			r.cycles.push_back(static_cast<double>(v) - *kernel_overhead_);
 		r.round_sizes.assign(ctx_.opt.rounds, ctx_.opt.samples);
 		r.method = {
-			{ "timer", k.timer == XPERF_VMEXIT_TIMER_RDTSCP
-					   ? "lfence;rdtsc;lfence .. rdtscp;lfence"
-					   : "lfence;rdtsc;lfence .. lfence;rdtsc;lfence (no RDTSCP)" },
+			{ "timer", timer_name(k.timer) },
 			{ "side", "guest kernel" },
 			{ "overhead_cycles", *kernel_overhead_ },
 			{ "net", "per round trip: cycles - median empty region, both timed by "
@@ -370,7 +380,7 @@ private:
 			{ "instruction", instruction_name(exit, hypercall_) },
 			{ "handled_by", hv_.handles(exit) },
 			// A hypercall returns a signed status (-KVM_EPERM, -KVM_ENOSYS).
-			{ "returned", exit == XPERF_EXIT_VMCALL
+			{ "returned", exit_kind(exit).hypercall()
 					      ? nlohmann::json(static_cast<int64_t>(value))
 					      : nlohmann::json(value) },
 			{ "guest_kernel", "Linux, xperf.ko's debugfs vmexit file" },

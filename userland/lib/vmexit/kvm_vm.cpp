@@ -195,7 +195,8 @@ int Vcpu::enter()
 	return ::ioctl(fd_.get(), KVM_RUN, 0) ? errno : 0;
 }
 
-Vm::Vm(const Kvm &kvm, std::size_t mem_bytes) : mem_(mem_bytes)
+Vm::Vm(const Kvm &kvm, std::size_t mem_bytes)
+	: mem_(mem_bytes), vcpu_mmap_size_(kvm.vcpu_mmap_size())
 {
 	fd_ = UniqueFd(::ioctl(kvm.fd(), KVM_CREATE_VM, 0));
 	if (!fd_)
@@ -211,12 +212,14 @@ Vm::Vm(const Kvm &kvm, std::size_t mem_bytes) : mem_(mem_bytes)
 					 errno_text());
 }
 
-Vcpu Vm::create_vcpu(const Kvm &kvm)
+Vcpu &Vm::add_vcpu()
 {
-	UniqueFd fd(::ioctl(fd_.get(), KVM_CREATE_VCPU, 0));
+	const auto id = static_cast<unsigned long>(vcpus_.size());
+	UniqueFd fd(::ioctl(fd_.get(), KVM_CREATE_VCPU, id));
 	if (!fd)
 		throw std::runtime_error("KVM refused a vCPU (KVM_CREATE_VCPU): " + errno_text());
-	return Vcpu(std::move(fd), kvm.vcpu_mmap_size());
+	vcpus_.push_back(std::unique_ptr<Vcpu>(new Vcpu(std::move(fd), vcpu_mmap_size_)));
+	return *vcpus_.back();
 }
 
 void enter_long_mode(Vcpu &vcpu, std::span<unsigned char> memory, uint64_t rip, uint64_t rsp)

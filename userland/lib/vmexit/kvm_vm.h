@@ -1,6 +1,7 @@
 // Owned KVM objects for the built-in VMM: the /dev/kvm handle, a VM with its
-// guest memory, and a vCPU with its kvm_run mapping. Each closes or unmaps
-// what it holds when it goes.
+// guest memory and its vCPUs, each vCPU with its kvm_run mapping. Each
+// closes or unmaps what it holds when it goes, the VM in the order KVM
+// wants: vCPUs, then the VM's fd, then the guest memory it maps.
 #pragma once
 
 #include "unique_fd.h"
@@ -9,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -55,9 +57,13 @@ private:
 	UniqueFd fd_;
 };
 
+class Vm;
+
+// A vCPU exists only inside its Vm (Vm::add_vcpu), which closes it first.
 class Vcpu {
 public:
-	Vcpu(UniqueFd fd, std::size_t mmap_size);
+	Vcpu(const Vcpu &) = delete;
+	Vcpu &operator=(const Vcpu &) = delete;
 
 	int fd() const { return fd_.get(); }
 	kvm_run &run() const { return *static_cast<kvm_run *>(run_map_.data()); }
@@ -70,6 +76,9 @@ public:
 	int enter();
 
 private:
+	friend class Vm;
+	Vcpu(UniqueFd fd, std::size_t mmap_size);
+
 	UniqueFd fd_;
 	FdMapping run_map_;
 };
@@ -78,16 +87,23 @@ class Vm {
 public:
 	// A VM with mem_bytes of zeroed guest memory at guest physical 0.
 	Vm(const Kvm &kvm, std::size_t mem_bytes);
+	Vm(const Vm &) = delete;
+	Vm &operator=(const Vm &) = delete;
 
-	Vcpu create_vcpu(const Kvm &kvm);
+	// A new vCPU, the VM's until the VM goes.
+	Vcpu &add_vcpu();
 	std::span<unsigned char> memory() const
 	{
 		return { static_cast<unsigned char *>(mem_.data()), mem_.size() };
 	}
 
 private:
-	UniqueFd fd_;
+	// Destroyed in reverse: the vCPUs, the VM's fd, then the memory that
+	// KVM maps into the guest until that fd is closed.
 	Mapping mem_;
+	UniqueFd fd_;
+	std::size_t vcpu_mmap_size_;
+	std::vector<std::unique_ptr<Vcpu>> vcpus_;
 };
 
 // Long mode as the kernel's KVM selftests set it up: identity-mapped first

@@ -1,5 +1,6 @@
 #include "six.h"
 
+#include "exit_kinds.h"
 #include "guest_protocol.h"
 #include "error.h"
 #include "stats.h"
@@ -7,31 +8,47 @@
 #include <cpuid.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <cctype>
 #include <cstring>
+#include <optional>
 
 namespace xperf {
-
-bool fast_path(uint32_t exit)
-{
-	return exit != XPERF_EXIT_PIO;
-}
 
 int measurement_number(uint32_t exit, uint32_t from)
 {
 	int base = from == XPERF_FROM_USER ? 1 : from == XPERF_FROM_USER_VIA_KERNEL ? 3 : 5;
-	return base + (fast_path(exit) ? 0 : 1);
+	return base + (exit_kind(exit).fast_path() ? 0 : 1);
+}
+
+std::vector<std::string> exit_options()
+{
+	std::vector<std::string> out;
+	for (const ExitKind &k : measured_exit_kinds())
+		out.emplace_back(k.name);
+	out.emplace_back("all");
+	return out;
+}
+
+std::string exit_options_text()
+{
+	std::vector<std::string> names = exit_options();
+	std::string last = names.back();
+	names.pop_back();
+	return fmt::format("{} or {}", fmt::join(names, ", "), last);
 }
 
 uint32_t exits_mask(const std::string &spec)
 {
+	if (const ExitKind *k = measured_exit_kind(spec))
+		return 1u << k->id;
+	uint32_t all = 0;
+	for (const ExitKind &k : measured_exit_kinds())
+		all |= 1u << k.id;
 	if (spec == "all")
-		return 1u << XPERF_EXIT_CPUID | 1u << XPERF_EXIT_RDMSR | 1u << XPERF_EXIT_VMCALL |
-		       1u << XPERF_EXIT_PIO;
-	for (uint32_t e = XPERF_EXIT_CPUID; e < XPERF_EXIT_KINDS; e++)
-		if (spec == exit_name(e))
-			return 1u << e;
-	throw bad_input("--exit: '" + spec + "' is not cpuid, rdmsr, vmcall, pio or all");
+		return all;
+	throw bad_input("--exit: '" + spec + "' is not " + exit_options_text());
 }
 
 uint32_t froms_mask(const std::string &spec)
@@ -41,16 +58,14 @@ uint32_t froms_mask(const std::string &spec)
 	for (;;) {
 		std::size_t comma = spec.find(',', at);
 		std::string one = spec.substr(at, comma == std::string::npos ? comma : comma - at);
-		uint32_t bits = 0;
+		std::optional<uint32_t> from = from_by_name(one);
 		if (one == "all")
-			bits = (1u << XPERF_FROMS) - 1;
-		for (uint32_t f = 0; f < XPERF_FROMS; f++)
-			if (one == from_name(f))
-				bits = 1u << f;
-		if (!bits)
+			mask |= (1u << XPERF_FROMS) - 1;
+		else if (from)
+			mask |= 1u << *from;
+		else
 			throw bad_input("--from: '" + one +
 					"' is not user, user-via-kernel, kernel or all");
-		mask |= bits;
 		if (comma == std::string::npos)
 			return mask;
 		at = comma + 1;
@@ -59,23 +74,50 @@ uint32_t froms_mask(const std::string &spec)
 
 std::string instruction_name(uint32_t exit, uint32_t hypercall)
 {
-	switch (exit) {
-	case XPERF_EXIT_CPUID:
-		return "cpuid (leaf 0)";
-	case XPERF_EXIT_RDMSR:
-		return fmt::format("rdmsr {:#x}", rdmsr_index);
-	case XPERF_EXIT_VMCALL:
-		return fmt::format("{} (nr {:#x}, unknown to KVM)",
-				   hypercall == XPERF_HC_VMMCALL ? "vmmcall" : "vmcall",
-				   XPERF_HC_UNKNOWN_NR);
-	default:
-		return fmt::format("outb to port {:#x}", XPERF_VM_PORT_DEBUGCON);
-	}
+	const ExitKind &k = exit_kind(exit);
+	constexpr std::string_view intel = "vmcall";
+	if (k.hypercall() && hypercall == XPERF_HC_VMMCALL && k.instruction.starts_with(intel))
+		return fmt::format("vmmcall{}", k.instruction.substr(intel.size()));
+	return std::string(k.instruction);
 }
 
 std::string handled_by(uint32_t exit)
 {
-	return fast_path(exit) ? "kvm (in the kernel: fast path)" : "the userspace VMM (round trip)";
+	switch (exit_kind(exit).handler) {
+	case XPERF_HANDLER_KVM:
+		return "kvm (in the kernel: fast path)";
+	case XPERF_HANDLER_VMM:
+		return "the userspace VMM (round trip)";
+	default:
+		return "nothing (no exit)";
+	}
+}
+
+std::string not_from_reason(uint32_t exit, uint32_t from)
+{
+	const ExitKind &k = exit_kind(exit);
+	if (k.allowed_from(from))
+		return "";
+	// The table leaves only CPL3 out, for a privileged instruction.
+	std::string upper(k.name);
+	for (char &c : upper)
+		c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+	return fmt::format("{} at CPL3 raises #GP inside the guest before any exit; "
+			   "{}/user-via-kernel is the user-started form",
+			   upper, k.name);
+}
+
+std::string timer_name(uint32_t timer)
+{
+	switch (timer) {
+	case XPERF_TIMER_RDTSCP:
+		return "lfence;rdtsc;lfence .. rdtscp;lfence";
+	case XPERF_TIMER_LFENCE:
+		return "lfence;rdtsc;lfence .. lfence;rdtsc;lfence (no RDTSCP in the guest's CPU "
+		       "model)";
+	default:
+		return fmt::format("unknown ({})", timer);
+	}
 }
 
 std::string hypervisor_signature()

@@ -13,22 +13,27 @@
 
 namespace xperf {
 
-// IA32_TSC: KVM answers it in the kernel (kvm_get_msr_common) on Intel, AMD
-// and the PVM-style KVM of the build machines alike.
-constexpr uint32_t rdmsr_index = 0x10;
-
-// Every exit but the port write is answered by KVM in the kernel.
-bool fast_path(uint32_t exit);
 // Row of the table in DESIGN.md.
 int measurement_number(uint32_t exit, uint32_t from);
-// Bit per XPERF_EXIT_* / XPERF_FROM_*; throw a bad_input Error naming
-// the option. --from is a comma list of user (guest CPL3 executes the
-// instruction: rows 1, 2), user-via-kernel (rows 3, 4), kernel (5, 6), all.
+// Bit per enum xperf_vmexit_kind / XPERF_FROM_*; throw a bad_input Error
+// naming the option. --exit is one name of the exit table or all; --from
+// is a comma list of user (guest CPL3 executes the instruction: rows 1,
+// 2), user-via-kernel (rows 3, 4), kernel (5, 6), all.
 uint32_t exits_mask(const std::string &spec);
 uint32_t froms_mask(const std::string &spec);
-// "cpuid (leaf 0)", "rdmsr 0x10", "vmmcall (nr 0x7870, unknown to KVM)", ...
+// What --exit takes: the measured kinds' names, then "all".
+std::vector<std::string> exit_options();
+// "cpuid, rdmsr, vmcall, pio or all"
+std::string exit_options_text();
+// "cpuid (leaf 0)", "rdmsr 0x10", "vmmcall (nr 0x7870, unknown to KVM)", ...:
+// a hypercall is spelled as hypercall (XPERF_HC_*) says.
 std::string instruction_name(uint32_t exit, uint32_t hypercall);
+// Who answers the exit under KVM: "kvm (in the kernel: fast path)", ...
 std::string handled_by(uint32_t exit);
+// Why a kind cannot start from from, or "" where it can.
+std::string not_from_reason(uint32_t exit, uint32_t from);
+// How the guest read the TSC (XPERF_TIMER_*), for method.timer.
+std::string timer_name(uint32_t timer);
 
 // The hypervisor this process runs under, from CPUID 0x40000000 ("" when
 // none): kvm_signature, tcg_signature, ...

@@ -39,7 +39,7 @@ std::string fault_note(const GuestRecord &rec)
 {
 	uint32_t vector = rec.fault - 1;
 	std::string why;
-	if (rec.exit == XPERF_EXIT_PIO && rec.from == XPERF_FROM_USER && vector == 13)
+	if (rec.exit == XPERF_VMEXIT_PIO && rec.from == XPERF_FROM_USER && vector == 13)
 		why = ": the hypervisor ignores the guest's IOPL 3 (PVM-style KVM does)";
 	return fmt::format("{}/{} not measured: the guest took {} at rip {:#x}{}",
 			   exit_name(rec.exit), from_name(rec.from), exception_name(vector),
@@ -54,6 +54,177 @@ void check_limits(const Options &o)
 		throw bad_input("vmexit: at most 16777215 samples (x rounds) and warm-up round trips "
 				"per measurement",
 				"lower -n, --rounds or --warmup");
+}
+
+// What the options ask the guest for.
+xperf_vm_params requested_params(const Options &o)
+{
+	xperf_vm_params p{};
+	p.exits = exits_mask(o.vm_exit);
+	p.froms = froms_mask(o.vm_from);
+	p.samples = static_cast<uint32_t>(o.samples * o.rounds);
+	p.warmup = static_cast<uint32_t>(o.warmup);
+	p.msr = XPERF_VMEXIT_MSR;
+	p.hypercall = host_hypercall_insn();
+	p.output = XPERF_OUT_MEMORY; // the QEMU runner picks its own
+	p.mem_bytes = guest_memory_bytes(XPERF_VM_MAX_RECORDS, p.samples);
+	return p;
+}
+
+void check_guest_status(const GuestResults &g)
+{
+	if (g.status == XPERF_VM_OK)
+		return;
+	throw std::runtime_error(fmt::format(
+		"the guest payload stopped: {} (status {}){}", guest_status_name(g.status), g.status,
+		g.status == XPERF_VM_FAULT ? fmt::format(": {} error {:#x} at rip {:#x}",
+							 exception_name(g.fault_vector),
+							 g.fault_error, g.fault_rip)
+					   : ""));
+}
+
+// One run of the payload, and what every result of it shares.
+struct PayloadRun {
+	const RunContext &ctx;
+	const xperf_vm_params &params;
+	const VmRun &run;
+	// The empty timed region, measured by the guest in each context.
+	const GuestRecord *empty_kernel, *empty_user, *empty_syscall;
+
+	PayloadRun(const RunContext &c, const xperf_vm_params &p, const VmRun &r)
+		: ctx(c), params(p), run(r),
+		  empty_kernel(find_record(r.guest, XPERF_VMEXIT_NONE, XPERF_FROM_KERNEL)),
+		  empty_user(find_record(r.guest, XPERF_VMEXIT_NONE, XPERF_FROM_USER)),
+		  empty_syscall(find_record(r.guest, XPERF_VMEXIT_NONE, XPERF_FROM_USER_VIA_KERNEL))
+	{
+	}
+
+	const GuestRecord *empty_for(const GuestRecord &rec) const
+	{
+		return rec.from == XPERF_FROM_KERNEL ? empty_kernel : empty_user;
+	}
+};
+
+// The built-in VMM's view of record rec; null under QEMU.
+nlohmann::json host_view(const PayloadRun &pr, std::size_t i, const GuestRecord &rec)
+{
+	if (i >= pr.run.host.size())
+		return nullptr;
+	const HostRecordView &h = pr.run.host[i];
+	const double n = static_cast<double>(rec.samples.size());
+	nlohmann::json host = {
+		{ "wall_ns_per_round_trip",
+		  h.end_ns > h.timed_ns && n > 0 ? static_cast<double>(h.end_ns - h.timed_ns) / n
+						 : 0.0 },
+		{ "wall_is", "mean over the timed phase, VMM clock (CLOCK_MONOTONIC), including the "
+			     "guest's two timer reads, its sample store and any host preemption" }
+	};
+	// Both clocks over the same stretch: where they disagree, the guest's
+	// TSC does not run at the host's rate in that mode.
+	if (rec.tsc_span && pr.ctx.tsc.hz > 0)
+		host["guest_tsc_ns_per_round_trip"] =
+			static_cast<double>(rec.tsc_span) / pr.ctx.tsc.hz * 1e9 / n;
+	if (!h.pio_gaps_ns.empty()) {
+		std::vector<double> gaps(h.pio_gaps_ns.begin(), h.pio_gaps_ns.end());
+		host["median_ns_between_io_exits"] = describe(gaps).median;
+		host["between_io_exits_is"] = "one guest iteration as the VMM sees it: KVM_RUN "
+					      "return to KVM_RUN return";
+	}
+	return host;
+}
+
+nlohmann::json payload_method(const PayloadRun &pr, std::size_t i, const GuestRecord &rec,
+			      double overhead)
+{
+	const GuestRecord *empty = pr.empty_for(rec);
+	nlohmann::json m = {
+		{ "timer", timer_name(pr.run.guest.timer) },
+		{ "side", "guest" },
+		{ "vmm", pr.run.vmm },
+		{ "accelerator", pr.run.vmm.value("accelerator", "kvm") },
+		{ "overhead_cycles", overhead },
+		{ "overhead_from", empty ? fmt::format("none/{}", from_name(empty->from)) : "" },
+		{ "net", "per round trip: guest TSC cycles - median empty region in the same guest "
+			 "context" },
+		{ "warmup", pr.ctx.opt.warmup },
+		{ "tsc", "guest TSC, running at the host TSC rate (no TSC scaling asked)" },
+		{ "host", host_view(pr, i, rec) },
+		{ "guest_params", pr.run.params },
+		{ "run_wall_s", pr.run.wall_s },
+	};
+	if (rec.from == XPERF_FROM_USER_VIA_KERNEL && pr.empty_syscall)
+		m["guest_syscall_cycles"] = median_cycles(pr.empty_syscall->samples) - overhead;
+	return m;
+}
+
+nlohmann::json payload_detail(const PayloadRun &pr, std::size_t i, const GuestRecord &rec)
+{
+	nlohmann::json d = {
+		{ "measurement", measurement_number(rec.exit, rec.from) },
+		// The index its phase marks (port 0xec) carry, for tracing.
+		{ "guest_record", i },
+		{ "exit", exit_name(rec.exit) },
+		{ "from", from_name(rec.from) },
+		{ "instruction", instruction_name(rec.exit, pr.params.hypercall) },
+		{ "handled_by", handled_by(rec.exit) },
+		{ "returned", rec.value },
+		{ "guest_syscall", rec.from == XPERF_FROM_USER_VIA_KERNEL
+					   ? "ud2 trapping to the guest kernel's #UD handler"
+					   : "" },
+	};
+	if (i < pr.run.host.size()) {
+		const bool to_vmm = exit_kind(rec.exit).handler == XPERF_HANDLER_VMM;
+		d["vmm_exits"] = { { "io_debugcon", pr.run.host[i].debugcon_exits },
+				   { "expected_io_debugcon",
+				     to_vmm ? pr.ctx.opt.warmup + rec.samples.size() : 0 } };
+		// Every exit to userspace of the whole run, by KVM exit reason.
+		d["vmm_exits_in_run"] = pr.run.exit_counts;
+	}
+	return d;
+}
+
+// The result of guest record i: its cycles net of the empty region.
+Result record_result(const PayloadRun &pr, std::size_t i)
+{
+	const GuestRecord &rec = pr.run.guest.records[i];
+	const GuestRecord *empty = pr.empty_for(rec);
+	const double overhead = empty ? median_cycles(empty->samples) : 0;
+
+	Result r;
+	r.crossing = "vmexit";
+	r.variant = fmt::format("{}/{}", exit_name(rec.exit), from_name(rec.from));
+	r.tsc_hz = pr.ctx.tsc.hz;
+	r.cycles.reserve(rec.samples.size());
+	for (uint32_t c : rec.samples)
+		r.cycles.push_back(static_cast<double>(c) - overhead);
+	r.round_sizes.assign(pr.ctx.opt.rounds, pr.ctx.opt.samples);
+	r.method = payload_method(pr, i, rec, overhead);
+	r.detail = payload_detail(pr, i, rec);
+	if (!exit_kind(rec.exit).allowed_from(XPERF_FROM_USER))
+		r.notes.push_back(fmt::format("{}/user does not exist: {}", exit_name(rec.exit),
+					      not_from_reason(rec.exit, XPERF_FROM_USER)));
+	for (const auto &other : pr.run.guest.records)
+		if (other.fault && other.exit == rec.exit)
+			r.notes.push_back(fault_note(other));
+	r.analyse();
+	return r;
+}
+
+std::vector<Result> payload_results(const PayloadRun &pr)
+{
+	std::vector<Result> out;
+	for (std::size_t i = 0; i < pr.run.guest.records.size(); i++) {
+		const GuestRecord &rec = pr.run.guest.records[i];
+		if (rec.exit != XPERF_VMEXIT_NONE && !rec.fault)
+			out.push_back(record_result(pr, i));
+	}
+	if (!out.empty())
+		return out;
+	std::string first_fault;
+	for (const auto &rec : pr.run.guest.records)
+		if (rec.fault && first_fault.empty())
+			first_fault = "; " + fault_note(rec);
+	throw std::runtime_error("vmexit: nothing was measured" + first_fault);
 }
 
 } // namespace
@@ -75,16 +246,7 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 	if (o.vmm == "guest")
 		return run_vmexit_in_guest(ctx);
 	check_limits(o);
-	xperf_vm_params p{};
-	p.exits = exits_mask(o.vm_exit);
-	p.froms = froms_mask(o.vm_from);
-	p.samples = static_cast<uint32_t>(o.samples * o.rounds);
-	p.warmup = static_cast<uint32_t>(o.warmup);
-	p.msr = rdmsr_index;
-	p.hypercall = host_hypercall_insn();
-	p.output = XPERF_OUT_MEMORY; // the QEMU runner picks its own
-	p.mem_bytes = guest_memory_bytes(XPERF_VM_MAX_RECORDS, p.samples);
-
+	xperf_vm_params p = requested_params(o);
 	std::optional<QemuInstall> qemu;
 	if (o.vmm == "qemu")
 		qemu = find_qemu(); // before anything runs: missing QEMU is the user's to fix
@@ -98,125 +260,8 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 
 	VmRun run = qemu ? run_qemu(*qemu, p, ctx.marks, ctx.cpu)
 			 : run_builtin_vmm(p, std::nullopt, ctx.cpu);
-	const GuestResults &g = run.guest;
-	if (g.status != XPERF_VM_OK)
-		throw std::runtime_error(fmt::format(
-			"the guest payload stopped: {} (status {}){}", guest_status_name(g.status),
-			g.status,
-			g.status == XPERF_VM_FAULT
-				? fmt::format(": {} error {:#x} at rip {:#x}",
-					      exception_name(g.fault_vector), g.fault_error, g.fault_rip)
-				: ""));
-
-	// The empty timed region, measured by the guest in each context.
-	const GuestRecord *empty_kernel = find_record(g, XPERF_EXIT_NONE, XPERF_FROM_KERNEL);
-	const GuestRecord *empty_user = find_record(g, XPERF_EXIT_NONE, XPERF_FROM_USER);
-	const GuestRecord *empty_syscall =
-		find_record(g, XPERF_EXIT_NONE, XPERF_FROM_USER_VIA_KERNEL);
-	const std::string timer = g.timer == XPERF_TIMER_RDTSCP
-					  ? "lfence;rdtsc;lfence .. rdtscp;lfence"
-					  : "lfence;rdtsc;lfence .. lfence;rdtsc;lfence (no RDTSCP in "
-					    "the guest's CPU model)";
-
-	std::vector<std::string> not_measured;
-	for (const auto &rec : g.records)
-		if (rec.fault)
-			not_measured.push_back(fault_note(rec));
-
-	std::vector<Result> out;
-	for (std::size_t i = 0; i < g.records.size(); i++) {
-		const GuestRecord &rec = g.records[i];
-		if (rec.exit == XPERF_EXIT_NONE || rec.fault)
-			continue;
-		const GuestRecord *empty = rec.from == XPERF_FROM_KERNEL ? empty_kernel : empty_user;
-		double overhead = empty ? median_cycles(empty->samples) : 0;
-
-		Result r;
-		r.crossing = "vmexit";
-		r.variant = fmt::format("{}/{}", exit_name(rec.exit), from_name(rec.from));
-		r.tsc_hz = ctx.tsc.hz;
-		r.cycles.reserve(rec.samples.size());
-		for (uint32_t c : rec.samples)
-			r.cycles.push_back(static_cast<double>(c) - overhead);
-		r.round_sizes.assign(o.rounds, o.samples);
-
-		nlohmann::json host = nullptr;
-		if (i < run.host.size()) {
-			const HostRecordView &h = run.host[i];
-			host = { { "wall_ns_per_round_trip",
-				   h.end_ns > h.timed_ns && rec.samples.size()
-					   ? static_cast<double>(h.end_ns - h.timed_ns) /
-						     static_cast<double>(rec.samples.size())
-					   : 0.0 },
-				 { "wall_is", "mean over the timed phase, VMM clock (CLOCK_MONOTONIC), "
-					      "including the guest's two timer reads, its sample store "
-					      "and any host preemption" } };
-			// Both clocks over the same stretch: where they disagree, the
-			// guest's TSC does not run at the host's rate in that mode.
-			if (rec.tsc_span && ctx.tsc.hz > 0)
-				host["guest_tsc_ns_per_round_trip"] =
-					static_cast<double>(rec.tsc_span) / ctx.tsc.hz * 1e9 /
-					static_cast<double>(rec.samples.size());
-			if (!h.pio_gaps_ns.empty()) {
-				std::vector<double> gaps(h.pio_gaps_ns.begin(), h.pio_gaps_ns.end());
-				host["median_ns_between_io_exits"] = describe(gaps).median;
-				host["between_io_exits_is"] = "one guest iteration as the VMM sees it: "
-							      "KVM_RUN return to KVM_RUN return";
-			}
-		}
-		r.method = {
-			{ "timer", timer },
-			{ "side", "guest" },
-			{ "vmm", run.vmm },
-			{ "accelerator", run.vmm.value("accelerator", "kvm") },
-			{ "overhead_cycles", overhead },
-			{ "overhead_from", empty ? fmt::format("none/{}", from_name(empty->from)) : "" },
-			{ "net", "per round trip: guest TSC cycles - median empty region in the same "
-				 "guest context" },
-			{ "warmup", o.warmup },
-			{ "tsc", "guest TSC, running at the host TSC rate (no TSC scaling asked)" },
-			{ "host", host },
-			{ "guest_params", run.params },
-			{ "run_wall_s", run.wall_s },
-		};
-		if (rec.from == XPERF_FROM_USER_VIA_KERNEL && empty_syscall)
-			r.method["guest_syscall_cycles"] = median_cycles(empty_syscall->samples) - overhead;
-		r.detail = {
-			{ "measurement", measurement_number(rec.exit, rec.from) },
-			// The index its phase marks (port 0xec) carry, for tracing.
-			{ "guest_record", i },
-			{ "exit", exit_name(rec.exit) },
-			{ "from", from_name(rec.from) },
-			{ "instruction", instruction_name(rec.exit, p.hypercall) },
-			{ "handled_by", handled_by(rec.exit) },
-			{ "returned", rec.value },
-			{ "guest_syscall", rec.from == XPERF_FROM_USER_VIA_KERNEL
-						   ? "ud2 trapping to the guest kernel's #UD handler"
-						   : "" },
-		};
-		if (i < run.host.size()) {
-			const HostRecordView &h = run.host[i];
-			r.detail["vmm_exits"] = { { "io_debugcon", h.debugcon_exits },
-						  { "expected_io_debugcon",
-						    rec.exit == XPERF_EXIT_PIO ? o.warmup + rec.samples.size()
-									       : 0 } };
-			// Every exit to userspace of the whole run, by KVM exit reason.
-			r.detail["vmm_exits_in_run"] = run.exit_counts;
-		}
-		if (rec.exit == XPERF_EXIT_RDMSR && rec.from != XPERF_FROM_USER)
-			r.notes.push_back("rdmsr/user does not exist: RDMSR at CPL3 raises #GP inside "
-					  "the guest before any exit; rdmsr/user-via-kernel is the "
-					  "user-started form");
-		for (const auto &other : g.records)
-			if (other.fault && other.exit == rec.exit)
-				r.notes.push_back(fault_note(other));
-		r.analyse();
-		out.push_back(std::move(r));
-	}
-	if (out.empty())
-		throw std::runtime_error("vmexit: nothing was measured" +
-					 (not_measured.empty() ? std::string()
-							       : "; " + not_measured.front()));
+	check_guest_status(run.guest);
+	std::vector<Result> out = payload_results(PayloadRun(ctx, p, run));
 
 	// PVM-style KVM lets CPUID from CPL3 through to the outer hypervisor.
 	add_cpuid_level_note(out, "CPUID at guest CPL3 was not answered by this VM's KVM (the "
