@@ -139,6 +139,12 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 		for (uint32_t c : rec.samples)
 			r.cycles.push_back(static_cast<double>(c) - overhead);
 		r.round_sizes.assign(o.rounds, o.samples);
+		r.vm_exit = { qemu ? VmExitRun::Vmm::qemu : VmExitRun::Vmm::builtin,
+			      rec.exit,
+			      rec.from,
+			      static_cast<uint32_t>(i),
+			      p.msr,
+			      run.vcpu };
 
 		nlohmann::json host = nullptr;
 		if (i < run.host.size()) {
