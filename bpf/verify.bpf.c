@@ -4,11 +4,11 @@
  * xperf-user measures a crossing, so that the user side can tell which path
  * every iteration took.
  *
- * Every event exists as several programs, one per attach type; xperf-user
- * loads the best one the kernel allows (tp_btf before the classic tracepoint,
- * fentry before kprobe) and reports which. The classic tracepoint contexts
- * are declared here from the tracefs format files, their stable ABI, rather
- * than from vmlinux.h, whose raw-event structs change names between kernels.
+ * Every event exists as twin programs, one per attach type; xperf-user
+ * probes what the kernel allows, autoloads the best twin of each event
+ * (tp_btf before the classic tracepoint, fentry before kprobe) and reports
+ * which. The classic tracepoint contexts are the kernel's trace_event_raw_*
+ * structs, read through CO-RE, so that their layout is this kernel's.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -16,6 +16,9 @@
 #include <bpf/bpf_core_read.h>
 
 #include "verify.h"
+
+/* A struct declared here by the fields read, relocated to this kernel's. */
+#define XP_CORE __attribute__((preserve_access_index))
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -88,12 +91,6 @@ static __always_inline void emit(__u32 kind, __u64 a0, __u64 a1, __u64 a2)
 
 /* ---- system calls -------------------------------------------------------- */
 
-struct xp_tp_sys_enter {
-	__u64 common;
-	long id;
-	unsigned long args[6];
-};
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 {
@@ -102,20 +99,29 @@ int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 }
 
 SEC("tracepoint/raw_syscalls/sys_enter")
-int sys_enter_tp(struct xp_tp_sys_enter *ctx)
+int sys_enter_tp(struct trace_event_raw_sys_enter *ctx)
 {
-	emit(VERIFY_SYS_ENTER, (__u64)ctx->id, 0, 0);
+	emit(VERIFY_SYS_ENTER, (__u64)BPF_CORE_READ(ctx, id), 0, 0);
 	return 0;
 }
 
 /* ---- page faults --------------------------------------------------------- */
 
-struct xp_tp_exceptions {
-	__u64 common;
+/*
+ * The x86 exception events' class was x86_exceptions (6.12) and is
+ * exceptions since: both flavours are declared by the fields read, and
+ * CO-RE keeps the one this kernel has (xperf-user loads the program only
+ * where one exists).
+ */
+struct trace_event_raw_x86_exceptions___xp {
 	unsigned long address;
-	unsigned long ip;
 	unsigned long error_code;
-};
+} XP_CORE;
+
+struct trace_event_raw_exceptions___xp {
+	unsigned long address;
+	unsigned long error_code;
+} XP_CORE;
 
 SEC("tp_btf/page_fault_user")
 int BPF_PROG(page_fault_user_btf, unsigned long address, struct pt_regs *regs,
@@ -126,9 +132,19 @@ int BPF_PROG(page_fault_user_btf, unsigned long address, struct pt_regs *regs,
 }
 
 SEC("tracepoint/exceptions/page_fault_user")
-int page_fault_user_tp(struct xp_tp_exceptions *ctx)
+int page_fault_user_tp(void *ctx)
 {
-	emit(VERIFY_PAGE_FAULT_USER, ctx->address, ctx->error_code, 0);
+	if (bpf_core_type_exists(struct trace_event_raw_exceptions___xp)) {
+		struct trace_event_raw_exceptions___xp *e = ctx;
+
+		emit(VERIFY_PAGE_FAULT_USER, BPF_CORE_READ(e, address),
+		     BPF_CORE_READ(e, error_code), 0);
+	} else {
+		struct trace_event_raw_x86_exceptions___xp *e = ctx;
+
+		emit(VERIFY_PAGE_FAULT_USER, BPF_CORE_READ(e, address),
+		     BPF_CORE_READ(e, error_code), 0);
+	}
 	return 0;
 }
 
@@ -151,16 +167,6 @@ int BPF_KPROBE(mm_fault_kprobe, struct vm_area_struct *vma, unsigned long addres
 
 /* ---- interrupts and preemption ------------------------------------------- */
 
-struct xp_tp_irq_handler_entry {
-	__u64 common;
-	int irq;
-};
-
-struct xp_tp_irq_vector {
-	__u64 common;
-	int vector;
-};
-
 SEC("tp_btf/irq_handler_entry")
 int BPF_PROG(irq_handler_btf, int irq)
 {
@@ -169,9 +175,9 @@ int BPF_PROG(irq_handler_btf, int irq)
 }
 
 SEC("tracepoint/irq/irq_handler_entry")
-int irq_handler_tp(struct xp_tp_irq_handler_entry *ctx)
+int irq_handler_tp(struct trace_event_raw_irq_handler_entry *ctx)
 {
-	emit(VERIFY_IRQ, (__u64)ctx->irq, VERIFY_IRQ_DEVICE, 0);
+	emit(VERIFY_IRQ, (__u64)BPF_CORE_READ(ctx, irq), VERIFY_IRQ_DEVICE, 0);
 	return 0;
 }
 
@@ -184,9 +190,9 @@ int irq_handler_tp(struct xp_tp_irq_handler_entry *ctx)
 		return 0;							\
 	}									\
 	SEC("tracepoint/irq_vectors/" #name "_entry")				\
-	int name##_tp(struct xp_tp_irq_vector *ctx)				\
+	int name##_tp(struct trace_event_raw_x86_irq_vector *ctx)		\
 	{									\
-		emit(VERIFY_IRQ, (__u64)ctx->vector, what, 0);			\
+		emit(VERIFY_IRQ, (__u64)BPF_CORE_READ(ctx, vector), what, 0);	\
 		return 0;							\
 	}
 
@@ -195,17 +201,6 @@ XP_VECTOR(reschedule, VERIFY_IRQ_RESCHEDULE)
 XP_VECTOR(call_function, VERIFY_IRQ_CALL_FUNCTION)
 XP_VECTOR(call_function_single, VERIFY_IRQ_CALL_FUNCTION_SINGLE)
 XP_VECTOR(irq_work, VERIFY_IRQ_WORK)
-
-struct xp_tp_sched_switch {
-	__u64 common;
-	char prev_comm[16];
-	int prev_pid;
-	int prev_prio;
-	long prev_state;
-	char next_comm[16];
-	int next_pid;
-	int next_prio;
-};
 
 /* Only the switch away is emitted: traced() sees the thread leaving. */
 SEC("tp_btf/sched_switch")
@@ -217,38 +212,45 @@ int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct ta
 }
 
 SEC("tracepoint/sched/sched_switch")
-int sched_switch_tp(struct xp_tp_sched_switch *ctx)
+int sched_switch_tp(struct trace_event_raw_sched_switch *ctx)
 {
-	emit(VERIFY_SWITCH_OUT, (__u64)ctx->next_pid, (__u64)ctx->prev_state, 0);
+	emit(VERIFY_SWITCH_OUT, (__u64)BPF_CORE_READ(ctx, next_pid),
+	     (__u64)BPF_CORE_READ(ctx, prev_state), 0);
 	return 0;
 }
 
 /* ---- KVM ----------------------------------------------------------------- */
 
 /*
+ * KVM may be a module, whose raw-event structs are not in vmlinux.h: they
+ * are declared here by the fields read, and CO-RE finds them in the BTF of
+ * whichever of vmlinux and kvm defines them.
+ */
+struct trace_event_raw_kvm_exit___xp {
+	unsigned int exit_reason;
+	unsigned long guest_rip;
+	__u32 isa;
+} XP_CORE;
+
+/*
  * kvm_exit has only the classic form: its reason is computed by the vendor
  * module when the event is recorded, and the tp_btf arguments (vcpu, isa)
  * would need vendor-specific structure walking to find it.
  */
-struct xp_tp_kvm_exit {
-	__u64 common;
-	unsigned int exit_reason;
-	unsigned long guest_rip;
-	__u32 isa;
-};
-
 SEC("tracepoint/kvm/kvm_exit")
-int kvm_exit_tp(struct xp_tp_kvm_exit *ctx)
+int kvm_exit_tp(struct trace_event_raw_kvm_exit___xp *ctx)
 {
-	emit(VERIFY_KVM_EXIT, ctx->exit_reason, ctx->isa, ctx->guest_rip);
+	/* Which vendor's exit reasons (VMX or SVM), where the event says. */
+	__u64 isa = bpf_core_field_exists(ctx->isa) ? BPF_CORE_READ(ctx, isa) : 0;
+
+	emit(VERIFY_KVM_EXIT, BPF_CORE_READ(ctx, exit_reason), isa,
+	     BPF_CORE_READ(ctx, guest_rip));
 	return 0;
 }
 
-struct xp_tp_kvm_entry {
-	__u64 common;
-	unsigned int vcpu_id;
+struct trace_event_raw_kvm_entry___xp {
 	unsigned long rip;
-};
+} XP_CORE;
 
 SEC("tp_btf/kvm_entry")
 int BPF_PROG(kvm_entry_btf, struct kvm_vcpu *vcpu)
@@ -258,56 +260,42 @@ int BPF_PROG(kvm_entry_btf, struct kvm_vcpu *vcpu)
 }
 
 SEC("tracepoint/kvm/kvm_entry")
-int kvm_entry_tp(struct xp_tp_kvm_entry *ctx)
+int kvm_entry_tp(struct trace_event_raw_kvm_entry___xp *ctx)
 {
-	emit(VERIFY_KVM_ENTRY, ctx->rip, 0, 0);
+	emit(VERIFY_KVM_ENTRY, BPF_CORE_READ(ctx, rip), 0, 0);
 	return 0;
 }
 
-struct xp_tp_kvm_cpuid {
-	__u64 common;
-	unsigned int function;
-	unsigned int index;
-};
+/*
+ * The events of two scalar fields, which are their tracepoint arguments
+ * too: arg0 and arg1.
+ */
+#define XP_KVM_PAIR(name, kind, type0, field0, type1, field1)			\
+	struct trace_event_raw_##name##___xp {					\
+		type0 field0;							\
+		type1 field1;							\
+	} XP_CORE;								\
+	SEC("tp_btf/" #name)							\
+	int BPF_PROG(name##_btf, type0 field0, type1 field1)			\
+	{									\
+		emit(kind, (__u64)field0, (__u64)field1, 0);			\
+		return 0;							\
+	}									\
+	SEC("tracepoint/kvm/" #name)						\
+	int name##_tp(struct trace_event_raw_##name##___xp *ctx)		\
+	{									\
+		emit(kind, (__u64)BPF_CORE_READ(ctx, field0),			\
+		     (__u64)BPF_CORE_READ(ctx, field1), 0);			\
+		return 0;							\
+	}
 
-SEC("tp_btf/kvm_cpuid")
-int BPF_PROG(kvm_cpuid_btf, unsigned int function, unsigned int index)
-{
-	emit(VERIFY_KVM_CPUID, function, index, 0);
-	return 0;
-}
+XP_KVM_PAIR(kvm_cpuid, VERIFY_KVM_CPUID, unsigned int, function, unsigned int, index)
+XP_KVM_PAIR(kvm_msr, VERIFY_KVM_MSR, unsigned int, write, __u32, ecx)
+XP_KVM_PAIR(kvm_userspace_exit, VERIFY_KVM_USERSPACE_EXIT, __u32, reason, int, errno)
 
-SEC("tracepoint/kvm/kvm_cpuid")
-int kvm_cpuid_tp(struct xp_tp_kvm_cpuid *ctx)
-{
-	emit(VERIFY_KVM_CPUID, ctx->function, ctx->index, 0);
-	return 0;
-}
-
-struct xp_tp_kvm_msr {
-	__u64 common;
-	unsigned int write;
-	__u32 ecx;
-};
-
-SEC("tp_btf/kvm_msr")
-int BPF_PROG(kvm_msr_btf, unsigned int write, __u32 ecx)
-{
-	emit(VERIFY_KVM_MSR, write, ecx, 0);
-	return 0;
-}
-
-SEC("tracepoint/kvm/kvm_msr")
-int kvm_msr_tp(struct xp_tp_kvm_msr *ctx)
-{
-	emit(VERIFY_KVM_MSR, ctx->write, ctx->ecx, 0);
-	return 0;
-}
-
-struct xp_tp_kvm_hypercall {
-	__u64 common;
+struct trace_event_raw_kvm_hypercall___xp {
 	unsigned long nr;
-};
+} XP_CORE;
 
 SEC("tp_btf/kvm_hypercall")
 int BPF_PROG(kvm_hypercall_btf, unsigned long nr)
@@ -317,22 +305,23 @@ int BPF_PROG(kvm_hypercall_btf, unsigned long nr)
 }
 
 SEC("tracepoint/kvm/kvm_hypercall")
-int kvm_hypercall_tp(struct xp_tp_kvm_hypercall *ctx)
+int kvm_hypercall_tp(struct trace_event_raw_kvm_hypercall___xp *ctx)
 {
-	emit(VERIFY_KVM_HYPERCALL, ctx->nr, 0, 0);
+	emit(VERIFY_KVM_HYPERCALL, BPF_CORE_READ(ctx, nr), 0, 0);
 	return 0;
 }
 
-struct xp_tp_kvm_pio {
-	__u64 common;
+struct trace_event_raw_kvm_pio___xp {
 	unsigned int rw;
 	unsigned int port;
-	unsigned int size;
-	unsigned int count;
 	unsigned int val;
-};
+} XP_CORE;
 
-/* The value matters: the payload's phase marks are OUTLs to one port. */
+/*
+ * The value matters: the payload's phase marks are OUTLs to one port. A
+ * kernel that cannot type the void *data argument refuses this twin (6.12
+ * does); the probe finds out and the classic one is used.
+ */
 SEC("tp_btf/kvm_pio")
 int BPF_PROG(kvm_pio_btf, unsigned int rw, unsigned int port, unsigned int size,
 	     unsigned int count, const void *data)
@@ -349,39 +338,19 @@ int BPF_PROG(kvm_pio_btf, unsigned int rw, unsigned int port, unsigned int size,
 }
 
 SEC("tracepoint/kvm/kvm_pio")
-int kvm_pio_tp(struct xp_tp_kvm_pio *ctx)
+int kvm_pio_tp(struct trace_event_raw_kvm_pio___xp *ctx)
 {
-	emit(VERIFY_KVM_PIO, ctx->rw, ctx->port, ctx->val);
+	/* 0 where the kernel does not record the value. */
+	__u64 val = bpf_core_field_exists(ctx->val) ? BPF_CORE_READ(ctx, val) : 0;
+
+	emit(VERIFY_KVM_PIO, BPF_CORE_READ(ctx, rw), BPF_CORE_READ(ctx, port), val);
 	return 0;
 }
 
-struct xp_tp_kvm_userspace_exit {
-	__u64 common;
-	__u32 reason;
-	int err;
-};
-
-SEC("tp_btf/kvm_userspace_exit")
-int BPF_PROG(kvm_userspace_exit_btf, __u32 reason, int err)
-{
-	emit(VERIFY_KVM_USERSPACE_EXIT, reason, (__u64)err, 0);
-	return 0;
-}
-
-SEC("tracepoint/kvm/kvm_userspace_exit")
-int kvm_userspace_exit_tp(struct xp_tp_kvm_userspace_exit *ctx)
-{
-	emit(VERIFY_KVM_USERSPACE_EXIT, ctx->reason, (__u64)ctx->err, 0);
-	return 0;
-}
-
-struct xp_tp_kvm_page_fault {
-	__u64 common;
-	unsigned int vcpu_id;
-	unsigned long guest_rip;
+struct trace_event_raw_kvm_page_fault___xp {
 	__u64 fault_address;
 	__u64 error_code;
-};
+} XP_CORE;
 
 SEC("tp_btf/kvm_page_fault")
 int BPF_PROG(kvm_page_fault_btf, struct kvm_vcpu *vcpu, __u64 fault_address, __u64 error_code)
@@ -391,8 +360,9 @@ int BPF_PROG(kvm_page_fault_btf, struct kvm_vcpu *vcpu, __u64 fault_address, __u
 }
 
 SEC("tracepoint/kvm/kvm_page_fault")
-int kvm_page_fault_tp(struct xp_tp_kvm_page_fault *ctx)
+int kvm_page_fault_tp(struct trace_event_raw_kvm_page_fault___xp *ctx)
 {
-	emit(VERIFY_KVM_PAGE_FAULT, ctx->fault_address, ctx->error_code, 0);
+	emit(VERIFY_KVM_PAGE_FAULT, BPF_CORE_READ(ctx, fault_address),
+	     BPF_CORE_READ(ctx, error_code), 0);
 	return 0;
 }

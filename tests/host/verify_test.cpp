@@ -224,6 +224,36 @@ TEST(VerifyHost, QemuExitsVerifiedOnItsVcpuThread)
 	}
 }
 
+// A result that --verify cannot judge is no pass: --verify=strict fails on
+// every entry of mismatches, and this one names why it cannot be verified
+// (a vmexit result whose run did not describe itself).
+TEST(VerifyHost, ResultThatCannotBeVerifiedFailsStrict)
+{
+	REQUIRE_TRACER();
+	const Crossing undescribed{ "vmexit", "a vmexit result without its run's description",
+				    [](const RunContext &) {
+					    Result r;
+					    r.crossing = "vmexit";
+					    r.variant = "cpuid/kernel";
+					    r.cycles = { 100, 101, 102 };
+					    r.round_sizes = { 3 };
+					    r.analyse();
+					    return std::vector<Result>{ r };
+				    } };
+	Verified v = run_verified(undescribed, traced().ctx, *traced().tracer);
+	ASSERT_EQ(v.mismatches.size(), 1u);
+	EXPECT_NE(v.mismatches[0].find("vmexit cpuid/kernel: cannot be verified: "),
+		  std::string::npos)
+		<< v.mismatches[0];
+	EXPECT_NE(v.mismatches[0].find("did not describe itself"), std::string::npos)
+		<< v.mismatches[0];
+	const Result &r = v.results.at(0);
+	EXPECT_TRUE(r.path["ok"].is_null()) << r.path.dump();
+	EXPECT_NE(r.path["error"].get<std::string>().find("did not describe itself"),
+		  std::string::npos)
+		<< r.path.dump();
+}
+
 // Where tp_btf is allowed the classic tracepoint is never used: refuse
 // tp_btf and check that the fallback sees the same, exactly.
 TEST(VerifyHost, ClassicTracepointFallbackVerifiesTheSame)

@@ -3,11 +3,13 @@
 #include "result.h"
 #include "verify/correlate.h"
 #include "verify/expectations.h"
+#include "vmexit/exit_kinds.h"
 #include "xperf/vmexit_protocol.h"
 
 #include <sys/syscall.h>
 
 #include <fmt/format.h>
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -36,10 +38,10 @@ Expectation expected_for(const std::string &crossing, const std::string &variant
 	Result r;
 	r.crossing = crossing;
 	r.variant = variant;
-	auto x = expectation_for(r);
-	if (!x)
-		throw std::runtime_error("no expectation for " + crossing);
-	return *x;
+	Expectation x = expectation_for(r);
+	if (!x.unverifiable.empty())
+		throw std::runtime_error("no expectation for " + crossing + ": " + x.unverifiable);
+	return x;
 }
 
 // Builds a stream the way the BPF side would: one CPU, sequence numbers in
@@ -349,15 +351,29 @@ TEST(VerifyCorrelate, EventsRoundTripThroughJson)
 
 namespace {
 
-Result vmexit_result(const std::string &vmm, const std::string &exit, unsigned record)
+uint32_t exit_code(const std::string &name)
+{
+	// From the one table of exit kinds.
+	if (const ExitKind *k = measured_exit_kind(name))
+		return k->id;
+	throw std::runtime_error("no exit " + name);
+}
+
+VmExitRun::Vmm vmm_of(const std::string &name)
+{
+	return name == "qemu"	 ? VmExitRun::Vmm::qemu
+	       : name == "guest" ? VmExitRun::Vmm::guest
+				 : VmExitRun::Vmm::builtin;
+}
+
+// A vmexit Result as the crossing describes it: EXIT from guest kernel.
+Result vmexit_result(const std::string &vmm, const std::string &exit, unsigned record,
+		     uint32_t msr = 0x10)
 {
 	Result r;
 	r.crossing = "vmexit";
 	r.variant = exit + "/kernel";
-	r.method = { { "vmm", { { "name", vmm } } },
-		     { "guest_params", "xperf-vmexit exits=0x12 froms=0x4 n=100 warmup=10 "
-				       "msr=0x10 hc=vmmcall out=memory mem=0x800000" } };
-	r.detail = { { "exit", exit }, { "from", "kernel" }, { "guest_record", record } };
+	r.vm_exit = { vmm_of(vmm), exit_code(exit), XPERF_FROM_KERNEL, record, msr, std::nullopt };
 	return r;
 }
 
@@ -365,16 +381,16 @@ Result vmexit_result(const std::string &vmm, const std::string &exit, unsigned r
 
 TEST(VerifyExpectations, VmExitPhaseIsTheRecordsMarksAndItsAnchorTheExit)
 {
-	auto x = expectation_for(vmexit_result("builtin", "pio", 2));
-	ASSERT_TRUE(x && x->unverifiable.empty());
-	EXPECT_TRUE(x->vm);
-	EXPECT_EQ(*x->begin->arg2, 0x202u); // record 2, TIMED
-	EXPECT_EQ(*x->end->arg2, 0x203u);   // record 2, END
-	EXPECT_EQ(*x->anchor->arg1, 0xe9u); // the debugcon port
-	auto cpuid = expectation_for(vmexit_result("builtin", "cpuid", 1));
-	ASSERT_TRUE(cpuid);
-	EXPECT_EQ(cpuid->anchor->kind, VERIFY_KVM_CPUID);
-	for (const auto &e : cpuid->events) {
+	Expectation x = expectation_for(vmexit_result("builtin", "pio", 2));
+	ASSERT_TRUE(x.unverifiable.empty()) << x.unverifiable;
+	EXPECT_TRUE(x.vm);
+	EXPECT_EQ(*x.begin->arg2, 0x202u); // record 2, TIMED
+	EXPECT_EQ(*x.end->arg2, 0x203u);   // record 2, END
+	EXPECT_EQ(*x.anchor->arg1, 0xe9u); // the debugcon port
+	Expectation cpuid = expectation_for(vmexit_result("builtin", "cpuid", 1));
+	ASSERT_TRUE(cpuid.unverifiable.empty()) << cpuid.unverifiable;
+	EXPECT_EQ(cpuid.anchor->kind, VERIFY_KVM_CPUID);
+	for (const auto &e : cpuid.events) {
 		if (e.what.kind == VERIFY_KVM_USERSPACE_EXIT) {
 			EXPECT_EQ(e.per_iteration, 0u) << "the fast path goes nowhere near userspace";
 		}
@@ -383,10 +399,33 @@ TEST(VerifyExpectations, VmExitPhaseIsTheRecordsMarksAndItsAnchorTheExit)
 
 TEST(VerifyExpectations, ExitsToAHypervisorAboveThisKernelAreNotVerified)
 {
-	auto x = expectation_for(vmexit_result("guest", "cpuid", 1));
-	ASSERT_TRUE(x);
-	EXPECT_NE(x->unverifiable.find("hypervisor"), std::string::npos) << x->unverifiable;
-	EXPECT_NE(x->unverifiable.find("on the host"), std::string::npos) << x->unverifiable;
+	Expectation x = expectation_for(vmexit_result("guest", "cpuid", 1));
+	EXPECT_NE(x.unverifiable.find("hypervisor"), std::string::npos) << x.unverifiable;
+	EXPECT_NE(x.unverifiable.find("on the host"), std::string::npos) << x.unverifiable;
+}
+
+// The RDMSR's iterations are told apart by the MSR the run says it reads.
+TEST(VerifyExpectations, RdmsrAnchorIsTheMsrTheRunReads)
+{
+	Expectation x = expectation_for(vmexit_result("builtin", "rdmsr", 0, 0xc0000080));
+	ASSERT_TRUE(x.unverifiable.empty()) << x.unverifiable;
+	EXPECT_EQ(x.anchor->kind, VERIFY_KVM_MSR);
+	EXPECT_EQ(*x.anchor->arg1, 0xc0000080u);
+}
+
+// What cannot be verified says why, so that --verify=strict can fail it
+// with the reason: a crossing nothing is known of, and a vmexit result
+// whose run did not describe itself.
+TEST(VerifyExpectations, ResultsThatCannotBeVerifiedSayWhy)
+{
+	Result unknown;
+	unknown.crossing = "nosuch";
+	unknown.variant = "v";
+	EXPECT_EQ(expectation_for(unknown).unverifiable, "nothing is known to expect of nosuch v");
+	Result undescribed = vmexit_result("builtin", "cpuid", 1);
+	undescribed.vm_exit.reset();
+	EXPECT_NE(expectation_for(undescribed).unverifiable.find("did not describe itself"),
+		  std::string::npos);
 }
 
 // --vmm guest: this kernel sees the way to the exit, not the exit. From
@@ -395,17 +434,16 @@ TEST(VerifyExpectations, InsideAGuestOnlyThisKernelsPartIsChecked)
 {
 	Result user = vmexit_result("guest", "cpuid", 0), via = user;
 	user.variant = "cpuid/user";
-	user.detail["from"] = "user";
+	user.vm_exit->from = XPERF_FROM_USER;
 	via.variant = "cpuid/user-via-kernel";
-	via.detail["from"] = "user-via-kernel";
-	auto u = expectation_for(user), v = expectation_for(via);
-	ASSERT_TRUE(u && v);
-	EXPECT_TRUE(u->unverifiable.empty() && v->unverifiable.empty());
-	EXPECT_FALSE(u->vm || v->vm);
-	EXPECT_TRUE(u->events.empty());
-	ASSERT_EQ(v->events.size(), 1u);
-	EXPECT_EQ(v->events[0].what.kind, VERIFY_SYS_ENTER);
-	EXPECT_EQ(*v->events[0].what.arg0, static_cast<uint64_t>(SYS_ioctl));
+	via.vm_exit->from = XPERF_FROM_USER_VIA_KERNEL;
+	Expectation u = expectation_for(user), v = expectation_for(via);
+	EXPECT_TRUE(u.unverifiable.empty() && v.unverifiable.empty());
+	EXPECT_FALSE(u.vm || v.vm);
+	EXPECT_TRUE(u.events.empty());
+	ASSERT_EQ(v.events.size(), 1u);
+	EXPECT_EQ(v.events[0].what.kind, VERIFY_SYS_ENTER);
+	EXPECT_EQ(*v.events[0].what.arg0, static_cast<uint64_t>(SYS_ioctl));
 
 	Stream ok, extra;
 	for (std::size_t i = 0; i < 6; i++) {
@@ -416,11 +454,11 @@ TEST(VerifyExpectations, InsideAGuestOnlyThisKernelsPartIsChecked)
 	}
 	ok.outside();
 	extra.outside();
-	EXPECT_TRUE(correlate(ok.events, 1, 6, *v, 0).ok());
-	PathReport bad = correlate(extra.events, 1, 6, *v, 0);
+	EXPECT_TRUE(correlate(ok.events, 1, 6, v, 0).ok());
+	PathReport bad = correlate(extra.events, 1, 6, v, 0);
 	EXPECT_EQ(bad.mismatched, 1u);
 	// From guest user, the same ioctl is a mismatch: that is row 3, not row 1.
-	EXPECT_EQ(correlate(ok.events, 1, 6, *u, 0).mismatched, 6u);
+	EXPECT_EQ(correlate(ok.events, 1, 6, u, 0).mismatched, 6u);
 }
 
 TEST(VerifyExpectations, LargeAllocationMustMapAndSmallOnesMustNot)
@@ -429,24 +467,30 @@ TEST(VerifyExpectations, LargeAllocationMustMapAndSmallOnesMustNot)
 	big.crossing = small.crossing = "alloc";
 	big.variant = "malloc-262144";
 	small.variant = "malloc-64";
-	auto b = expectation_for(big), s = expectation_for(small);
-	ASSERT_TRUE(b && s);
-	ASSERT_FALSE(b->events.empty());
-	EXPECT_EQ(b->events.front().what.kind, VERIFY_SYS_ENTER);
-	EXPECT_TRUE(s->events.empty());
+	Expectation b = expectation_for(big), s = expectation_for(small);
+	EXPECT_TRUE(b.unverifiable.empty() && s.unverifiable.empty());
+	ASSERT_FALSE(b.events.empty());
+	EXPECT_EQ(b.events.front().what.kind, VERIFY_SYS_ENTER);
+	EXPECT_TRUE(s.events.empty());
 }
 
 namespace {
 
+// The Result of a recorded run, described as its crossing did: the
+// fixture's variant, record, guest parameters and VMM.
 Result recorded_vmexit(const nlohmann::json &meta)
 {
-	Result r;
-	r.crossing = "vmexit";
-	r.variant = meta["variant"];
-	r.method = { { "vmm", meta.value("vmm", nlohmann::json{ { "name", "builtin" } }) },
-		     { "guest_params", meta["guest_params"] } };
 	std::string v = meta["variant"];
-	r.detail = { { "exit", v.substr(0, v.find('/')) }, { "guest_record", meta["guest_record"] } };
+	nlohmann::json vmm = meta.value("vmm", nlohmann::json{ { "name", "builtin" } });
+	xperf_vm_params p{};
+	std::string params = meta["guest_params"];
+	if (xperf_vm_parse_params(params.c_str(), &p))
+		throw std::runtime_error("bad guest_params in the fixture: " + params);
+	Result r = vmexit_result(vmm["name"], v.substr(0, v.find('/')), meta["guest_record"], p.msr);
+	r.variant = v;
+	if (vmm.contains("vcpu_thread"))
+		r.vm_exit->vcpu = FollowedThread{ vmm["vcpu_thread"]["tid"].get<uint32_t>(),
+						  "the recording's" };
 	return r;
 }
 
@@ -455,10 +499,10 @@ Result recorded_vmexit(const nlohmann::json &meta)
 TEST(VerifyCorrelate, RecordedBuiltinVmmPortIoWentToUserspaceEveryIteration)
 {
 	Recording rec = load("vm-pio.json");
-	auto x = expectation_for(recorded_vmexit(rec.meta));
-	ASSERT_TRUE(x);
+	Expectation x = expectation_for(recorded_vmexit(rec.meta));
+	ASSERT_TRUE(x.unverifiable.empty()) << x.unverifiable;
 	std::size_t n = rec.meta["iterations"];
-	PathReport p = correlate(rec.events, 0, n, *x, 0);
+	PathReport p = correlate(rec.events, 0, n, x, 0);
 	EXPECT_EQ(*p.anchors_found, n);
 	EXPECT_EQ(p.as_expected, n);
 	EXPECT_EQ(p.userspace_round_trip + p.other_path, n);
@@ -473,17 +517,17 @@ TEST(VerifyCorrelate, RecordedCpuidIsNotAUserspaceRoundTrip)
 {
 	Recording rec = load("vm-cpuid.json");
 	std::size_t n = rec.meta["iterations"];
-	auto cpuid = expectation_for(recorded_vmexit(rec.meta));
-	ASSERT_TRUE(cpuid);
-	PathReport ok = correlate(rec.events, 0, n, *cpuid, 0);
+	Expectation cpuid = expectation_for(recorded_vmexit(rec.meta));
+	ASSERT_TRUE(cpuid.unverifiable.empty()) << cpuid.unverifiable;
+	PathReport ok = correlate(rec.events, 0, n, cpuid, 0);
 	EXPECT_EQ(ok.as_expected, n);
 	EXPECT_EQ(ok.fast_path + ok.other_path, n);
 	// The same events judged as the port I/O round trip: no userspace exit.
 	nlohmann::json meta = rec.meta;
 	meta["variant"] = "pio/kernel";
-	auto pio = expectation_for(recorded_vmexit(meta));
-	pio->anchor = cpuid->anchor;
-	PathReport bad = correlate(rec.events, 0, n, *pio, 0);
+	Expectation pio = expectation_for(recorded_vmexit(meta));
+	pio.anchor = cpuid.anchor;
+	PathReport bad = correlate(rec.events, 0, n, pio, 0);
 	EXPECT_EQ(bad.mismatched, n);
 	EXPECT_NE(bad.examples.at(0).why.find("userspace exit x0 (expected 1)"), std::string::npos);
 }
@@ -497,16 +541,9 @@ constexpr uint32_t measuring_thread = 42, vcpu_thread = 77;
 Result qemu_result(const std::string &exit, bool found = true)
 {
 	Result r = vmexit_result("qemu", exit, 1);
-	nlohmann::json t = { { "name", "CPU 0/KVM" } };
-	if (found) {
-		t["tid"] = vcpu_thread;
-		t["found_by"] = "its name in /proc/PID/task/*/comm (-name debug-threads=on)";
-		t["found_after_s"] = 0.03;
-	} else {
-		t["tid"] = nullptr;
-		t["error"] = "QEMU had no thread named 'CPU 0/KVM' 5.0 s after it started";
-	}
-	r.method["vmm"]["vcpu_thread"] = t;
+	r.vm_exit->vcpu = found ? FollowedThread{ vcpu_thread, "QEMU's 'CPU 0/KVM', by its name" }
+				: FollowedThread{ 0, "QEMU had no thread named 'CPU 0/KVM' 5.0 s "
+						     "after it started" };
 	return r;
 }
 
@@ -534,10 +571,10 @@ void qemu_phase(Stream &s, uint32_t exit, std::size_t n,
 
 PathReport judged(const Stream &s, const Result &r, std::size_t n)
 {
-	auto x = expectation_for(r);
-	if (!x)
-		throw std::runtime_error("no expectation for " + r.variant);
-	return correlate(s.events, 0, n, *x, 0);
+	Expectation x = expectation_for(r);
+	if (!x.unverifiable.empty())
+		throw std::runtime_error("no expectation for " + r.variant + ": " + x.unverifiable);
+	return correlate(s.events, 0, n, x, 0);
 }
 
 } // namespace
@@ -545,11 +582,11 @@ PathReport judged(const Stream &s, const Result &r, std::size_t n)
 TEST(VerifyCorrelate, RecordedQemuPortIoWroteEachByteToTheChardev)
 {
 	Recording rec = load("vm-qemu-pio.json");
-	auto x = expectation_for(recorded_vmexit(rec.meta));
-	ASSERT_TRUE(x && x->thread);
-	EXPECT_EQ(x->thread->tid, rec.meta["vmm"]["vcpu_thread"]["tid"]);
+	Expectation x = expectation_for(recorded_vmexit(rec.meta));
+	ASSERT_TRUE(x.unverifiable.empty() && x.thread) << x.unverifiable;
+	EXPECT_EQ(x.thread->tid, rec.meta["vmm"]["vcpu_thread"]["tid"]);
 	std::size_t n = rec.meta["iterations"];
-	PathReport p = correlate(rec.events, 0, n, *x, 0);
+	PathReport p = correlate(rec.events, 0, n, x, 0);
 	EXPECT_EQ(*p.anchors_found, n);
 	EXPECT_EQ(p.as_expected, n);
 	EXPECT_EQ(p.userspace_round_trip + p.other_path, n);
@@ -557,7 +594,7 @@ TEST(VerifyCorrelate, RecordedQemuPortIoWroteEachByteToTheChardev)
 	// KVM_RUN being the re-entry after the TIMED mark.
 	EXPECT_EQ(p.timed_events["sys_enter"], 2 * n);
 	EXPECT_TRUE(p.ok()) << p.summary();
-	EXPECT_EQ(p.to_json()["thread"]["tid"], x->thread->tid);
+	EXPECT_EQ(p.to_json()["thread"]["tid"], x.thread->tid);
 }
 
 // The built-in VMM writes no byte anywhere on the vCPU's thread: judged as
@@ -567,10 +604,10 @@ TEST(VerifyCorrelate, RecordedQemuPortIoIsNotTheBuiltinVmmsPath)
 	Recording rec = load("vm-qemu-pio.json");
 	nlohmann::json meta = rec.meta;
 	meta["vmm"] = { { "name", "builtin" } };
-	auto x = expectation_for(recorded_vmexit(meta));
-	ASSERT_TRUE(x);
+	Expectation x = expectation_for(recorded_vmexit(meta));
+	ASSERT_TRUE(x.unverifiable.empty()) << x.unverifiable;
 	std::size_t n = rec.meta["iterations"];
-	PathReport p = correlate(rec.events, 0, n, *x, 0);
+	PathReport p = correlate(rec.events, 0, n, x, 0);
 	EXPECT_EQ(p.mismatched, n);
 	EXPECT_EQ(p.examples.at(0).why, "unexpected sys_enter 20");
 }
@@ -578,8 +615,8 @@ TEST(VerifyCorrelate, RecordedQemuPortIoIsNotTheBuiltinVmmsPath)
 TEST(VerifyCorrelate, LostVcpuEventsLeaveAQemuRunUnverified)
 {
 	Recording rec = load("vm-qemu-pio.json");
-	auto x = expectation_for(recorded_vmexit(rec.meta));
-	ASSERT_TRUE(x);
+	Expectation x = expectation_for(recorded_vmexit(rec.meta));
+	ASSERT_TRUE(x.unverifiable.empty()) << x.unverifiable;
 	std::size_t n = rec.meta["iterations"];
 	// Iteration 4's writev never arrived: a gap in the CPU's sequence.
 	std::vector<Event> ev;
@@ -588,13 +625,13 @@ TEST(VerifyCorrelate, LostVcpuEventsLeaveAQemuRunUnverified)
 		if (e.kind != VERIFY_SYS_ENTER || e.arg[0] != SYS_writev || writevs++ != 4)
 			ev.push_back(e);
 	ASSERT_EQ(ev.size() + 1, rec.events.size());
-	PathReport located = correlate(ev, 0, n, *x, 1);
+	PathReport located = correlate(ev, 0, n, x, 1);
 	EXPECT_EQ(located.located_losses, 1u);
 	EXPECT_EQ(located.unverified, 1u);
 	EXPECT_EQ(located.as_expected, n - 1);
 	EXPECT_FALSE(located.ok());
 	// More lost than the gaps account for: they could be anywhere.
-	PathReport unplaced = correlate(ev, 0, n, *x, 3);
+	PathReport unplaced = correlate(ev, 0, n, x, 3);
 	EXPECT_EQ(unplaced.unverified, n);
 	EXPECT_FALSE(unplaced.ok());
 }

@@ -2,10 +2,12 @@
 #pragma once
 
 #include "noise.h"
+#include "run_description.h"
 #include "stats.h"
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,9 @@ struct Result {
 	// Facts about this crossing's outcome (e.g. which syscall 500 ran).
 	nlohmann::json detail = nlohmann::json::object();
 	std::vector<std::string> notes;
+	// What --verify needs to know of the run beyond crossing and variant,
+	// set by the crossing that made it; vmexit's, for now.
+	std::optional<VmExitRun> vm_exit;
 
 	// Fill stats, stats_ns, median_ci, bimodal and drift from cycles.
 	void analyse();

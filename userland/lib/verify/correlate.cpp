@@ -1,5 +1,7 @@
 #include "verify/correlate.h"
 
+#include "text_list.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -247,31 +249,36 @@ private:
 		return nullptr;
 	}
 
-	// Counts the iteration in; true when it is clean: the expected path
-	// and nothing beside it.
-	bool judge(std::size_t iteration, const Window &w, bool unplaced,
-		   std::map<uint64_t, std::size_t> &pages)
-	{
-		std::vector<unsigned> counts(x_.events.size(), 0);
-		std::vector<std::string> others;
-		std::vector<std::size_t> exits; // kvm_exit events, in order
+	// What one iteration's timed region held, sorted by what each event
+	// means for the path.
+	struct Tally {
+		std::vector<unsigned> counts; // of each expected event
+		std::vector<std::string> others, interrupts;
+		std::vector<uint64_t> fault_pages; // of the expected faults
+		std::vector<std::size_t> second_exits; // kvm_exit events before the last expected
 		bool irq = false, preempt = false, fault = false;
 		unsigned userspace = 0;
+	};
+
+	Tally classify(const Window &w) const
+	{
+		Tally t;
+		t.counts.assign(x_.events.size(), 0);
+		std::vector<std::size_t> exits; // kvm_exit events, in order
 		for (std::size_t i : w.events) {
 			const Event &e = ev_[i];
-			r_.timed_events[kind_name(e.kind)]++;
 			// KVM_RUN returned for a signal, not for the exit: an interruption.
 			if (e.kind == VERIFY_KVM_USERSPACE_EXIT && e.arg[0] == kvm_exit_intr) {
-				irq = true;
-				r_.interrupts["signal (KVM_EXIT_INTR)"]++;
+				t.irq = true;
+				t.interrupts.push_back("signal (KVM_EXIT_INTR)");
 				continue;
 			}
 			if (e.kind == VERIFY_KVM_USERSPACE_EXIT)
-				userspace++;
+				t.userspace++;
 			if (const Expected *ex = expected_for(e)) {
-				counts[static_cast<std::size_t>(ex - x_.events.data())]++;
+				t.counts[static_cast<std::size_t>(ex - x_.events.data())]++;
 				if (x_.one_page && is_fault(e.kind))
-					pages[e.arg[0] >> 12]++;
+					t.fault_pages.push_back(e.arg[0] >> 12);
 				if (e.kind == VERIFY_KVM_EXIT)
 					exits.push_back(i);
 				continue;
@@ -281,52 +288,70 @@ private:
 			if (tolerated)
 				continue;
 			if (e.kind == VERIFY_IRQ) {
-				irq = true;
-				r_.interrupts[interrupt_name(e)]++;
+				t.irq = true;
+				t.interrupts.push_back(interrupt_name(e));
 			} else if (e.kind == VERIFY_SWITCH_OUT) {
-				preempt = true;
+				t.preempt = true;
 			} else if (e.kind == VERIFY_KVM_EXIT) {
 				exits.push_back(i);
 			} else if (is_fault(e.kind)) {
-				fault = true;
+				t.fault = true;
 			} else {
-				others.push_back(describe(e));
+				t.others.push_back(describe(e));
 			}
 		}
 		// Every exit but the one that ends the iteration is a second exit.
-		bool second = false;
 		std::size_t expected_exits = 0;
 		for (std::size_t k = 0; k < x_.events.size(); k++)
 			if (x_.events[k].what.kind == VERIFY_KVM_EXIT) {
 				expected_exits = x_.events[k].per_iteration;
-				counts[k] = std::min<unsigned>(counts[k],
-							       static_cast<unsigned>(expected_exits));
+				t.counts[k] = std::min<unsigned>(t.counts[k],
+								 static_cast<unsigned>(expected_exits));
 			}
-		if (exits.size() > expected_exits) {
-			second = true;
-			for (std::size_t k = 0; k + expected_exits < exits.size(); k++) {
-				const Event &e = ev_[exits[k]];
-				r_.second_exits[exit_reason_name(e.arg[1], e.arg[0])]++;
-				if (exit_is_page_fault(e.arg[1], e.arg[0]))
-					fault = true;
-			}
+		for (std::size_t k = 0; k + expected_exits < exits.size(); k++) {
+			t.second_exits.push_back(exits[k]);
+			const Event &e = ev_[exits[k]];
+			t.fault |= exit_is_page_fault(e.arg[1], e.arg[0]);
 		}
+		return t;
+	}
 
+	// Why the iteration is not the expected path; empty when it is.
+	std::string mismatch(const Tally &t) const
+	{
+		std::string why;
+		for (std::size_t k = 0; k < x_.events.size(); k++)
+			if (t.counts[k] != x_.events[k].per_iteration)
+				append_item(why, ", ",
+					    fmt::format("{} x{} (expected {})", x_.events[k].name,
+							t.counts[k], x_.events[k].per_iteration));
+		for (const auto &o : t.others)
+			append_item(why, ", ", "unexpected " + o);
+		return why;
+	}
+
+	// Counts the iteration in; true when it is clean: verified, the
+	// expected path and nothing beside it.
+	bool judge(std::size_t iteration, const Window &w, bool unplaced,
+		   std::map<uint64_t, std::size_t> &pages)
+	{
+		const Tally t = classify(w);
+		for (std::size_t i : w.events)
+			r_.timed_events[kind_name(ev_[i].kind)]++;
+		for (const auto &name : t.interrupts)
+			r_.interrupts[name]++;
+		for (uint64_t page : t.fault_pages)
+			pages[page]++;
+		for (std::size_t i : t.second_exits)
+			r_.second_exits[exit_reason_name(ev_[i].arg[1], ev_[i].arg[0])]++;
 		if (unplaced || w.lost) {
 			r_.unverified++;
 			return false;
 		}
-		std::string why;
-		for (std::size_t k = 0; k < x_.events.size(); k++)
-			if (counts[k] != x_.events[k].per_iteration)
-				why += fmt::format("{}{} x{} (expected {})", why.empty() ? "" : ", ",
-						   x_.events[k].name, counts[k],
-						   x_.events[k].per_iteration);
-		for (const auto &o : others)
-			why += fmt::format("{}unexpected {}", why.empty() ? "" : ", ", o);
-		if (why.empty())
+		std::string why = mismatch(t);
+		if (why.empty()) {
 			r_.as_expected++;
-		else {
+		} else {
 			r_.mismatched++;
 			if (r_.examples.size() < max_examples) {
 				MismatchExample m{ iteration, why, {} };
@@ -335,21 +360,21 @@ private:
 				r_.examples.push_back(std::move(m));
 			}
 		}
-		r_.with_interrupt += irq;
-		r_.preempted += preempt;
-		r_.with_page_fault += fault;
+		bool second = !t.second_exits.empty();
+		r_.with_interrupt += t.irq;
+		r_.preempted += t.preempt;
+		r_.with_page_fault += t.fault;
 		r_.with_second_exit += second;
 		if (x_.vm) {
-			if (irq || fault || second || preempt || userspace > 1)
+			if (t.irq || t.fault || second || t.preempt || t.userspace > 1)
 				r_.other_path++;
-			else if (userspace == 1)
+			else if (t.userspace == 1)
 				r_.userspace_round_trip++;
 			else
 				r_.fast_path++;
 		}
-		return why.empty() && !irq && !preempt && !fault && !second;
+		return why.empty() && !t.irq && !t.preempt && !t.fault && !second;
 	}
-
 };
 
 std::string plural(std::size_t n, const char *one, const char *many)

@@ -4,6 +4,7 @@
 // event sequences.
 #pragma once
 
+#include "run_description.h"
 #include "verify/event.h"
 
 #include <nlohmann/json.hpp>
@@ -24,13 +25,6 @@ struct Expected {
 	// Checked only where it fires at all: kvm_exit attaches but stays silent
 	// under some hypervisors (PVM-style KVM).
 	bool where_it_fires = false;
-};
-
-// The thread that ran the crossing when it was not the measuring one
-// (QEMU's vCPU), and how it was found.
-struct FollowedThread {
-	uint32_t tid = 0; // 0: none was found, and no event is evidence
-	std::string found;
 };
 
 struct Expectation {

@@ -44,92 +44,72 @@ Match phase_mark(uint32_t record, uint32_t mark)
 
 constexpr uint64_t kvm_exit_io = 2; // KVM_EXIT_IO
 
-// The KVM tracepoint each exit kind fires once per round trip.
-Match kvm_event_of(uint32_t exit, const xperf_vm_params &p)
+Expectation unverifiable(std::string why)
 {
-	switch (static_cast<xperf_vmexit_kind>(exit)) {
-	case XPERF_VMEXIT_CPUID:
-		return { VERIFY_KVM_CPUID, 0, {}, {} };
-	case XPERF_VMEXIT_RDMSR:
-		return { VERIFY_KVM_MSR, 0, p.msr, {} };
-	case XPERF_VMEXIT_VMCALL:
-		return { VERIFY_KVM_HYPERCALL, XPERF_VMEXIT_HC_NR, {}, {} };
-	case XPERF_VMEXIT_PIO:
-		return { VERIFY_KVM_PIO, 1, XPERF_VMEXIT_PORT, {} };
-	case XPERF_VMEXIT_NONE:
-	case XPERF_VMEXIT_KINDS:
-		break;
-	}
-	throw std::logic_error(fmt::format("no KVM event for {}", exit_name(exit)));
-}
-
-// QEMU's vCPU runs in QEMU, not on the measuring thread: the run followed
-// it, and the result says which thread that was, or why none.
-FollowedThread qemu_vcpu(const nlohmann::json &vmm)
-{
-	const nlohmann::json t = vmm.value("vcpu_thread", nlohmann::json::object());
-	if (!t.value("tid", nlohmann::json()).is_number())
-		return { 0, t.value("error", "the run did not look for it") };
-	return { t["tid"].get<uint32_t>(),
-		 fmt::format("QEMU's '{}', by {}, {:.3f} s after QEMU started",
-			     t.value("name", ""), t.value("found_by", ""),
-			     t.value("found_after_s", 0.0)) };
+	Expectation x;
+	x.unverifiable = std::move(why);
+	return x;
 }
 
 // --vmm guest: the exit goes to the hypervisor above this kernel, out of
 // its sight; what this kernel does on the way is checked: nothing from
 // guest user (the instruction exits directly), exactly one ioctl() into
 // xperf.ko from user-via-kernel.
-std::optional<Expectation> from_inside_guest(const Result &r)
+Expectation from_inside_guest(const VmExitRun &run)
 {
-	const std::string from = r.detail.value("from", "");
 	const std::string unseen = "; the exit itself is the hypervisor's, which this kernel "
 				   "cannot see";
-	if (from == "user")
+	if (run.from == XPERF_FROM_USER)
 		return expect("no entry into this guest kernel" + unseen);
-	if (from == "user-via-kernel")
+	if (run.from == XPERF_FROM_USER_VIA_KERNEL)
 		return expect("one ioctl() into xperf.ko" + unseen,
 			      { syscall_nr(SYS_ioctl, "ioctl (xperf.ko's vmexit file)") });
-	Expectation x;
-	x.unverifiable = "--vmm guest --from kernel: xperf.ko times these inside the guest "
-			 "kernel with interrupts off, with no iteration marks, and the exits go to "
-			 "the hypervisor above this kernel; verify them on the host";
-	return x;
+	return unverifiable("--vmm guest --from kernel: xperf.ko times these inside the guest "
+			    "kernel with interrupts off, with no iteration marks, and the exits go "
+			    "to the hypervisor above this kernel; verify them on the host");
+}
+
+// The exit's own event, which starts every iteration: the KVM tracepoint
+// each exit kind fires once per round trip.
+std::optional<Match> anchor_of(const VmExitRun &run)
+{
+	switch (static_cast<xperf_vmexit_kind>(run.exit)) {
+	case XPERF_VMEXIT_CPUID:
+		return Match{ VERIFY_KVM_CPUID, 0, {}, {} };
+	case XPERF_VMEXIT_RDMSR:
+		return Match{ VERIFY_KVM_MSR, 0, run.msr, {} };
+	case XPERF_VMEXIT_VMCALL:
+		return Match{ VERIFY_KVM_HYPERCALL, XPERF_VMEXIT_HC_NR, {}, {} };
+	case XPERF_VMEXIT_PIO:
+		return Match{ VERIFY_KVM_PIO, 1, XPERF_VMEXIT_PORT, {} };
+	case XPERF_VMEXIT_NONE:
+	case XPERF_VMEXIT_KINDS:
+		break;
+	}
+	return std::nullopt;
 }
 
 // The built-in VMM runs the vCPU on the measuring thread; QEMU on its vCPU
 // thread, which the traced run follows.
-std::optional<Expectation> vm_exit(const Result &r)
+Expectation vm_exit(const Result &r)
 {
-	const nlohmann::json vmm = r.method.value("vmm", nlohmann::json::object());
-	const std::string name = vmm.value("name", "");
-	if (name == "guest")
-		return from_inside_guest(r);
-	if (name != "builtin" && name != "qemu") {
-		Expectation x;
-		x.unverifiable = fmt::format(
-			"--vmm {}: the exits go to the hypervisor this kernel runs under, whose "
-			"handling of them this kernel cannot trace; verify them on the host "
-			"(--vmm builtin or qemu there)",
-			name);
-		return x;
-	}
-	xperf_vm_params p{};
-	std::string cmdline = r.method.value("guest_params", "");
-	if (xperf_vm_parse_params(cmdline.c_str(), &p))
-		return std::nullopt;
-	const ExitKind *kind = measured_exit_kind(r.detail.value("exit", ""));
-	// The phase marks carry the payload's record index; the result says which.
-	if (!kind || !r.detail.contains("guest_record"))
-		return std::nullopt;
-	uint32_t record = r.detail["guest_record"].get<uint32_t>();
+	if (!r.vm_exit)
+		return unverifiable("the run that made it did not describe itself (which exit, "
+				    "from where, under which VMM)");
+	const VmExitRun &run = *r.vm_exit;
+	if (run.vmm == VmExitRun::Vmm::guest)
+		return from_inside_guest(run);
+	std::optional<Match> anchor = anchor_of(run);
+	if (!anchor)
+		return unverifiable(fmt::format("no event is known to mark exit {}", run.exit));
 
 	Expectation x;
 	x.vm = true;
-	x.begin = phase_mark(record, XPERF_MARK_TIMED);
-	x.end = phase_mark(record, XPERF_MARK_END);
-	x.anchor = kvm_event_of(kind->id, p);
-	bool userspace = kind->handler == XPERF_HANDLER_VMM;
+	// The phase marks carry the payload's record index.
+	x.begin = phase_mark(run.record, XPERF_MARK_TIMED);
+	x.end = phase_mark(run.record, XPERF_MARK_END);
+	x.anchor = anchor;
+	bool userspace = exit_kind(run.exit).handler == XPERF_HANDLER_VMM;
 	x.path = userspace ? "the userspace round trip (KVM_EXIT_IO to the VMM)"
 			   : "the fast path (handled in KVM, no userspace exit)";
 	x.events = { { *x.anchor, 1, kind_name(x.anchor->kind), false },
@@ -144,9 +124,11 @@ std::optional<Expectation> vm_exit(const Result &r)
 	x.tolerated = { { VERIFY_KVM_ENTRY, {}, {}, {} },
 			{ VERIFY_SYS_ENTER, SYS_ioctl, {}, {} },
 			{ VERIFY_SYS_ENTER, SYS_rt_sigreturn, {}, {} } };
-	if (name != "qemu")
+	if (run.vmm != VmExitRun::Vmm::qemu)
 		return x;
-	x.thread = qemu_vcpu(vmm);
+	// QEMU's vCPU runs in QEMU, not on the measuring thread: the run
+	// followed it, and the result says which thread that was, or why none.
+	x.thread = run.vcpu.value_or(FollowedThread{ 0, "the run did not look for it" });
 	if (!x.thread->tid)
 		x.problems.push_back("QEMU's vCPU thread was not followed: " + x.thread->found);
 	// QEMU handles the debugcon exit on the vCPU thread; what traced runs
@@ -165,7 +147,7 @@ std::optional<Expectation> vm_exit(const Result &r)
 
 struct Entry {
 	std::string_view crossing, variant; // empty variant: any
-	std::function<std::optional<Expectation>(const Result &)> make;
+	std::function<Expectation(const Result &)> make;
 };
 
 const Entry table[] = {
@@ -203,12 +185,13 @@ const Entry table[] = {
 
 } // namespace
 
-std::optional<Expectation> expectation_for(const Result &r)
+Expectation expectation_for(const Result &r)
 {
 	for (const auto &e : table)
 		if (e.crossing == r.crossing && (e.variant.empty() || e.variant == r.variant))
 			return e.make(r);
-	return std::nullopt;
+	return unverifiable(fmt::format("nothing is known to expect of {} {}", r.crossing,
+					r.variant));
 }
 
 } // namespace xperf::verify

@@ -5,11 +5,10 @@
 #include "result.h"
 #include "verify/correlate.h"
 
-#include <optional>
-
 namespace xperf::verify {
 
-// Null when nothing is known to expect of this crossing and variant.
-std::optional<Expectation> expectation_for(const Result &r);
+// What r's iterations must show, from its crossing, variant and typed
+// description; unverifiable says why when nothing can be expected of it.
+Expectation expectation_for(const Result &r);
 
 } // namespace xperf::verify

@@ -1,11 +1,13 @@
 #include "verify/tracer.h"
 #include "text_list.h"
+#include "unique_fd.h"
 
 #include "verify/correlate.h"
 
 #if XPERF_BPF
 #include "verify.skel.h"
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #endif
@@ -28,6 +30,8 @@
 #include <cstdarg>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -91,6 +95,36 @@ std::string take_libbpf_log()
 	return std::exchange(libbpf_log, {});
 }
 
+// glibc's own default, where a process starts.
+constexpr int glibc_mmap_threshold = 128 * 1024;
+
+// What the tracer changes for the whole process, for as long as it lives:
+// libbpf's print hook, given back as it was found, and malloc's mmap
+// threshold, which cannot be.
+class ProcessState {
+public:
+	ProcessState() : previous_print_(libbpf_set_print(capture_libbpf))
+	{
+		// libbpf reads the kernel's BTF into buffers of megabytes, and the
+		// traced runs' events are copied in blocks of megabytes; freeing
+		// such an mmapped block raises glibc's dynamic mmap threshold, and
+		// the next big buffers then come from the heap and stay there,
+		// free. Later large mallocs would be served from them, not mmap:
+		// the alloc crossing would take another path with --verify than
+		// without. Pinning the threshold at glibc's default keeps the heap
+		// as a run without --verify has it. glibc can neither report the
+		// threshold nor resume adjusting it, so the pin outlives the
+		// tracer: at the value a process starts with.
+		mallopt(M_MMAP_THRESHOLD, glibc_mmap_threshold);
+	}
+	ProcessState(const ProcessState &) = delete;
+	ProcessState &operator=(const ProcessState &) = delete;
+	~ProcessState() { libbpf_set_print(previous_print_); }
+
+private:
+	libbpf_print_fn_t previous_print_;
+};
+
 struct SkeletonDeleter {
 	void operator()(::verify *s) const { ::verify__destroy(s); }
 };
@@ -110,137 +144,85 @@ using Btf = std::unique_ptr<btf, BtfDeleter>;
 
 enum class Type { tp_btf, tracepoint, fentry, kprobe };
 constexpr const char *type_names[] = { "tp_btf", "tracepoint", "fentry", "kprobe" };
+constexpr std::size_t types = std::size(type_names);
+
+const char *name_of(Type t)
+{
+	return type_names[static_cast<std::size_t>(t)];
+}
 
 struct Candidate {
 	Type type;
 	const char *program;
 };
 
-// One observed event and its programs, best attach type first.
+// One observed event and its twin programs, best attach type first.
 struct Slot {
-	const char *event; // tracepoint or function name
+	const char *event;    // tracepoint or function name
 	const char *category; // tracefs category of the classic tracepoint
 	uint32_t kind;
 	std::vector<Candidate> candidates;
+	// The classic tracepoint's context as the BPF side reads it through
+	// CO-RE: any of these structs, in vmlinux's BTF or module's.
+	std::vector<const char *> context = {};
+	const char *module = nullptr;
 };
+
+// tp_btf and classic twins of tracepoint EVENT in CATEGORY.
+Slot tracepoint(const char *event, const char *category, uint32_t kind, const char *btf,
+		const char *tp, std::vector<const char *> context, const char *module = nullptr)
+{
+	std::vector<Candidate> c;
+	if (btf)
+		c.push_back({ Type::tp_btf, btf });
+	c.push_back({ Type::tracepoint, tp });
+	return { event, category, kind, std::move(c), std::move(context), module };
+}
 
 const std::vector<Slot> &slots()
 {
 	static const std::vector<Slot> s = {
-		{ "sys_enter", "raw_syscalls", VERIFY_SYS_ENTER,
-		  { { Type::tp_btf, "sys_enter_btf" }, { Type::tracepoint, "sys_enter_tp" } } },
-		{ "page_fault_user", "exceptions", VERIFY_PAGE_FAULT_USER,
-		  { { Type::tp_btf, "page_fault_user_btf" },
-		    { Type::tracepoint, "page_fault_user_tp" } } },
+		tracepoint("sys_enter", "raw_syscalls", VERIFY_SYS_ENTER, "sys_enter_btf",
+			   "sys_enter_tp", { "trace_event_raw_sys_enter" }),
+		tracepoint("page_fault_user", "exceptions", VERIFY_PAGE_FAULT_USER,
+			   "page_fault_user_btf", "page_fault_user_tp",
+			   { "trace_event_raw_exceptions", "trace_event_raw_x86_exceptions" }),
 		{ "handle_mm_fault", nullptr, VERIFY_MM_FAULT,
 		  { { Type::fentry, "mm_fault_fentry" }, { Type::kprobe, "mm_fault_kprobe" } } },
-		{ "irq_handler_entry", "irq", VERIFY_IRQ,
-		  { { Type::tp_btf, "irq_handler_btf" }, { Type::tracepoint, "irq_handler_tp" } } },
-		{ "local_timer_entry", "irq_vectors", VERIFY_IRQ,
-		  { { Type::tp_btf, "local_timer_btf" }, { Type::tracepoint, "local_timer_tp" } } },
-		{ "reschedule_entry", "irq_vectors", VERIFY_IRQ,
-		  { { Type::tp_btf, "reschedule_btf" }, { Type::tracepoint, "reschedule_tp" } } },
-		{ "call_function_entry", "irq_vectors", VERIFY_IRQ,
-		  { { Type::tp_btf, "call_function_btf" },
-		    { Type::tracepoint, "call_function_tp" } } },
-		{ "call_function_single_entry", "irq_vectors", VERIFY_IRQ,
-		  { { Type::tp_btf, "call_function_single_btf" },
-		    { Type::tracepoint, "call_function_single_tp" } } },
-		{ "irq_work_entry", "irq_vectors", VERIFY_IRQ,
-		  { { Type::tp_btf, "irq_work_btf" }, { Type::tracepoint, "irq_work_tp" } } },
-		{ "sched_switch", "sched", VERIFY_SWITCH_OUT,
-		  { { Type::tp_btf, "sched_switch_btf" }, { Type::tracepoint, "sched_switch_tp" } } },
-		{ "kvm_exit", "kvm", VERIFY_KVM_EXIT, { { Type::tracepoint, "kvm_exit_tp" } } },
-		{ "kvm_entry", "kvm", VERIFY_KVM_ENTRY,
-		  { { Type::tp_btf, "kvm_entry_btf" }, { Type::tracepoint, "kvm_entry_tp" } } },
-		{ "kvm_cpuid", "kvm", VERIFY_KVM_CPUID,
-		  { { Type::tp_btf, "kvm_cpuid_btf" }, { Type::tracepoint, "kvm_cpuid_tp" } } },
-		{ "kvm_msr", "kvm", VERIFY_KVM_MSR,
-		  { { Type::tp_btf, "kvm_msr_btf" }, { Type::tracepoint, "kvm_msr_tp" } } },
-		{ "kvm_hypercall", "kvm", VERIFY_KVM_HYPERCALL,
-		  { { Type::tp_btf, "kvm_hypercall_btf" }, { Type::tracepoint, "kvm_hypercall_tp" } } },
-		{ "kvm_pio", "kvm", VERIFY_KVM_PIO,
-		  { { Type::tp_btf, "kvm_pio_btf" }, { Type::tracepoint, "kvm_pio_tp" } } },
-		{ "kvm_userspace_exit", "kvm", VERIFY_KVM_USERSPACE_EXIT,
-		  { { Type::tp_btf, "kvm_userspace_exit_btf" },
-		    { Type::tracepoint, "kvm_userspace_exit_tp" } } },
-		{ "kvm_page_fault", "kvm", VERIFY_KVM_PAGE_FAULT,
-		  { { Type::tp_btf, "kvm_page_fault_btf" },
-		    { Type::tracepoint, "kvm_page_fault_tp" } } },
+		tracepoint("irq_handler_entry", "irq", VERIFY_IRQ, "irq_handler_btf",
+			   "irq_handler_tp", { "trace_event_raw_irq_handler_entry" }),
+		tracepoint("local_timer_entry", "irq_vectors", VERIFY_IRQ, "local_timer_btf",
+			   "local_timer_tp", { "trace_event_raw_x86_irq_vector" }),
+		tracepoint("reschedule_entry", "irq_vectors", VERIFY_IRQ, "reschedule_btf",
+			   "reschedule_tp", { "trace_event_raw_x86_irq_vector" }),
+		tracepoint("call_function_entry", "irq_vectors", VERIFY_IRQ, "call_function_btf",
+			   "call_function_tp", { "trace_event_raw_x86_irq_vector" }),
+		tracepoint("call_function_single_entry", "irq_vectors", VERIFY_IRQ,
+			   "call_function_single_btf", "call_function_single_tp",
+			   { "trace_event_raw_x86_irq_vector" }),
+		tracepoint("irq_work_entry", "irq_vectors", VERIFY_IRQ, "irq_work_btf",
+			   "irq_work_tp", { "trace_event_raw_x86_irq_vector" }),
+		tracepoint("sched_switch", "sched", VERIFY_SWITCH_OUT, "sched_switch_btf",
+			   "sched_switch_tp", { "trace_event_raw_sched_switch" }),
+		tracepoint("kvm_exit", "kvm", VERIFY_KVM_EXIT, nullptr, "kvm_exit_tp",
+			   { "trace_event_raw_kvm_exit" }, "kvm"),
+		tracepoint("kvm_entry", "kvm", VERIFY_KVM_ENTRY, "kvm_entry_btf", "kvm_entry_tp",
+			   { "trace_event_raw_kvm_entry" }, "kvm"),
+		tracepoint("kvm_cpuid", "kvm", VERIFY_KVM_CPUID, "kvm_cpuid_btf", "kvm_cpuid_tp",
+			   { "trace_event_raw_kvm_cpuid" }, "kvm"),
+		tracepoint("kvm_msr", "kvm", VERIFY_KVM_MSR, "kvm_msr_btf", "kvm_msr_tp",
+			   { "trace_event_raw_kvm_msr" }, "kvm"),
+		tracepoint("kvm_hypercall", "kvm", VERIFY_KVM_HYPERCALL, "kvm_hypercall_btf",
+			   "kvm_hypercall_tp", { "trace_event_raw_kvm_hypercall" }, "kvm"),
+		tracepoint("kvm_pio", "kvm", VERIFY_KVM_PIO, "kvm_pio_btf", "kvm_pio_tp",
+			   { "trace_event_raw_kvm_pio" }, "kvm"),
+		tracepoint("kvm_userspace_exit", "kvm", VERIFY_KVM_USERSPACE_EXIT,
+			   "kvm_userspace_exit_btf", "kvm_userspace_exit_tp",
+			   { "trace_event_raw_kvm_userspace_exit" }, "kvm"),
+		tracepoint("kvm_page_fault", "kvm", VERIFY_KVM_PAGE_FAULT, "kvm_page_fault_btf",
+			   "kvm_page_fault_tp", { "trace_event_raw_kvm_page_fault" }, "kvm"),
 	};
 	return s;
-}
-
-// The program each attach type is probed with: its target exists everywhere.
-const char *probe_program(Type t)
-{
-	switch (t) {
-	case Type::tp_btf:
-		return "sys_enter_btf";
-	case Type::tracepoint:
-		return "sys_enter_tp";
-	case Type::fentry:
-		return "mm_fault_fentry";
-	default:
-		return "mm_fault_kprobe";
-	}
-}
-
-Skeleton open_skeleton()
-{
-	Skeleton s(::verify__open());
-	if (!s)
-		throw Unavailable(fmt::format("--verify: cannot open the BPF object: {}\n{}",
-					      std::strerror(errno), take_libbpf_log()));
-	return s;
-}
-
-void autoload_only(::verify *s, const std::vector<std::string> &names)
-{
-	bpf_program *p;
-	bpf_object__for_each_program(p, s->obj)
-	{
-		bool want = false;
-		for (const auto &n : names)
-			want |= n == bpf_program__name(p);
-		bpf_program__set_autoload(p, want);
-	}
-}
-
-// Loading is the only honest probe: a kernel may know an attach type and
-// still refuse it (fentry under some hypervisors and lockdown modes).
-// Returns 0, or the errno with libbpf's account of it in log.
-int try_load(Type t, std::string &log)
-{
-	Skeleton s = open_skeleton();
-	autoload_only(s.get(), { probe_program(t) });
-	bpf_map__set_max_entries(s->maps.events, static_cast<uint32_t>(getpagesize()));
-	int err = ::verify__load(s.get());
-	log = take_libbpf_log();
-	return err ? -err : 0;
-}
-
-// "libbpf: prog 'NAME': failed to load": which program the kernel refused.
-std::string failed_program(const std::string &log)
-{
-	const std::string head = "prog '", tail = "': failed to load";
-	std::size_t end = log.find(tail);
-	if (end == std::string::npos)
-		return {};
-	std::size_t begin = log.rfind(head, end);
-	return begin == std::string::npos ? std::string()
-					  : log.substr(begin + head.size(), end - begin - head.size());
-}
-
-// The verifier's last words before its statistics line: why it refused.
-std::string verifier_verdict(const std::string &log)
-{
-	std::size_t end = log.find("\nprocessed ");
-	if (end == std::string::npos)
-		return "see libbpf's log";
-	std::size_t begin = log.rfind('\n', end - 1);
-	return log.substr(begin == std::string::npos ? 0 : begin + 1,
-			  end - (begin == std::string::npos ? 0 : begin + 1));
 }
 
 std::string tracefs_root()
@@ -249,6 +231,19 @@ std::string tracefs_root()
 		if (exists(std::string(p) + "/events"))
 			return p;
 	return {};
+}
+
+// Classic tracepoints need tracefs; mounts it where the kernel expects,
+// and says so in notes.
+std::string ensure_tracefs(std::vector<std::string> &notes)
+{
+	std::string root = tracefs_root();
+	if (root.empty() && ::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0) {
+		root = tracefs_root();
+		notes.push_back("mounted tracefs on /sys/kernel/tracing for the classic "
+				"tracepoints");
+	}
+	return root;
 }
 
 bool kallsyms_has(const std::string &fn)
@@ -261,6 +256,249 @@ bool kallsyms_has(const std::string &fn)
 		in.ignore(256, '\n');
 	}
 	return false;
+}
+
+// ---- probing, the way libbpf-tools' trace_helpers.c does it --------------
+
+// A program that reads each of its first nargs context words and returns
+// 0: a kernel that cannot let a program read one of an event's arguments
+// (6.12 and kvm_pio's const void *) refuses it as it would the real one.
+std::vector<bpf_insn> reading_args(unsigned nargs)
+{
+	auto insn = [](uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+		bpf_insn i{};
+		i.code = code;
+		i.dst_reg = dst & 0xf;
+		i.src_reg = src & 0xf;
+		i.off = off;
+		i.imm = imm;
+		return i;
+	};
+	std::vector<bpf_insn> p;
+	for (unsigned i = 0; i < nargs; i++) // r2 = *(u64 *)(r1 + 8 * i)
+		p.push_back(insn(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_1,
+				 static_cast<int16_t>(8 * i), 0));
+	p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0)); // r0 = 0
+	p.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+	return p;
+}
+
+// The verifier's last words before its statistics line: why it refused.
+std::string verdict(const char *log)
+{
+	std::string l(log);
+	for (;;) {
+		while (!l.empty() && l.back() == '\n')
+			l.pop_back();
+		std::size_t nl = l.rfind('\n');
+		std::string last = nl == std::string::npos ? l : l.substr(nl + 1);
+		if (last.rfind("processed ", 0) != 0)
+			return last;
+		l.erase(nl == std::string::npos ? 0 : nl);
+	}
+}
+
+// Loads a tiny program of the type and, for tp_btf and fentry, attaches it
+// for a moment: loading alone does not show every refusal (fentry under
+// some hypervisors). Empty when the kernel took it, else why not.
+std::string try_tiny(bpf_prog_type type, bpf_attach_type attach, int btf_id, unsigned nargs)
+{
+	std::vector<bpf_insn> insns = reading_args(nargs);
+	char log[4096] = "";
+	bpf_prog_load_opts opts{};
+	opts.sz = sizeof(opts);
+	opts.expected_attach_type = attach;
+	opts.attach_btf_id = btf_id > 0 ? static_cast<__u32>(btf_id) : 0;
+	opts.log_buf = log;
+	opts.log_size = sizeof(log);
+	UniqueFd prog(bpf_prog_load(type, nullptr, "GPL", insns.data(), insns.size(), &opts));
+	if (!prog) {
+		int err = errno;
+		std::string why = verdict(log);
+		return why.empty() ? std::strerror(err)
+				   : fmt::format("{}: {}", std::strerror(err), why);
+	}
+	if (type == BPF_PROG_TYPE_TRACING) {
+		UniqueFd link(bpf_raw_tracepoint_open(nullptr, prog.get()));
+		if (!link)
+			return fmt::format("attaching: {}", std::strerror(errno));
+	}
+	return {};
+}
+
+// How many arguments a program of a tp_btf event (its btf_trace_ typedef)
+// or of a function (its FUNC) sees; -1 when the BTF does not say.
+int arguments(const btf *b, int id)
+{
+	const btf_type *t = btf__type_by_id(b, static_cast<__u32>(id));
+	bool typedef_ = t && btf_is_typedef(t);
+	if (typedef_) { // a pointer to a prototype whose first argument is the tracepoint's own
+		t = btf__type_by_id(b, t->type);
+		if (!t || !btf_is_ptr(t))
+			return -1;
+	}
+	if (t)
+		t = btf__type_by_id(b, t->type);
+	if (!t || !btf_is_func_proto(t))
+		return -1;
+	return btf_vlen(t) - (typedef_ ? 1 : 0);
+}
+
+// Tracepoint and kprobe programs have no expected attach type.
+constexpr auto untyped = static_cast<bpf_attach_type>(0);
+
+// What this kernel lets each twin do, found with tiny programs and its BTF.
+class Probe {
+public:
+	Probe(const std::vector<std::string> &refuse, std::string tracefs)
+		: vmlinux_(btf__load_vmlinux_btf()), tracefs_(std::move(tracefs))
+	{
+		for (std::size_t t = 0; t < types; t++)
+			if (std::find(refuse.begin(), refuse.end(), type_names[t]) != refuse.end())
+				refused_[t] = fmt::format("{} not used (asked not to)", type_names[t]);
+		refuse_unless(Type::tracepoint,
+			      try_tiny(BPF_PROG_TYPE_TRACEPOINT, untyped, 0, 0));
+		refuse_unless(Type::kprobe,
+			      try_tiny(BPF_PROG_TYPE_KPROBE, untyped, 0, 0));
+		take_libbpf_log();
+	}
+
+	// Empty when c can observe s here; else why not.
+	std::string why_not(const Slot &s, const Candidate &c)
+	{
+		if (!refused_[static_cast<std::size_t>(c.type)].empty())
+			return refused_[static_cast<std::size_t>(c.type)];
+		switch (c.type) {
+		case Type::tp_btf:
+			return tracing(fmt::format("btf_trace_{}", s.event), BTF_KIND_TYPEDEF,
+				       BPF_TRACE_RAW_TP, c.type);
+		case Type::fentry:
+			return tracing(s.event, BTF_KIND_FUNC, BPF_TRACE_FENTRY, c.type);
+		case Type::tracepoint:
+			return classic(s);
+		default:
+			return kallsyms_has(s.event) ? ""
+						     : fmt::format("no kernel symbol {}", s.event);
+		}
+	}
+
+private:
+	Btf vmlinux_;
+	std::map<std::string, Btf> modules_; // split BTF, by module; null: none
+	std::string tracefs_;
+	std::string refused_[types]; // the type is not used at all, and why
+
+	void refuse_unless(Type t, const std::string &why)
+	{
+		std::string &r = refused_[static_cast<std::size_t>(t)];
+		if (r.empty() && !why.empty())
+			r = fmt::format("{} refused ({})", name_of(t), why);
+	}
+
+	// tp_btf and fentry: typed by vmlinux's BTF, each target probed.
+	std::string tracing(const std::string &name, __u32 kind, bpf_attach_type attach, Type t)
+	{
+		int id = vmlinux_ ? btf__find_by_name_kind(vmlinux_.get(), name.c_str(), kind) : -1;
+		if (id <= 0)
+			return fmt::format("no {} in the kernel's BTF", name);
+		int nargs = arguments(vmlinux_.get(), id);
+		if (nargs < 0)
+			return fmt::format("{}'s BTF gives no prototype", name);
+		std::string why = try_tiny(BPF_PROG_TYPE_TRACING, attach, id,
+					   static_cast<unsigned>(nargs));
+		take_libbpf_log();
+		return why.empty() ? why : fmt::format("{} refused ({})", name_of(t), why);
+	}
+
+	std::string classic(const Slot &s)
+	{
+		if (tracefs_.empty())
+			return "tracefs is not mounted (classic tracepoints need it)";
+		if (!exists(fmt::format("{}/events/{}/{}", tracefs_, s.category, s.event)))
+			return fmt::format("no tracepoint {}:{}", s.category, s.event);
+		for (const char *ctx : s.context)
+			if (has_struct(ctx, s.module))
+				return {};
+		return fmt::format("no {} in the kernel's BTF to read the context by",
+				   s.context.front());
+	}
+
+	bool has_struct(const char *name, const char *module)
+	{
+		if (vmlinux_ && btf__find_by_name_kind(vmlinux_.get(), name, BTF_KIND_STRUCT) > 0)
+			return true;
+		const btf *m = module ? module_btf(module) : nullptr;
+		return m && btf__find_by_name_kind(m, name, BTF_KIND_STRUCT) > 0;
+	}
+
+	const btf *module_btf(const std::string &module)
+	{
+		auto it = modules_.find(module);
+		if (it == modules_.end()) {
+			std::string path = "/sys/kernel/btf/" + module;
+			btf *b = vmlinux_ && exists(path) ? btf__parse_split(path.c_str(), vmlinux_.get())
+							   : nullptr;
+			it = modules_.emplace(module, Btf(b)).first;
+		}
+		return it->second.get();
+	}
+};
+
+// The twin each event is observed by, and why no better one (or none).
+struct Choice {
+	const Slot *slot;
+	const Candidate *program = nullptr;
+	std::string passed_over;
+};
+
+std::vector<Choice> choose(Probe &probe)
+{
+	std::vector<Choice> out;
+	for (const Slot &s : slots()) {
+		Choice c{ &s, nullptr, {} };
+		for (const Candidate &k : s.candidates) {
+			std::string why = probe.why_not(s, k);
+			if (why.empty()) {
+				c.program = &k;
+				break;
+			}
+			append_item(c.passed_over, "; ", why);
+		}
+		out.push_back(std::move(c));
+	}
+	if (std::none_of(out.begin(), out.end(), [](const Choice &c) { return c.program; })) {
+		std::string why;
+		for (const Choice &c : out)
+			append_item(why, "; ", fmt::format("{}: {}", c.slot->event, c.passed_over));
+		throw Unavailable(fmt::format("--verify: the kernel lets no BPF program observe "
+					      "any event: BPF is not allowed here (lockdown, a "
+					      "seccomp filter, a container without CAP_BPF) or the "
+					      "kernel lacks what they need ({})",
+					      why));
+	}
+	return out;
+}
+
+// One load of the chosen twins.
+Skeleton load(const std::vector<Choice> &choices)
+{
+	Skeleton s(::verify__open());
+	if (!s)
+		throw Unavailable(fmt::format("--verify: cannot open the BPF object: {}\n{}",
+					      std::strerror(errno), take_libbpf_log()));
+	bpf_program *p;
+	bpf_object__for_each_program(p, s->obj)
+	{
+		bool chosen = std::any_of(choices.begin(), choices.end(), [p](const Choice &c) {
+			return c.program && std::strcmp(c.program->program, bpf_program__name(p)) == 0;
+		});
+		bpf_program__set_autoload(p, chosen);
+	}
+	if (int err = ::verify__load(s.get()))
+		throw Unavailable(fmt::format("--verify: the kernel refused the BPF programs ({}) "
+					      "that the probes found it takes; libbpf said:\n{}",
+					      std::strerror(-err), take_libbpf_log()));
+	return s;
 }
 
 } // namespace
@@ -299,6 +537,7 @@ private:
 };
 
 struct Tracer::Impl {
+	ProcessState process; // first: restored after every libbpf object is gone
 	Skeleton skel;
 	ControlMapping control;
 	std::vector<Link> links;
@@ -337,162 +576,73 @@ struct Tracer::Impl {
 			sum += v;
 		return sum;
 	}
+
+	// Each event's chosen twin attached; what did not attach says why.
+	void attach(const std::vector<Choice> &choices)
+	{
+		for (const Choice &c : choices) {
+			Attachment a{ c.slot->event, {}, {}, {} };
+			if (c.program && attach_one(*c.program)) {
+				a.type = name_of(c.program->type);
+				a.fallback = c.passed_over;
+				kinds.push_back(c.slot->kind);
+			} else {
+				a.error = c.passed_over;
+				if (c.program)
+					append_item(a.error, "; ", attach_failure(*c.program));
+			}
+			attached.push_back(std::move(a));
+		}
+	}
+
+	bool attach_one(const Candidate &c)
+	{
+		bpf_program *p = bpf_object__find_program_by_name(skel->obj, c.program);
+		Link link(p ? bpf_program__attach(p) : nullptr);
+		if (!link)
+			return false;
+		links.push_back(std::move(link));
+		return true;
+	}
+
+	static std::string attach_failure(const Candidate &c)
+	{
+		std::string why = fmt::format("{} attach failed ({})", name_of(c.type),
+					      std::strerror(errno));
+		// libbpf attaches kprobes through the kprobe PMU.
+		if (c.type == Type::kprobe && !exists("/sys/bus/event_source/devices/kprobe"))
+			why += ": the kernel has no kprobe PMU (CONFIG_KPROBE_EVENTS)";
+		take_libbpf_log();
+		return why;
+	}
+
+	// The control map and the ring buffer, mapped into this process.
+	void map_shared()
+	{
+		control = ControlMapping(bpf_map__fd(skel->maps.control));
+		ring.reset(ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, this,
+					    nullptr));
+		if (!ring)
+			throw Unavailable(fmt::format("--verify: cannot map the ring buffer: {}",
+						      std::strerror(errno)));
+	}
 };
 
+// Probe, load the best twin of each event, attach: throws Unavailable.
 Tracer::Tracer(int avoid_cpu, const std::vector<std::string> &refuse)
 	: impl_(std::make_unique<Impl>())
 {
 	check_preconditions();
-	libbpf_set_print(capture_libbpf);
-	// libbpf reads the kernel's BTF into buffers of megabytes; freeing such
-	// an mmapped block raises glibc's dynamic mmap threshold, and the next
-	// big buffers then come from the heap and stay there, free. Later large
-	// mallocs would be served from them, not mmap: the alloc crossing would
-	// take another path with --verify than without. Pinning the threshold at
-	// glibc's default keeps the heap as a run without --verify has it.
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	impl_->avoid_cpu = avoid_cpu;
-
-	// Classic tracepoints need tracefs; mount it where the kernel expects.
-	std::string tracefs = tracefs_root();
-	if (tracefs.empty() &&
-	    ::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0) {
-		tracefs = tracefs_root();
-		impl_->notes.push_back("mounted tracefs on /sys/kernel/tracing for the classic "
-				       "tracepoints");
+	std::vector<Choice> choices;
+	{
+		// Its BTF goes before anything is measured.
+		Probe probe(refuse, ensure_tracefs(impl_->notes));
+		choices = choose(probe);
 	}
-
-	bool allowed[4];
-	std::string refused[4], logs;
-	for (int t = 0; t < 4; t++) {
-		if (std::find(refuse.begin(), refuse.end(), type_names[t]) != refuse.end()) {
-			allowed[t] = false;
-			refused[t] = fmt::format("{} not used (asked not to)", type_names[t]);
-			continue;
-		}
-		std::string log;
-		int err = try_load(static_cast<Type>(t), log);
-		allowed[t] = err == 0;
-		if (err) {
-			refused[t] = fmt::format("{} refused ({})", type_names[t], std::strerror(err));
-			logs += fmt::format("--- {}:\n{}", type_names[t], log);
-		}
-	}
-	if (!allowed[static_cast<int>(Type::tp_btf)] && !allowed[static_cast<int>(Type::tracepoint)] &&
-	    !allowed[static_cast<int>(Type::kprobe)])
-		throw Unavailable(fmt::format("--verify: the kernel refuses BPF tracing programs "
-					      "({}; {}; {}): BPF is not allowed here (lockdown, a "
-					      "seccomp filter, a container without CAP_BPF) or the "
-					      "kernel lacks what they need; libbpf said:\n{}",
-					      refused[0], refused[1], refused[3], logs));
-
-	Btf vmlinux(btf__load_vmlinux_btf());
-	auto available = [&](const Slot &s, const Candidate &c) -> std::string {
-		if (!allowed[static_cast<int>(c.type)])
-			return refused[static_cast<int>(c.type)];
-		switch (c.type) {
-		case Type::tp_btf:
-			if (!vmlinux || btf__find_by_name_kind(vmlinux.get(),
-							       (std::string("btf_trace_") + s.event).c_str(),
-							       BTF_KIND_TYPEDEF) < 0)
-				return fmt::format("no tp_btf {} in the kernel's BTF", s.event);
-			return {};
-		case Type::tracepoint:
-			if (tracefs.empty())
-				return "tracefs is not mounted (classic tracepoints need it)";
-			if (!exists(fmt::format("{}/events/{}/{}", tracefs, s.category, s.event)))
-				return fmt::format("no tracepoint {}:{}", s.category, s.event);
-			return {};
-		case Type::fentry:
-			if (!vmlinux || btf__find_by_name_kind(vmlinux.get(), s.event, BTF_KIND_FUNC) < 0)
-				return fmt::format("no BTF for function {}", s.event);
-			return {};
-		default:
-			if (!kallsyms_has(s.event))
-				return fmt::format("no kernel symbol {}", s.event);
-			return {};
-		}
-	};
-
-	// Load every candidate the kernel can take, so that an attach failure
-	// can still fall back; attach the best of each event.
-	std::vector<std::vector<std::string>> why_not(slots().size());
-	std::vector<std::string> load;
-	for (std::size_t i = 0; i < slots().size(); i++)
-		for (const auto &c : slots()[i].candidates) {
-			std::string why = available(slots()[i], c);
-			if (why.empty())
-				load.push_back(c.program);
-			why_not[i].push_back(why);
-		}
-	// A kernel can refuse one program of a type it otherwise takes (a tp_btf
-	// argument it cannot type, say): leave that one out, say why, load again.
-	for (;;) {
-		impl_->skel = open_skeleton();
-		autoload_only(impl_->skel.get(), load);
-		int err = ::verify__load(impl_->skel.get());
-		if (!err)
-			break;
-		std::string log = take_libbpf_log();
-		std::string failed = failed_program(log);
-		auto it = std::find(load.begin(), load.end(), failed);
-		if (it == load.end())
-			throw Unavailable(fmt::format("--verify: the kernel refused the BPF programs "
-						      "({}); libbpf said:\n{}",
-						      std::strerror(-err), log));
-		load.erase(it);
-		for (std::size_t i = 0; i < slots().size(); i++)
-			for (std::size_t k = 0; k < slots()[i].candidates.size(); k++)
-				if (failed == slots()[i].candidates[k].program)
-					why_not[i][k] = fmt::format(
-						"{} refused ({}: {})",
-						type_names[static_cast<int>(
-							slots()[i].candidates[k].type)],
-						std::strerror(-err), verifier_verdict(log));
-	}
-
-	for (std::size_t i = 0; i < slots().size(); i++) {
-		const Slot &s = slots()[i];
-		Attachment a{ s.event, {}, {}, {} };
-		std::string fallback;
-		for (std::size_t k = 0; k < s.candidates.size() && a.type.empty(); k++) {
-			const Candidate &c = s.candidates[k];
-			std::string why = why_not[i][k];
-			if (why.empty()) {
-				bpf_program *p = bpf_object__find_program_by_name(impl_->skel->obj,
-										  c.program);
-				Link link(p ? bpf_program__attach(p) : nullptr);
-				if (link) {
-					impl_->links.push_back(std::move(link));
-					a.type = type_names[static_cast<int>(c.type)];
-					impl_->kinds.push_back(s.kind);
-					break;
-				}
-				int err = errno;
-				why = fmt::format("{} attach failed ({})",
-						  type_names[static_cast<int>(c.type)],
-						  std::strerror(err));
-				// libbpf attaches kprobes through the kprobe PMU.
-				if (c.type == Type::kprobe &&
-				    !exists("/sys/bus/event_source/devices/kprobe"))
-					why += ": the kernel has no kprobe PMU (CONFIG_KPROBE_EVENTS)";
-				take_libbpf_log();
-			}
-			append_item(fallback, "; ", why);
-		}
-		if (a.type.empty())
-			a.error = fallback;
-		else
-			a.fallback = fallback;
-		impl_->attached.push_back(std::move(a));
-	}
-
-	impl_->control = ControlMapping(bpf_map__fd(impl_->skel->maps.control));
-	impl_->ring.reset(ring_buffer__new(bpf_map__fd(impl_->skel->maps.events), Impl::on_event,
-					   impl_.get(), nullptr));
-	if (!impl_->ring)
-		throw Unavailable(fmt::format("--verify: cannot map the ring buffer: {}",
-					      std::strerror(errno)));
+	impl_->skel = load(choices);
+	impl_->attach(choices);
+	impl_->map_shared();
 }
 
 Tracer::~Tracer()

@@ -15,7 +15,8 @@ namespace xperf::verify {
 
 struct Verified {
 	std::vector<Result> results;
-	std::vector<std::string> mismatches; // what --verify=strict fails on
+	// What --verify=strict fails on: a path not taken, or no way to tell.
+	std::vector<std::string> mismatches;
 };
 
 Verified run_verified(const Crossing &c, const RunContext &ctx, Tracer &tracer);

@@ -365,6 +365,7 @@ private:
 
 	void finish(Result &r, uint32_t exit, uint32_t from, uint64_t value)
 	{
+		r.vm_exit = { VmExitRun::Vmm::guest, exit, from, 0, 0, std::nullopt };
 		r.method["vmm"] = { { "name", "guest" },
 				    { "is", "the hypervisor running this Linux guest, not "
 					    "started or seen by xperf-user" },

@@ -197,9 +197,10 @@ constexpr auto vcpu_thread_wait = std::chrono::seconds(5);
 
 // Finds QEMU's vCPU thread, pins it to cpu (-1: leaves it), and has
 // --verify (marks) follow it from here on: for the result, the thread, how
-// it was found and where it was pinned, or why not.
+// it was found and where it was pinned, or why not; in followed, the thread
+// as --verify judges it.
 nlohmann::json place_vcpu(const Child &child, IterationMarks *marks, int cpu,
-			  std::chrono::steady_clock::time_point started)
+			  std::chrono::steady_clock::time_point started, FollowedThread &followed)
 {
 	using namespace std::chrono;
 	auto tid = child.find_thread(vcpu_thread, started + vcpu_thread_wait);
@@ -210,6 +211,7 @@ nlohmann::json place_vcpu(const Child &child, IterationMarks *marks, int cpu,
 		j["error"] = fmt::format("QEMU had no thread named '{}' {:.1f} s after it started "
 					 "(it exited, or does not name its threads)",
 					 vcpu_thread, after);
+		followed = { 0, j["error"].get<std::string>() };
 		return j;
 	}
 	if (cpu >= 0) {
@@ -223,6 +225,9 @@ nlohmann::json place_vcpu(const Child &child, IterationMarks *marks, int cpu,
 	j["tid"] = *tid;
 	j["found_by"] = "its name in /proc/PID/task/*/comm (-name debug-threads=on)";
 	j["found_after_s"] = after;
+	followed = { static_cast<uint32_t>(*tid),
+		     fmt::format("QEMU's '{}', by {}, {:.3f} s after QEMU started", vcpu_thread,
+				 j["found_by"].get<std::string>(), after) };
 	return j;
 }
 
@@ -326,7 +331,8 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMark
 	if (cpu >= 0)
 		elsewhere.emplace(cpus_other_than(cpu));
 	Child child(argv, log);
-	nlohmann::json vcpu = place_vcpu(child, marks, cpu, t0);
+	out.vcpu.emplace();
+	nlohmann::json vcpu = place_vcpu(child, marks, cpu, t0, *out.vcpu);
 	ThreadWatch threads(child.pid());
 	auto status = child.wait_until(t0 + limit, [&threads] { threads.sample(); });
 	elsewhere.reset();

@@ -3,12 +3,14 @@
 
 #include "exit_dispatcher.h"
 #include "guest_protocol.h"
+#include "run_description.h"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,8 @@ struct VmRun {
 	std::map<std::string, uint64_t> exit_counts;
 	double wall_s = 0;   // the whole run, VM creation to the guest's exit
 	nlohmann::json vmm;  // name, accelerator, version, cpu model, ...
+	// Set: the vCPU ran on this thread, not the VMM's calling one (QEMU's).
+	std::optional<FollowedThread> vcpu;
 };
 
 // Guest memory for p's samples: the protocol's layout plus the samples,

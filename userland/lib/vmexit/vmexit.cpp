@@ -198,6 +198,12 @@ Result record_result(const PayloadRun &pr, std::size_t i)
 	for (uint32_t c : rec.samples)
 		r.cycles.push_back(static_cast<double>(c) - overhead);
 	r.round_sizes.assign(pr.ctx.opt.rounds, pr.ctx.opt.samples);
+	r.vm_exit = { pr.ctx.opt.vmm == "qemu" ? VmExitRun::Vmm::qemu : VmExitRun::Vmm::builtin,
+		      rec.exit,
+		      rec.from,
+		      static_cast<uint32_t>(i),
+		      pr.params.msr,
+		      pr.run.vcpu };
 	r.method = payload_method(pr, i, rec, overhead);
 	r.detail = payload_detail(pr, i, rec);
 	if (!exit_kind(rec.exit).allowed_from(XPERF_FROM_USER))
