@@ -50,6 +50,13 @@ int pin_to_cpu(int cpu)
 	return cpu;
 }
 
+namespace {
+
+constexpr int lock_flags = MCL_CURRENT | MCL_ONFAULT;
+bool future_locked = false; // by lock_memory, in this process
+
+} // namespace
+
 std::string lock_memory()
 {
 	rlimit lim{};
@@ -57,11 +64,25 @@ std::string lock_memory()
 	// Without privilege, MCL_FUTURE would make every allocation past the
 	// limit fail; lock only what is mapped now then.
 	bool unlimited = lim.rlim_cur == RLIM_INFINITY || geteuid() == 0;
-	int flags = MCL_CURRENT | MCL_ONFAULT | (unlimited ? MCL_FUTURE : 0);
+	int flags = lock_flags | (unlimited ? MCL_FUTURE : 0);
 	if (mlockall(flags))
 		return fmt::format("none (mlockall: {})", std::strerror(errno));
+	future_locked = unlimited;
 	return unlimited ? "mlockall(current, future, on fault)"
 			 : "mlockall(current, on fault): RLIMIT_MEMLOCK limits future memory";
+}
+
+// mlockall without MCL_FUTURE clears the future flag and keeps the present
+// mappings locked.
+NewMappingsUnlocked::NewMappingsUnlocked()
+{
+	paused_ = future_locked && mlockall(lock_flags) == 0;
+}
+
+NewMappingsUnlocked::~NewMappingsUnlocked()
+{
+	if (paused_)
+		mlockall(lock_flags | MCL_FUTURE);
 }
 
 } // namespace xperf

@@ -18,4 +18,21 @@ int pin_to_cpu(int cpu);
 // done, for the report.
 std::string lock_memory();
 
+// While it lives, new mappings are not locked even where lock_memory()
+// locks future memory; what is locked stays locked. For an entry that
+// times mmap and munmap themselves (the OS suite's mmap), which locking
+// would make slower than they are without xperf.
+class NewMappingsUnlocked {
+public:
+	NewMappingsUnlocked();
+	NewMappingsUnlocked(const NewMappingsUnlocked &) = delete;
+	NewMappingsUnlocked &operator=(const NewMappingsUnlocked &) = delete;
+	~NewMappingsUnlocked();
+	// Whether future memory was locked, and so is now paused.
+	bool paused() const { return paused_; }
+
+private:
+	bool paused_ = false;
+};
+
 } // namespace xperf

@@ -19,6 +19,36 @@ std::vector<Result> run_vmexit(const RunContext &ctx); // vmexit/vmexit.cpp
 // or unavailable here (no KVM, no QEMU, no xperf.ko in a guest).
 void check_vmexit(const RunContext &ctx);
 
+// The OS suite: files, processes, signals and memory (LMBench's lat_syscall,
+// lat_select, lat_sig, lat_pagefault, lat_proc, lat_fs, lat_mmap, bw_file_rd,
+// bw_mmap_rd, bw_mem), in os_*.cpp.
+std::vector<Result> run_null_read(const RunContext &ctx);
+std::vector<Result> run_null_write(const RunContext &ctx);
+std::vector<Result> run_stat(const RunContext &ctx);
+std::vector<Result> run_fstat(const RunContext &ctx);
+std::vector<Result> run_open_close(const RunContext &ctx);
+std::vector<Result> run_select_file(const RunContext &ctx);
+std::vector<Result> run_sig_install(const RunContext &ctx);
+std::vector<Result> run_sig_handler(const RunContext &ctx);
+std::vector<Result> run_prot_fault(const RunContext &ctx);
+std::vector<Result> run_file_fault(const RunContext &ctx);
+std::vector<Result> run_fork_exit(const RunContext &ctx);
+std::vector<Result> run_fork_exec(const RunContext &ctx);
+std::vector<Result> run_fork_sh(const RunContext &ctx);
+// Unavailable where the scratch folder is mounted noexec, or (fork-sh)
+// where there is no /bin/sh.
+void check_fork_exec(const RunContext &ctx);
+void check_fork_sh(const RunContext &ctx);
+std::vector<Result> run_file_create_0k(const RunContext &ctx);
+std::vector<Result> run_file_delete_0k(const RunContext &ctx);
+std::vector<Result> run_file_create_10k(const RunContext &ctx);
+std::vector<Result> run_file_delete_10k(const RunContext &ctx);
+std::vector<Result> run_mmap(const RunContext &ctx);
+std::vector<Result> run_bw_file_reread(const RunContext &ctx);
+std::vector<Result> run_bw_mmap_reread(const RunContext &ctx);
+std::vector<Result> run_bw_mem_read(const RunContext &ctx);
+std::vector<Result> run_bw_mem_write(const RunContext &ctx);
+
 // The OS suite's communication entries: pipes, sockets, context switches.
 std::vector<Result> run_select_tcp(const RunContext &ctx);  // select_tcp.cpp
 std::vector<Result> run_ctxsw_0k(const RunContext &ctx);    // ctxsw.cpp

@@ -1,0 +1,157 @@
+// The OS suite's entries for files, processes, signals and memory: each
+// runs, gives a sane figure, and leaves nothing behind (descriptors,
+// children, files, signal handlers), in one process and with its rounds in
+// processes of their own.
+#include "os_leaks.h"
+
+#include "error.h"
+#include "registry.h"
+#include "tsc.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <tuple>
+
+using namespace xperf;
+
+namespace {
+
+const char *const entries[] = {
+	"read",		  "write",	    "stat",	       "fstat",		 "open-close",
+	"select-file",	  "sig-install",    "sig-handler",     "prot-fault",	 "file-fault",
+	"fork-exit",	  "fork-exec",	    "fork-sh",	       "file-create-0k", "file-delete-0k",
+	"file-create-10k", "file-delete-10k", "mmap",	       "bw-file-reread", "bw-mmap-reread",
+	"bw-mem-read",	  "bw-mem-write",
+};
+
+bool is_bandwidth(const std::string &name)
+{
+	return name.rfind("bw-", 0) == 0;
+}
+
+const TscInfo &tsc()
+{
+	static const TscInfo info = tsc_info(50);
+	return info;
+}
+
+// A folder of the test's own for the entries' scratch folders.
+class Folder {
+public:
+	Folder()
+	{
+		char tmpl[] = "/tmp/xperf-os-test.XXXXXX";
+		path_ = ::mkdtemp(tmpl);
+	}
+	~Folder() { std::filesystem::remove_all(path_); }
+	const std::string &path() const { return path_; }
+
+private:
+	std::string path_;
+};
+
+RunContext tiny(const std::string &dir, bool part_processes, unsigned rounds)
+{
+	RunContext ctx;
+	ctx.opt.samples = 5;
+	ctx.opt.warmup = 1;
+	ctx.opt.rounds = rounds;
+	ctx.opt.part_processes = part_processes;
+	ctx.opt.span_s = 0;
+	ctx.opt.scratch_dir = dir;
+	ctx.tsc = tsc();
+	return ctx;
+}
+
+// A signal's handler and flags, less SA_RESTORER, which glibc's sigaction
+// adds to whatever it installs, SIG_DFL put back included.
+std::string disposition(int sig)
+{
+	constexpr int sa_restorer = 0x04000000;
+	struct sigaction sa {};
+	::sigaction(sig, nullptr, &sa);
+	return std::to_string(reinterpret_cast<uintptr_t>(sa.sa_handler)) + "/" +
+	       std::to_string(sa.sa_flags & ~sa_restorer);
+}
+
+class OsFileEntry : public testing::TestWithParam<std::tuple<const char *, bool>> {};
+
+} // namespace
+
+TEST_P(OsFileEntry, RunsGivesASaneFigureAndLeavesNothingBehind)
+{
+	const std::string name = std::get<0>(GetParam());
+	const bool parts = std::get<1>(GetParam());
+	const Crossing *c = find_crossing(name);
+	ASSERT_NE(c, nullptr) << name;
+	EXPECT_EQ(c->group, Group::os) << name << ": measured by its suite, not by all";
+	Folder folder;
+	const unsigned rounds = parts ? 2 : 1;
+	RunContext ctx = tiny(folder.path(), parts, rounds);
+	if (c->check)
+		c->check(ctx); // runs here: this machine has /bin/sh and an exec /tmp
+
+	auto before = test::held(folder.path());
+	std::string usr1 = disposition(SIGUSR1), segv = disposition(SIGSEGV);
+	std::vector<Result> results = c->run(ctx);
+	auto after = test::held(folder.path());
+
+	EXPECT_EQ(before.fds, after.fds) << name;
+	EXPECT_EQ(before.children, after.children) << name;
+	EXPECT_EQ(before.files, after.files) << name << ": its scratch folder is gone";
+	EXPECT_TRUE(after.files.empty()) << name;
+	EXPECT_EQ(before.loopback, after.loopback) << name;
+	EXPECT_EQ(usr1, disposition(SIGUSR1)) << name << ": SIGUSR1's handler put back";
+	EXPECT_EQ(segv, disposition(SIGSEGV)) << name << ": SIGSEGV's handler put back";
+
+	ASSERT_EQ(results.size(), 1u) << name;
+	const Result &r = results.front();
+	EXPECT_EQ(r.crossing, name);
+	EXPECT_FALSE(r.variant.empty()) << name;
+	EXPECT_EQ(r.cycles.size(), ctx.opt.samples * rounds) << name;
+	EXPECT_GT(r.stats.median, 0) << name;
+	EXPECT_FALSE(r.notes.empty()) << name << ": says what it times";
+	if (is_bandwidth(name)) {
+		ASSERT_TRUE(r.detail.contains("bytes_per_iteration")) << name;
+		EXPECT_TRUE(r.detail["bytes_per_iteration"].is_number()) << name;
+		EXPECT_EQ(r.detail["bytes_per_iteration"].get<double>(), 64 * 1024) << name;
+	}
+	if (r.detail.contains("scratch_fs")) {
+		EXPECT_EQ(r.detail["scratch_in"], folder.path()) << name;
+		EXPECT_FALSE(r.detail["scratch_fs"].get<std::string>().empty()) << name;
+	}
+}
+
+INSTANTIATE_TEST_SUITE_P(
+	Entries, OsFileEntry, testing::Combine(testing::ValuesIn(entries), testing::Bool()),
+	[](const testing::TestParamInfo<OsFileEntry::ParamType> &param) {
+		std::string n = std::get<0>(param.param);
+		for (char &ch : n)
+			if (ch == '-')
+				ch = '_';
+		return n + (std::get<1>(param.param) ? "_InPartProcesses" : "_InOneProcess");
+	});
+
+TEST(OsFileEntries, FilesEntriesWriteToTheFolderGivenAndSayItsFileSystem)
+{
+	Folder folder;
+	RunContext ctx = tiny(folder.path(), false, 1);
+	for (const char *name : { "stat", "file-create-10k", "mmap", "bw-file-reread" }) {
+		Result r = find_crossing(name)->run(ctx).front();
+		EXPECT_EQ(r.detail.value("scratch_in", ""), folder.path()) << name;
+		EXPECT_NE(r.detail.value("scratch_fs", ""), "unknown") << name;
+	}
+}
+
+TEST(OsFileEntries, AFolderThatCannotBeWrittenStopsTheFileEntriesWithAnError)
+{
+	RunContext ctx = tiny("/nonexistent/xperf", false, 1);
+	for (const char *name : { "stat", "file-create-0k", "fork-exec" })
+		EXPECT_THROW(find_crossing(name)->run(ctx), Error) << name;
+}

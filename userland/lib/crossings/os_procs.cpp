@@ -1,0 +1,236 @@
+// The OS suite's process entries, as LMBench's lat_proc times them: fork
+// and a child that exits at once; fork and exec of a tiny program; fork and
+// /bin/sh -c of that program. Each timed region runs from fork(2) to the
+// parent's wait returning the child's status.
+//
+// The tiny program is LMBench's hello (write "Hello world\n" to a closed
+// standard output, exit) as a static ELF of a few hundred bytes, written to
+// the scratch folder by the entry: no libc and no dynamic loader in it, so
+// the figure is the kernel's fork, exec and exit (LMBench's hello-s, its
+// STATIC build), the same on the host and in the guest whatever
+// xperf-user's own size and linking.
+#include "crossings.h"
+#include "error.h"
+#include "os_scratch.h"
+#include "sampler.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace xperf {
+
+namespace {
+
+constexpr int exec_failed = 127;
+constexpr const char *shell = "/bin/sh";
+
+// The image of the tiny program: one loaded segment holding the ELF
+// header, its program header and the code.
+std::vector<unsigned char> hello_image()
+{
+	constexpr uint64_t base = 0x400000;
+	constexpr uint64_t code_at = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
+	// write(1, msg, 12); exit_group(0); msg
+	const unsigned char code[] = {
+		0xbf, 0x01, 0x00, 0x00, 0x00,		  // mov $1, %edi
+		0x48, 0x8d, 0x35, 0x15, 0x00, 0x00, 0x00, // lea msg(%rip), %rsi (+21)
+		0xba, 0x0c, 0x00, 0x00, 0x00,		  // mov $12, %edx
+		0xb8, 0x01, 0x00, 0x00, 0x00,		  // mov $SYS_write, %eax
+		0x0f, 0x05,				  // syscall
+		0x31, 0xff,				  // xor %edi, %edi
+		0xb8, 0xe7, 0x00, 0x00, 0x00,		  // mov $SYS_exit_group, %eax
+		0x0f, 0x05,				  // syscall
+		'H', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '\n',
+	};
+	static_assert(sizeof(code) == 33 + 12, "msg follows the 33 bytes of code");
+
+	Elf64_Ehdr eh{};
+	std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_ident[EI_OSABI] = ELFOSABI_SYSV;
+	eh.e_type = ET_EXEC;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_entry = base + code_at;
+	eh.e_phoff = sizeof(Elf64_Ehdr);
+	eh.e_ehsize = sizeof(Elf64_Ehdr);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = 1;
+
+	Elf64_Phdr ph{};
+	ph.p_type = PT_LOAD;
+	ph.p_flags = PF_R | PF_X;
+	ph.p_offset = 0;
+	ph.p_vaddr = ph.p_paddr = base;
+	ph.p_filesz = ph.p_memsz = code_at + sizeof(code);
+	ph.p_align = 0x1000;
+
+	std::vector<unsigned char> image(code_at + sizeof(code));
+	std::memcpy(image.data(), &eh, sizeof(eh));
+	std::memcpy(image.data() + sizeof(eh), &ph, sizeof(ph));
+	std::memcpy(image.data() + code_at, code, sizeof(code));
+	return image;
+}
+
+std::string write_hello(const Scratch &scratch)
+{
+	std::string path = scratch.file("hello");
+	auto image = hello_image();
+	UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700));
+	if (!fd)
+		throw_errno("cannot create " + path);
+	if (::write(fd.get(), image.data(), image.size()) != static_cast<ssize_t>(image.size()))
+		throw_errno("cannot write " + path);
+	return path;
+}
+
+// The child's first steps: it dies with the measuring process, and goes
+// at once if that one is already gone.
+void child_bound_to(pid_t parent)
+{
+	::prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (::getppid() != parent)
+		_exit(exec_failed);
+}
+
+// Waits for pid; a child that did not exit with 0 stops the run.
+void reap(pid_t pid, const char *what)
+{
+	int status = 0;
+	while (::waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			throw_errno("waitpid");
+	if (__builtin_expect(!WIFEXITED(status) || WEXITSTATUS(status) != 0, 0))
+		throw failed(fmt::format("{}: the child {}", what,
+					 WIFEXITED(status)
+						 ? fmt::format("exited with {}", WEXITSTATUS(status))
+						 : fmt::format("died of signal {}", WTERMSIG(status))));
+}
+
+// fork, child(), wait: one timed region. The parent's pid is read untimed,
+// in its own process (a round may run in one of its own).
+template <class Child>
+Timing time_fork(const RunContext &ctx, const char *what, Child child)
+{
+	pid_t parent = 0;
+	return measure(
+		ctx, 1, [&] { parent = ::getpid(); },
+		[&] {
+			pid_t pid = ::fork();
+			if (pid < 0)
+				throw_errno("fork");
+			if (pid == 0) {
+				child_bound_to(parent);
+				child();
+			}
+			reap(pid, what);
+		});
+}
+
+// What fork copies: the parent's resident memory.
+long resident_kib()
+{
+	std::ifstream statm("/proc/self/statm");
+	long size = 0, resident = 0;
+	statm >> size >> resident;
+	return resident * (::sysconf(_SC_PAGESIZE) / 1024);
+}
+
+Result fork_result(const RunContext &ctx, const char *crossing, const char *variant,
+		   const Timing &t, const std::string &timed)
+{
+	Result r = timed_result(ctx, crossing, variant, t);
+	r.notes.push_back("timed: " + timed +
+			  "; the child sets PR_SET_PDEATHSIG and checks its parent first");
+	r.detail["parent_rss_kib"] = resident_kib();
+	return r;
+}
+
+void check_exec_here(const RunContext &ctx)
+{
+	struct statvfs s {};
+	std::string dir = scratch_parent(ctx.opt);
+	if (::statvfs(dir.c_str(), &s) == 0 && (s.f_flag & ST_NOEXEC))
+		throw unavailable(dir + " is mounted noexec: the tiny program made there cannot run",
+				  "give a folder on a file system that allows exec with --dir");
+}
+
+} // namespace
+
+std::vector<Result> run_fork_exit(const RunContext &ctx)
+{
+	Timing t = time_fork(ctx, "fork-exit", [] { _exit(0); });
+	return { fork_result(ctx, "fork-exit", "exit", t,
+			     "fork(2), the child's _exit(0), the parent's waitpid (LMBench lat_proc "
+			     "fork)") };
+}
+
+void check_fork_exec(const RunContext &ctx)
+{
+	check_exec_here(ctx);
+}
+
+std::vector<Result> run_fork_exec(const RunContext &ctx)
+{
+	Scratch scratch(ctx, "fork-exec");
+	std::string hello = write_hello(scratch);
+	char *argv[] = { hello.data(), nullptr };
+	char *envp[] = { nullptr };
+	Timing t = time_fork(ctx, "fork-exec", [&] {
+		::close(1);
+		::execve(hello.c_str(), argv, envp);
+		_exit(exec_failed);
+	});
+	Result r = fork_result(ctx, "fork-exec", "static-hello", t,
+			       "fork(2), the child's execve(2) of a static 'hello' of " +
+				       std::to_string(hello_image().size()) +
+				       " bytes with no environment, its exit, the parent's waitpid "
+				       "(LMBench lat_proc exec with hello-s)");
+	scratch.describe(r);
+	return { r };
+}
+
+void check_fork_sh(const RunContext &ctx)
+{
+	if (::access(shell, X_OK))
+		throw unavailable(fmt::format("{} is missing here: {}", shell, std::strerror(errno)),
+				  "install a shell at /bin/sh");
+	check_exec_here(ctx);
+}
+
+std::vector<Result> run_fork_sh(const RunContext &ctx)
+{
+	Scratch scratch(ctx, "fork-sh");
+	std::string hello = write_hello(scratch);
+	Timing t = time_fork(ctx, "fork-sh", [&] {
+		::close(1);
+		::execl(shell, "sh", "-c", hello.c_str(), static_cast<char *>(nullptr));
+		_exit(exec_failed);
+	});
+	char target[256] = {};
+	ssize_t n = ::readlink(shell, target, sizeof(target) - 1);
+	Result r = fork_result(ctx, "fork-sh", "sh-c-hello", t,
+			       "fork(2), the child's execl of /bin/sh -c with the static 'hello' "
+			       "(the shell running it as it does, with the environment of "
+			       "xperf-user), their exit, the parent's waitpid (LMBench lat_proc "
+			       "shell)");
+	r.detail["shell"] = n > 0 ? std::string(target, static_cast<std::size_t>(n)) : shell;
+	scratch.describe(r);
+	return { r };
+}
+
+} // namespace xperf

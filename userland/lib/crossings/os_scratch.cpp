@@ -1,0 +1,97 @@
+#include "os_scratch.h"
+
+#include "error.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/statfs.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace xperf {
+
+void throw_errno(const std::string &what)
+{
+	throw failed(what + ": " + std::strerror(errno));
+}
+
+std::string scratch_parent(const Options &opt)
+{
+	if (!opt.scratch_dir.empty())
+		return opt.scratch_dir;
+	const char *tmp = std::getenv("TMPDIR");
+	return tmp && *tmp ? tmp : "/tmp";
+}
+
+Scratch::Scratch(const RunContext &ctx, const std::string &entry)
+	: parent_(scratch_parent(ctx.opt)), dir_(parent_, entry)
+{
+}
+
+void Scratch::describe(Result &r) const
+{
+	r.detail["scratch_in"] = parent_;
+	r.detail["scratch_fs"] = file_system_type(path());
+}
+
+UniqueFd make_file(const std::string &path, std::size_t size)
+{
+	UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+	if (!fd)
+		throw_errno("cannot create " + path);
+	// Not zeros only: a file system that compresses or dedups should not
+	// get an easy file.
+	std::vector<char> data(size);
+	for (std::size_t i = 0; i < size; i++)
+		data[i] = static_cast<char>(i * 131 + 7);
+	if (size && ::write(fd.get(), data.data(), size) != static_cast<ssize_t>(size))
+		throw_errno("cannot write " + path);
+	return fd;
+}
+
+std::string file_system_type(const std::string &dir)
+{
+	struct statfs s {};
+	if (::statfs(dir.c_str(), &s))
+		return "unknown";
+	struct Known {
+		unsigned long magic;
+		const char *name;
+	};
+	static const Known known[] = {
+		{ EXT4_SUPER_MAGIC, "ext4" }, // also ext2 and ext3
+		{ TMPFS_MAGIC, "tmpfs" },
+		{ XFS_SUPER_MAGIC, "xfs" },
+		{ BTRFS_SUPER_MAGIC, "btrfs" },
+		{ OVERLAYFS_SUPER_MAGIC, "overlay" },
+		{ RAMFS_MAGIC, "ramfs" },
+		{ NFS_SUPER_MAGIC, "nfs" },
+		{ V9FS_MAGIC, "9p" },
+		{ FUSE_SUPER_MAGIC, "fuse" },
+		{ F2FS_SUPER_MAGIC, "f2fs" },
+	};
+	for (const auto &k : known)
+		if (static_cast<unsigned long>(s.f_type) == k.magic)
+			return k.name;
+	return fmt::format("0x{:x}", static_cast<unsigned long>(s.f_type));
+}
+
+FileMapping::FileMapping(int fd, std::size_t len, int prot, int flags) : len_(len)
+{
+	addr_ = ::mmap(nullptr, len, prot, flags, fd, 0);
+	if (addr_ == MAP_FAILED)
+		throw_errno("mmap of a scratch file");
+}
+
+FileMapping::~FileMapping()
+{
+	::munmap(addr_, len_);
+}
+
+} // namespace xperf

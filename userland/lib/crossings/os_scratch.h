@@ -1,0 +1,62 @@
+// What the OS suite's file entries share: their scratch folder, files of a
+// given size in it, and the facts about it that go in every result.
+#pragma once
+
+#include "result.h"
+#include "run_context.h"
+#include "temp_file.h"
+#include "unique_fd.h"
+
+#include <cstddef>
+#include <string>
+
+namespace xperf {
+
+// A failed Error naming what failed and errno's text.
+[[noreturn]] void throw_errno(const std::string &what);
+
+// The entry's scratch folder (in --dir, else $TMPDIR or /tmp) and the file
+// system it lives on, which is part of what the entry measures.
+class Scratch {
+public:
+	explicit Scratch(const RunContext &ctx, const std::string &entry);
+
+	const std::string &path() const { return dir_.path(); }
+	std::string file(const std::string &name) const { return path() + "/" + name; }
+	// detail["scratch_in"] (the folder it was made in, the same for every
+	// part of a run) and detail["scratch_fs"] (its file system).
+	void describe(Result &r) const;
+
+private:
+	std::string parent_;
+	TempDir dir_;
+};
+
+// Where scratch folders are made: --dir, else $TMPDIR, else /tmp.
+std::string scratch_parent(const Options &opt);
+
+// Creates (or truncates) path with size bytes written in one write(2), and
+// returns it open read-write.
+UniqueFd make_file(const std::string &path, std::size_t size);
+
+// The name of the file system dir is on ("ext4", "tmpfs", ...), or its
+// statfs magic in hex when it has no name here.
+std::string file_system_type(const std::string &dir);
+
+// A file mapping, unmapped when it goes.
+class FileMapping {
+public:
+	FileMapping(int fd, std::size_t len, int prot, int flags);
+	FileMapping(const FileMapping &) = delete;
+	FileMapping &operator=(const FileMapping &) = delete;
+	~FileMapping();
+
+	char *data() const { return static_cast<char *>(addr_); }
+	std::size_t size() const { return len_; }
+
+private:
+	void *addr_;
+	std::size_t len_;
+};
+
+} // namespace xperf
