@@ -482,7 +482,7 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	suite->add_option("NAME", a.suite, "a suite, or a comma list of them")->required();
 	suite->add_option("--label", a.labels,
 			  "the run's name in tables and plots (default: made from its conditions)")
-		->expected(1);
+		->allow_extra_args(false);
 	suite->add_flag("--markdown", a.markdown, "write the suite's table as Markdown");
 	suite->fallthrough();
 
@@ -500,7 +500,9 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 			"the plain comparison)");
 	cmp->add_option("--label", a.labels,
 			"a column's name, once per column in their order (default: made from "
-			"what differs between their conditions)");
+			"what differs between their conditions)")
+		->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+		->allow_extra_args(false);
 	cmp->add_flag("--markdown", a.markdown, "write the suite's table as Markdown");
 	cmp->add_flag("--csv", a.csv, "write the suite's table as CSV");
 	cmp->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");

@@ -435,6 +435,7 @@ Grid lmbench_grid(const Suite &s, const Comparison &c, const std::vector<Column>
 				std::string value =
 					cycles	    ? fmt::format("{:.1f}", cell->figure.value)
 					: bytes > 0 ? fmt::format("{:.0f}", ns > 0 ? bytes / ns * 1e3 : 0.0)
+						    : ns >= 1e5 ? fmt::format("{:.0f}", ns / 1e3)
 						    : fmt::format("{:#.3g}", ns / 1e3);
 				fields.push_back(value);
 				fields.push_back(plus_minus(cell->figure));
