@@ -184,8 +184,10 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 	} else {
 		selected = select_crossings(a.crossing);
 	}
-	if (std::none_of(selected.begin(), selected.end(),
-			 [](const Selected &s) { return s.crossing == &control_crossing(); }))
+	// The run carries the control; its parts measure what they are given.
+	if (!a.part && std::none_of(selected.begin(), selected.end(), [](const Selected &s) {
+		    return s.crossing == &control_crossing();
+	    }))
 		selected.push_back({ &control_crossing(), false });
 	check_samples_memory(a.opt, selected.size(), available_memory());
 	Sink sink(a.output, out);

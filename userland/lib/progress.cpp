@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <string_view>
 #include <string>
 
 namespace xperf {
@@ -46,7 +48,16 @@ std::string progress_line(std::string_view what, std::size_t done, std::size_t t
 	return line;
 }
 
-Progress::Progress(int fd) : fd_(isatty(fd) ? fd : -1), start_ns_(now_ns()) {}
+// A terminal that can move the cursor back: a serial console (TERM=dumb,
+// as the guest harness sets it) gets no progress, whose escapes would land
+// in its log.
+static bool can_redraw(int fd)
+{
+	const char *term = std::getenv("TERM");
+	return isatty(fd) && term && *term && std::string_view(term) != "dumb";
+}
+
+Progress::Progress(int fd) : fd_(can_redraw(fd) ? fd : -1), start_ns_(now_ns()) {}
 
 Progress::~Progress()
 {

@@ -11,7 +11,8 @@ namespace xperf {
 
 class Progress {
 public:
-	// Writes to fd only when it is a terminal.
+	// Writes to fd only when it is a terminal that can redraw a line (TERM
+	// set, not "dumb").
 	explicit Progress(int fd);
 	Progress(const Progress &) = delete;
 	Progress &operator=(const Progress &) = delete;
