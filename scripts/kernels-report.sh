@@ -127,7 +127,7 @@ for suite in ${SUITES//,/ }; do
 done
 
 plot=$XPERF_ROOT/scripts/xperf-plot
-if [[ -x $plot ]] && python3 -c 'import matplotlib' 2>/dev/null; then
+if [[ -x $plot ]] && /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
 	mkdir -p "$work/plots"
 	for suite in ${SUITES//,/ }; do
 		"$plot" compare -o "$work/plots" --name "compare-$suite" "$work/$suite.json"
