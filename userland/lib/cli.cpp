@@ -15,6 +15,7 @@
 #include "samples_memory.h"
 #include "suites.h"
 #include "run_context.h"
+#include "text_list.h"
 #include "tsc.h"
 #include "verify/verify_run.h"
 #include "vmexit/six.h"
@@ -273,17 +274,11 @@ std::vector<std::string> column_files(const std::string &arg)
 					"give result files, a comma list of them, or a folder of them");
 		return files;
 	}
-	std::string_view rest = arg;
-	while (true) {
-		auto comma = rest.find(',');
-		std::string f(rest.substr(0, comma));
+	for (std::string_view f : comma_items(arg)) {
 		if (f.empty())
 			throw bad_input(fmt::format("'{}': an empty file name in the list", arg),
 					"separate the runs of one column with single commas");
-		files.push_back(f);
-		if (comma == std::string_view::npos)
-			break;
-		rest.remove_prefix(comma + 1);
+		files.emplace_back(f);
 	}
 	return files;
 }

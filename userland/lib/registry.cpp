@@ -135,9 +135,7 @@ std::vector<Selected> select_crossings(std::string_view spec)
 			}
 		out.push_back({ c, named });
 	};
-	while (true) {
-		auto comma = spec.find(',');
-		std::string_view name = spec.substr(0, comma);
+	for (std::string_view name : comma_items(spec)) {
 		if (name == "all") {
 			for (const auto &c : table)
 				if (c.group == Group::crossing)
@@ -151,9 +149,6 @@ std::vector<Selected> select_crossings(std::string_view spec)
 			throw bad_input("unknown crossing '" + std::string(name) + "'",
 					"name one of " + known + ", or all (see --list)");
 		}
-		if (comma == std::string_view::npos)
-			break;
-		spec.remove_prefix(comma + 1);
 	}
 	return out;
 }

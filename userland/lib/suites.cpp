@@ -103,9 +103,7 @@ const Suite *find_suite(std::string_view name)
 std::vector<const Suite *> select_suites(std::string_view spec)
 {
 	std::vector<const Suite *> out;
-	while (true) {
-		auto comma = spec.find(',');
-		std::string_view name = spec.substr(0, comma);
+	for (std::string_view name : comma_items(spec)) {
 		const Suite *s = find_suite(name);
 		if (!s) {
 			std::string known;
@@ -116,9 +114,6 @@ std::vector<const Suite *> select_suites(std::string_view spec)
 		}
 		if (std::find(out.begin(), out.end(), s) == out.end())
 			out.push_back(s);
-		if (comma == std::string_view::npos)
-			break;
-		spec.remove_prefix(comma + 1);
 	}
 	return out;
 }
