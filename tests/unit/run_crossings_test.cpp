@@ -2,7 +2,10 @@
 // exit status it ends with; the C++ class of an exception decides nothing.
 #include "error.h"
 #include "part_process.h"
+#include "registry.h"
 #include "run_crossings.h"
+
+#include <fmt/format.h>
 
 #include <gtest/gtest.h>
 
@@ -188,6 +191,66 @@ TEST(RunCrossings, RoundsInterleaveAcrossCrossingsAndMergeIntoOneResultEach)
 	EXPECT_EQ(r.method["interleaved_parts"], 3);
 	EXPECT_EQ(r.notes.size(), 1u);
 	EXPECT_EQ(r.figure().parts, 3u);
+}
+
+namespace {
+
+// A note that depends on the whole figure: worked out once, from the merged
+// median, not once per part.
+void note_the_median(std::vector<Result> &results)
+{
+	for (auto &r : results)
+		r.notes.push_back(fmt::format("median {}", r.stats.median));
+}
+
+} // namespace
+
+TEST(RunCrossings, FinishRunsOnceOnTheMergedResultsNotPerPart)
+{
+	Crossing first{ "first", "", first_kind };
+	first.finish = note_the_median;
+	RunContext ctx;
+	ctx.opt.samples = 5;
+	ctx.opt.rounds = 3;
+	ctx.opt.span_s = 0;
+	calls.clear();
+	verify::Verified v = measure_run({ &first }, ctx, nullptr);
+	ASSERT_EQ(v.results.size(), 1u);
+	EXPECT_EQ(v.results[0].notes, (std::vector<std::string>{ "the same note every part" }));
+	finish_crossings({ &first }, v.results);
+	// Once, and from the median of all fifteen samples.
+	EXPECT_EQ(v.results[0].notes,
+		  (std::vector<std::string>{ "the same note every part",
+					     fmt::format("median {}", v.results[0].stats.median) }));
+	EXPECT_EQ(v.results[0].stats.n, 15u);
+}
+
+// vmexit's fast-path notes: one per fast path and starting point, from the
+// merged medians, and only where KVM runs the VM.
+TEST(RunCrossings, VmexitSetsEachFastPathAgainstItsRoundTripOnce)
+{
+	const Crossing *vmexit = find_crossing("vmexit");
+	ASSERT_NE(vmexit, nullptr);
+	ASSERT_NE(vmexit->finish, nullptr);
+	auto row = [](const std::string &exit, const std::string &accel, double median) {
+		Result r;
+		r.crossing = "vmexit";
+		r.variant = exit + "/kernel";
+		r.detail = { { "exit", exit }, { "from", "kernel" } };
+		r.method = { { "accelerator", accel } };
+		r.stats.median = median;
+		return r;
+	};
+	std::vector<Result> kvm{ row("cpuid", "kvm", 100), row("pio", "kvm", 300),
+				 row("rdmsr", "kvm", 400) };
+	vmexit->finish(kvm);
+	ASSERT_EQ(kvm[1].notes.size(), 2u);
+	EXPECT_NE(kvm[1].notes[0].find("3.0x cheaper"), std::string::npos) << kvm[1].notes[0];
+	EXPECT_NE(kvm[1].notes[1].find("NOT cheaper"), std::string::npos) << kvm[1].notes[1];
+	EXPECT_TRUE(kvm[0].notes.empty());
+	std::vector<Result> tcg{ row("cpuid", "tcg", 100), row("pio", "tcg", 300) };
+	vmexit->finish(tcg);
+	EXPECT_TRUE(tcg[1].notes.empty());
 }
 
 TEST(RunCrossings, OneRoundOrAdaptiveSamplingIsNotInterleaved)

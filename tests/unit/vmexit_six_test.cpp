@@ -46,10 +46,12 @@ TEST(VmexitSix, TheModuleRunRequestKeepsItsLayout)
 	EXPECT_EQ(offsetof(xperf_vmexit_run, cycles), 16u);
 }
 
-Result row(const std::string &exit, const std::string &from, double median)
+Result row(const std::string &exit, const std::string &from, double median,
+	   const std::string &accelerator = "kvm")
 {
 	Result r;
 	r.variant = exit + "/" + from;
+	r.method = { { "accelerator", accelerator } };
 	r.detail = { { "exit", exit }, { "from", from } };
 	r.cycles.assign(11, median);
 	r.analyse();
@@ -70,6 +72,16 @@ TEST(VmexitSix, TheRoundTripIsComparedWithTheFastPathFromTheSamePlace)
 	EXPECT_NE(rs[3].notes[0].find("NOT cheaper"), std::string::npos) << rs[3].notes[0];
 	EXPECT_TRUE(rs[0].notes.empty());
 	EXPECT_TRUE(rs[2].notes.empty());
+}
+
+// Under TCG there is no fast path to set apart: no note at all.
+TEST(VmexitSix, NoFastPathNoteWhereKvmDidNotRunTheVm)
+{
+	std::vector<Result> rs = { row("cpuid", "kernel", 100, "tcg"),
+				   row("pio", "kernel", 400, "tcg") };
+	add_comparison_notes(rs);
+	EXPECT_TRUE(rs[0].notes.empty());
+	EXPECT_TRUE(rs[1].notes.empty());
 }
 
 } // namespace

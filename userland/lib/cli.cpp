@@ -228,6 +228,7 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 		v = measure_run(to_run, ctx, tracer.get(),
 				part_processes_enabled() ? run_part_process : nullptr, &progress);
 	}
+	finish_crossings(to_run, v.results);
 	rep.results = std::move(v.results);
 	const std::vector<std::string> &mismatches = v.mismatches;
 	// The table says it; other forms (and a file) say it here too.

@@ -19,7 +19,7 @@ const Crossing table[] = {
 	  run_pgfault },
 	{ "alloc", "malloc latency for small, page and mmap-sized blocks", run_alloc },
 	{ "vmexit", "VM exits from guest user and kernel: fast path in KVM vs VMM round trip",
-	  run_vmexit, check_vmexit },
+	  run_vmexit, check_vmexit, Group::crossing, std::nullopt, std::nullopt, finish_vmexit },
 
 	// --- The OS suite (xperf-user suite os): LMBench's OS summary.
 	// Files, processes, signals and memory:

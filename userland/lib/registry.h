@@ -32,6 +32,10 @@ struct Crossing {
 	// that takes a millisecond per iteration takes fewer per round.
 	std::optional<std::size_t> samples = std::nullopt;
 	std::optional<std::size_t> warmup = std::nullopt;
+	// What is worked out from the crossing's whole results once its parts
+	// are merged (notes that compare its variants' medians): run in the
+	// run, never in a part. nullptr: nothing.
+	void (*finish)(std::vector<Result> &results) = nullptr;
 };
 
 std::span<const Crossing> crossings();

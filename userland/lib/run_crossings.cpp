@@ -247,4 +247,22 @@ verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const 
 	return all;
 }
 
+void finish_crossings(const std::vector<const Crossing *> &to_run, std::vector<Result> &results)
+{
+	for (const Crossing *c : to_run) {
+		if (!c->finish)
+			continue;
+		std::vector<std::size_t> at;
+		std::vector<Result> own;
+		for (std::size_t i = 0; i < results.size(); i++)
+			if (results[i].crossing == c->name) {
+				at.push_back(i);
+				own.push_back(std::move(results[i]));
+			}
+		c->finish(own);
+		for (std::size_t k = 0; k < at.size(); k++)
+			results[at[k]] = std::move(own[k]);
+	}
+}
+
 } // namespace xperf

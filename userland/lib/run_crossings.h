@@ -38,6 +38,10 @@ verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const 
 			     verify::Tracer *tracer, PassRunner pass_process = nullptr,
 			     Progress *progress = nullptr);
 
+// Each crossing's finish hook (registry.h) on its results among results,
+// once the run has them whole: the run calls it, a part does not.
+void finish_crossings(const std::vector<const Crossing *> &to_run, std::vector<Result> &results);
+
 // One result from the same result of several parts, in order: samples and
 // rounds joined; in detail and method, counts over iterations (a list in
 // run_crossings.cpp) are added, what every part agrees on is kept, other

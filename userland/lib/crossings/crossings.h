@@ -18,6 +18,9 @@ std::vector<Result> run_vmexit(const RunContext &ctx); // vmexit/vmexit.cpp
 // Throws the Error run_vmexit would stop with before measuring: bad input,
 // or unavailable here (no KVM, no QEMU, no xperf.ko in a guest).
 void check_vmexit(const RunContext &ctx);
+// Once the parts are merged: under KVM, each starting point's fast paths
+// set against its userspace round trip (notes).
+void finish_vmexit(std::vector<Result> &results);
 
 // The OS suite: files, processes, signals and memory (LMBench's lat_syscall,
 // lat_select, lat_sig, lat_pagefault, lat_proc, lat_fs, lat_mmap, bw_file_rd,

@@ -162,12 +162,15 @@ void add_cpuid_level_note(std::vector<Result> &out, std::string_view why)
 
 void add_comparison_notes(std::vector<Result> &out)
 {
+	// Only KVM has a fast path and a userspace round trip to set apart.
+	auto kvm = [](const Result &r) { return r.method.value("accelerator", "") == "kvm"; };
 	for (auto &r : out) {
-		const std::string from = r.detail["from"];
-		if (r.detail["exit"] != "pio")
+		if (r.detail.value("exit", "") != "pio" || !kvm(r))
 			continue;
+		const std::string from = r.detail.value("from", "");
 		for (const auto &f : out) {
-			if (f.detail["from"] != from || f.detail["exit"] == "pio")
+			if (f.detail.value("from", "") != from || f.detail.value("exit", "") == "pio" ||
+			    !kvm(f))
 				continue;
 			double fast = f.stats.median, slow = r.stats.median;
 			r.notes.push_back(fmt::format(

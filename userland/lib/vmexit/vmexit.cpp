@@ -273,11 +273,15 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 	add_cpuid_level_note(out, "CPUID at guest CPL3 was not answered by this VM's KVM (the "
 				  "hypervisor lets it through), so cpuid/user is not measurement 1 "
 				  "here");
-	add_comparison_notes(out);
 	add_outer_hypervisor(out);
 	// Said once, on the first result: it concerns the run, not one variant.
 	out.front().notes.insert(out.front().notes.end(), dropped.begin(), dropped.end());
 	return out;
+}
+
+void finish_vmexit(std::vector<Result> &results)
+{
+	add_comparison_notes(results);
 }
 
 } // namespace xperf
