@@ -94,6 +94,19 @@ grep -q "would write performance to /sys/devices/system/cpu/cpu1/cpufreq/scaling
 	fail "--dry-run does not name the governor write: $out"
 grep -q "needs a reboot: add to the kernel command line: isolcpus=1 nohz_full=1 rcu_nocbs=1" <<<"$out" ||
 	fail "the kernel command line to use is not printed: $out"
+grep -q "the whole kernel command line to boot with: mitigations=auto,no_guest_host,no_guest_guest console=ttyS0 .* rdinit=/init isolcpus=1 nohz_full=1 rcu_nocbs=1$" <<<"$out" ||
+	fail "the whole kernel command line is not printed: $out"
+grep -q "pti=off mitigations=off" <<<"$out" || fail "the boot without KPTI is not named: $out"
+
+step "a command line that already isolates (ranges, isolcpus flags)"
+cl_root=$tmp/cmdline-tree
+make_tree "$cl_root"
+echo "BOOT_IMAGE=/vmlinuz ro isolcpus=managed_irq,domain,1-3 nohz_full=0,2 rcu_nocbs=1" >"$cl_root/proc/cmdline"
+out=$(isolate "$cl_root" --cpu 1 --dry-run)
+grep -q "add to the kernel command line: nohz_full=0,2,1$" <<<"$out" ||
+	fail "isolcpus=managed_irq,domain,1-3 and rcu_nocbs=1 cover CPU 1; nohz_full=0,2 does not: $out"
+grep -q "the whole kernel command line to boot with: ro isolcpus=managed_irq,domain,1-3 rcu_nocbs=1 nohz_full=0,2,1$" <<<"$out" ||
+	fail "the whole line keeps what is there and replaces nohz_full (BOOT_IMAGE dropped): $out"
 
 step "apply"
 isolate "$root" --cpu 1 >/dev/null
