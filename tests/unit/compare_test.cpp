@@ -216,6 +216,22 @@ TEST(Compare, ASteadyControlLeavesTheRowsRaw)
 	EXPECT_TRUE(row_of(c, "getppid").against[1]->finding().significant);
 }
 
+// A control of one part cannot say whether the machine changed: the table
+// prints "?" for it, not "steady", and a note says why.
+TEST(Compare, AControlOfOnePartIsNotCalledSteady)
+{
+	std::mt19937 rng(7);
+	Report a = report({ synthetic("getppid", 1800, rng, 0, 1), synthetic("control", 2400, rng, 0, 1) });
+	Report b = report({ synthetic("getppid", 1800, rng, 0, 1), synthetic("control", 2400, rng, 0, 1) });
+	Comparison c = compare_reports(a, b);
+	EXPECT_FALSE(c.control.moved[1]);
+	std::string text = render_comparison(c);
+	EXPECT_EQ(text.find("steady"), std::string::npos) << text;
+	EXPECT_NE(text.find("whether the machine changed between them could not be checked"),
+		  std::string::npos)
+		<< text;
+}
+
 TEST(Compare, WithoutAControlItSaysSo)
 {
 	Comparison c = compare_reports(report({ synthetic("syscall", 200, 1) }),
@@ -288,6 +304,54 @@ TEST(Compare, RunsThatDidNotAlternateAreNamed)
 		{ runs_of("A", 1800, 10, rng, { "2026-12-02T01:00:00Z", "2026-12-02T01:01:00Z" }),
 		  runs_of("B", 1800, 10, rng, { "2026-12-02T01:02:00Z", "2026-12-02T01:03:00Z" }) });
 	EXPECT_TRUE(has_note(blocked));
+	// A A B A B B: the time ranges overlap, but the runs did not alternate.
+	Comparison overlapping = compare_columns(
+		{ runs_of("A", 1800, 10, rng,
+			  { "2026-12-02T01:00:00Z", "2026-12-02T01:01:00Z", "2026-12-02T01:03:00Z" }),
+		  runs_of("B", 1800, 10, rng,
+			  { "2026-12-02T01:02:00Z", "2026-12-02T01:04:00Z", "2026-12-02T01:05:00Z" }) });
+	EXPECT_TRUE(has_note(overlapping));
+	// A B A B A: one more of A than of B still alternates.
+	Comparison uneven = compare_columns(
+		{ runs_of("A", 1800, 10, rng,
+			  { "2026-12-02T01:00:00Z", "2026-12-02T01:02:00Z", "2026-12-02T01:04:00Z" }),
+		  runs_of("B", 1800, 10, rng, { "2026-12-02T01:01:00Z", "2026-12-02T01:03:00Z" }) });
+	EXPECT_FALSE(has_note(uneven));
+}
+
+// Two runs a column: the interval between runs rests on one degree of
+// freedom, and the table says so.
+TEST(Compare, TwoRunsAColumnAskForAThird)
+{
+	std::mt19937 rng(11);
+	Comparison c = compare_columns(
+		{ runs_of("A", 1800, 10, rng, { "2026-12-02T01:00:00Z", "2026-12-02T01:02:00Z" }),
+		  runs_of("B", 1800, 10, rng, { "2026-12-02T01:01:00Z", "2026-12-02T01:03:00Z" }) });
+	EXPECT_NE(render_comparison(c).find("two runs in A, B"), std::string::npos)
+		<< render_comparison(c);
+}
+
+// Noise flagged in a run marks its figure "~"; a column taken under warned
+// conditions marks its label "!"; the legend says what each means.
+TEST(Compare, NoiseAndWarnedConditionsAreMarkedBesideTheFigures)
+{
+	std::mt19937 rng(12);
+	Report a = report({ synthetic("getppid", 1800, rng, 5) });
+	Report b = report({ synthetic("getppid", 1800, rng, 5) });
+	b.results[0].noise.push_back(NoiseFlag{ "bimodal", "two modes", "another task", "rerun" });
+	b.meta["warned"] = nlohmann::json::array(
+		{ { { "check", "governor" }, { "found", "powersave" } } });
+	Comparison c = compare_reports(a, b);
+	std::string text = render_comparison(c);
+	EXPECT_NE(text.find("B median!"), std::string::npos) << text;
+	EXPECT_EQ(text.find("A median!"), std::string::npos) << text;
+	EXPECT_NE(text.find("%~"), std::string::npos) << text;
+	EXPECT_NE(text.find("~: noise flagged"), std::string::npos) << text;
+	EXPECT_NE(text.find("!: that column was taken under warned conditions"), std::string::npos)
+		<< text;
+	EXPECT_NE(text.find("governor: powersave"), std::string::npos) << text;
+	Comparison clean = compare_reports(a, a);
+	EXPECT_EQ(render_comparison(clean).find("~"), std::string::npos);
 }
 
 TEST(Compare, ThreeColumnsEachAgainstTheFirst)

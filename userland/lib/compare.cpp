@@ -77,26 +77,30 @@ std::string started_of(const Report &r)
 	return it != run->end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
-// Whether the runs of two columns interleaved in time; nullopt when a
-// column has one run or a run does not say when it started.
+// Whether the runs of two columns alternated in time, A B A B ...: taken in
+// the order they started, no two runs of one column follow each other
+// beyond what the longer column's surplus forces. nullopt when a column has
+// one run or a run does not say when it started.
 std::optional<bool> interleaved(const Column &a, const Column &b)
 {
 	if (a.runs.size() < 2 || b.runs.size() < 2)
 		return std::nullopt;
-	std::vector<std::string> ta, tb;
+	std::vector<std::pair<std::string, int>> order;
 	for (const Report &r : a.runs)
-		ta.push_back(started_of(r));
+		order.emplace_back(started_of(r), 0);
 	for (const Report &r : b.runs)
-		tb.push_back(started_of(r));
-	auto missing = [](const auto &v) {
-		return std::any_of(v.begin(), v.end(), [](const auto &s) { return s.empty(); });
-	};
-	if (missing(ta) || missing(tb))
+		order.emplace_back(started_of(r), 1);
+	if (std::any_of(order.begin(), order.end(), [](const auto &o) { return o.first.empty(); }))
 		return std::nullopt;
 	// ISO 8601 UTC text sorts as time does.
-	auto [amin, amax] = std::minmax_element(ta.begin(), ta.end());
-	auto [bmin, bmax] = std::minmax_element(tb.begin(), tb.end());
-	return !(*amax < *bmin || *bmax < *amin);
+	std::stable_sort(order.begin(), order.end(),
+			 [](const auto &x, const auto &y) { return x.first < y.first; });
+	std::size_t changes = 0;
+	for (std::size_t i = 1; i < order.size(); i++)
+		changes += order[i].second != order[i - 1].second;
+	std::size_t fewer = std::min(a.runs.size(), b.runs.size());
+	std::size_t most = a.runs.size() == b.runs.size() ? 2 * fewer - 1 : 2 * fewer;
+	return changes == most;
 }
 
 nlohmann::json conditions_of(const Report &r)
@@ -133,6 +137,12 @@ void check_control(Comparison &c, const std::vector<Column> &columns)
 		Difference d = difference(row->cells[0]->figure, row->cells[j]->figure);
 		k.against[j] = d;
 		k.moved[j] = d.known && d.significant;
+		if (!d.known)
+			c.notes.push_back(fmt::format(
+				"the control {} rests on one part in {} or {}: whether the machine "
+				"changed between them could not be checked (take more than one "
+				"round, --rounds)",
+				k.key, c.labels[0], c.labels[j]));
 		if (k.moved[j])
 			c.notes.push_back(fmt::format(
 				"the control moved: {}/{} = {:.3f} [{:.3f}, {:.3f}]: the machine changed "
@@ -147,21 +157,30 @@ void check_control(Comparison &c, const std::vector<Column> &columns)
 void note_order(Comparison &c, const std::vector<Column> &columns)
 {
 	bool single = false;
-	for (std::size_t j = 0; j < columns.size(); j++)
+	std::string two;
+	for (std::size_t j = 0; j < columns.size(); j++) {
 		single |= columns[j].runs.size() < 2;
+		if (columns[j].runs.size() == 2)
+			append_item(two, ", ", c.labels[j]);
+	}
 	if (single && columns.size() > 1)
 		c.notes.push_back("one run in a column: its interval covers the noise within that "
 				  "run (its parts, spread over the run's --span), not a change of the "
 				  "machine between runs, which the control checks; for a kernel "
 				  "against a kernel alternate three or more runs of each (A B A B ...) "
 				  "and give each column as a folder or a comma list");
+	if (!two.empty() && columns.size() > 1)
+		c.notes.push_back(fmt::format("two runs in {}: the spread between runs rests on one "
+					      "degree of freedom, so the interval is wide; take three or "
+					      "more of each",
+					      two));
 	for (std::size_t j = 1; j < columns.size(); j++) {
 		auto mixed = interleaved(columns[0], columns[j]);
 		if (mixed && !*mixed)
 			c.notes.push_back(fmt::format(
-				"the runs of {} and {} did not alternate (all of one came before the "
-				"other): a drift of the machine cannot be told from the difference; "
-				"take them A B A B ...",
+				"the runs of {} and {} did not alternate (in the order they started, "
+				"runs of one column follow each other): a drift of the machine cannot "
+				"be told from the difference; take them A B A B ...",
 				c.labels[0], c.labels[j]));
 	}
 }
@@ -276,6 +295,16 @@ Comparison compare_reports(const Report &a, const Report &b)
 	return compare_columns({ Column{ "A", { "A" }, { a } }, Column{ "B", { "B" }, { b } } });
 }
 
+std::string noise_mark(const Cell &cell)
+{
+	return cell.noise.empty() ? "" : "~";
+}
+
+std::string warned_mark(const Comparison &c, std::size_t column)
+{
+	return column < c.warned.size() && !c.warned[column].empty() ? "!" : "";
+}
+
 namespace {
 
 std::string median_text(const std::optional<Cell> &cell)
@@ -284,9 +313,10 @@ std::string median_text(const std::optional<Cell> &cell)
 		return "-";
 	const Estimate &e = cell->figure;
 	if (e.df <= 0 || e.value == 0)
-		return fmt::format("{:.1f} ±?", e.value);
+		return fmt::format("{:.1f} ±?{}", e.value, noise_mark(*cell));
 	Interval ci = e.ci95();
-	return fmt::format("{:.1f} ±{:.1f}%", e.value, (ci.hi - ci.lo) / 2 / std::fabs(e.value) * 100);
+	return fmt::format("{:.1f} ±{:.1f}%{}", e.value, (ci.hi - ci.lo) / 2 / std::fabs(e.value) * 100,
+			   noise_mark(*cell));
 }
 
 std::string verdict(const Difference &d)
@@ -313,8 +343,8 @@ std::string render_comparison(const Comparison &c)
 	for (const auto &r : c.rows)
 		vw = std::max(vw, r.variant.size());
 	o << fmt::format("{:<9} {:<{}}", "crossing", "variant", vw);
-	for (const auto &l : c.labels)
-		o << fmt::format(" {:>17}", l + " median");
+	for (std::size_t j = 0; j < c.labels.size(); j++)
+		o << fmt::format(" {:>17}", c.labels[j] + " median" + warned_mark(c, j));
 	for (std::size_t j = 1; j < c.labels.size(); j++) {
 		std::string vs = c.labels[j] + "/" + c.labels[0];
 		o << fmt::format(" {:>7} {:>17} {:>9} {:>8} {:>8}", vs, "95% CI", c.labels[j] + "-" + c.labels[0],
@@ -337,7 +367,8 @@ std::string render_comparison(const Comparison &c)
 			std::string mark = r.against[j]->normalised ? "*" : "";
 			o << fmt::format(" {:>7} {:>17} {:>9.1f} {:>8.1f} {}", ratio_text(d.ratio) + mark, ci,
 					 d.diff, d.diff * r.cells[j]->ns_per_cycle,
-					 r.control ? (d.significant ? "moved" : "steady") : verdict(d));
+					 r.control ? (!d.known ? "?" : d.significant ? "moved" : "steady")
+						   : verdict(d));
 		}
 		o << "\n";
 	}
@@ -350,6 +381,17 @@ std::string render_comparison_notes(const Comparison &c)
 	std::ostringstream o;
 	o << "median ±: half its 95 % interval, from the spread between its parts (and "
 	     "between the runs of a column of several)\n";
+	bool noisy = false, warned = false;
+	for (const auto &r : c.rows)
+		for (const auto &cell : r.cells)
+			noisy |= cell && !cell->noise.empty();
+	for (const auto &w : c.warned)
+		warned |= !w.empty();
+	if (noisy)
+		o << "~: noise flagged in that run's samples or counters (the noise: lines below "
+		     "say which)\n";
+	if (warned)
+		o << "!: that column was taken under warned conditions (listed below)\n";
 	bool normalised = false;
 	for (const auto &r : c.rows)
 		for (const auto &ag : r.against)

@@ -88,6 +88,10 @@ std::string render_comparison(const Comparison &c);
 // noise per row, rows some columns lack, and every condition that differs
 // or was warned about.
 std::string render_comparison_notes(const Comparison &c);
+// Beside a figure: "~" when noise was flagged in that cell; beside a
+// column's label: "!" when that column was taken under warned conditions.
+std::string noise_mark(const Cell &cell);
+std::string warned_mark(const Comparison &c, std::size_t column);
 nlohmann::json comparison_to_json(const Comparison &c);
 
 } // namespace xperf

@@ -404,8 +404,8 @@ Grid lmbench_grid(const Suite &s, const Comparison &c, const std::vector<Column>
 {
 	Grid g;
 	g.head.push_back("entry");
-	for (const auto &l : labels) {
-		g.head.push_back(l);
+	for (std::size_t j = 0; j < labels.size(); j++) {
+		g.head.push_back(labels[j] + warned_mark(c, j));
 		g.head.push_back("±95%");
 	}
 	overhead_heads(g, labels);
@@ -433,7 +433,7 @@ Grid lmbench_grid(const Suite &s, const Comparison &c, const std::vector<Column>
 						    : ns >= 1e5 ? fmt::format("{:.0f}", ns / 1e3)
 						    : fmt::format("{:#.3g}", ns / 1e3);
 				fields.push_back(value);
-				fields.push_back(plus_minus(cell->figure));
+				fields.push_back(plus_minus(cell->figure) + noise_mark(*cell));
 			}
 			for (std::size_t j = 1; j < labels.size(); j++)
 				add_overhead(fields, *r, j);
@@ -472,14 +472,15 @@ Grid quartiles_grid(const Suite &s, const Comparison &c, const std::vector<Colum
 			for (const CompareRow *r : rows) {
 				if (!r->cells[j])
 					continue;
-				std::vector<std::string> fields{ labels[j],
+				std::vector<std::string> fields{ labels[j] + warned_mark(c, j),
 								 row_label(sr, *r, rows.size()) };
 				for (bool ns : { false, true })
 					for (double Stats::*stat : { &Stats::mean, &Stats::median,
 								     &Stats::q1, &Stats::q3 })
 						fields.push_back(fmt::format(
 							"{:.1f}", column_stat(columns[j], *r, stat, ns)));
-				fields.push_back(plus_minus(r->cells[j]->figure));
+				fields.push_back(plus_minus(r->cells[j]->figure) +
+						 noise_mark(*r->cells[j]));
 				g.add(std::move(fields));
 			}
 		}
