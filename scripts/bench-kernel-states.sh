@@ -34,6 +34,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
 [[ $# -eq 0 ]] || { usage >&2; exit 2; }
 
 ROUNDS=${ROUNDS:-3}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS=$ROUNDS: give a whole number of boots per state"
+((ROUNDS >= 3)) || warn "ROUNDS=$ROUNDS: fewer than three boots of each; the spread between boots rests on $((ROUNDS - 1)) degree(s) of freedom and the comparison says it is wide (three or more for a finding)"
 PTI=${PTI:-on}
 VM_XPERF_ARGS=${VM_XPERF_ARGS:---samples=3000}
 out=$BUILD_DIR/vm/states

@@ -52,6 +52,7 @@ SUITES=${SUITES:-os,gates,syscall}
 VM_XPERF_ARGS=${VM_XPERF_ARGS:-}
 INITRD=${INITRD:-$BUILD_DIR/vm/initramfs.cpio.gz}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS=$ROUNDS: give a whole number of boots per kernel"
+((ROUNDS >= 3)) || warn "ROUNDS=$ROUNDS: fewer than three boots of each; the spread between boots rests on $((ROUNDS - 1)) degree(s) of freedom and the comparison says it is wide (three or more for a finding)"
 [[ -f $INITRD ]] || die "no initramfs $INITRD: run 'make initramfs'"
 xperf_user=${HOST_XPERF_USER:-$BUILD_DIR/userland/userland/xperf-user}
 [[ -x $xperf_user ]] || die "no host xperf-user at $xperf_user: run 'make userland'"

@@ -137,7 +137,11 @@ for pti in on off; do
 done
 
 echo
-echo "=== Overhead of the patch with no consumer: baseline (A) against patched without xperf.ko (B)"
+echo "=== The patch with no consumer: baseline (A) against patched without xperf.ko (B), one boot each"
+echo "    One boot of each kernel, not alternated: this checks that compare reads the guests'"
+echo "    results, it is no finding (a drift of the host cannot be told from the patch)."
+echo "    For the overhead itself: scripts/bench-kernel-states.sh or make baseline-report,"
+echo "    which alternate three or more boots of each."
 if grep -qs '^# vm-run: accelerator=tcg' "$VM_DIR"/{patched,baseline}-pti-*.log; then
 	echo "    TCG: these guests ran on an emulated CPU. Their cycle counts are emulation"
 	echo "    artefacts, not hardware costs: they test the harness, not the patch."
