@@ -180,6 +180,19 @@ TEST_F(BuiltinVmm, TheVcpuThreadRanOnTheMeasuringCpu)
 	EXPECT_TRUE(seen) << vmm.dump();
 }
 
+// Two rounds in one guest run: the vCPU thread's counters cover both, so
+// they are given for the whole run, not as one round's.
+TEST_F(BuiltinVmm, TheVcpuThreadsCountersCoverTheWholeRun)
+{
+	for (const auto &r : results) {
+		EXPECT_TRUE(r.part_counters.empty()) << r.variant;
+		const auto &c = r.method["vcpu_counters_of_the_whole_run"];
+		ASSERT_EQ(c.size(), 1u) << r.variant << " " << r.method.dump();
+		EXPECT_EQ(c[0]["cpu_start"], ctx.cpu) << c.dump();
+		EXPECT_GT(c[0]["seconds"].get<double>(), 0) << c.dump();
+	}
+}
+
 TEST(QemuVmm, RunsThePayloadUnderKvm)
 {
 	if (auto why = kvm_unusable())
@@ -209,6 +222,13 @@ TEST(QemuVmm, RunsThePayloadUnderKvm)
 		EXPECT_EQ(t["affinity"], std::to_string(ctx.cpu)) << t.dump();
 	}
 	EXPECT_TRUE(seen) << vmm["threads"].dump();
+	// One round in the run: the vCPU thread's counters are that round's,
+	// read from QEMU's thread, for the noise flags.
+	for (const auto &r : results) {
+		ASSERT_EQ(r.part_counters.size(), 1u) << r.variant;
+		EXPECT_EQ(r.part_counters[0].cpu_end, ctx.cpu) << r.variant;
+		EXPECT_TRUE(r.part_counters[0].preemptions.has_value()) << r.variant;
+	}
 	expect_fast_path_cheaper(results);
 }
 

@@ -3,7 +3,12 @@
 #include "result.h"
 #include "round_counters.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
 
 using namespace xperf;
 
@@ -57,6 +62,60 @@ TEST(RoundCounters, ThisThreadCanBeRead)
 	EXPECT_GE(s.cpu, 0);
 	EXPECT_TRUE(s.preemptions.has_value());
 	EXPECT_GT(s.wall_ns, 0);
+}
+
+namespace {
+
+// A /proc tree of the test's own, removed with everything in it.
+struct Tree {
+	std::filesystem::path root = std::filesystem::path(testing::TempDir()) /
+				     ("xperf-thread-" + std::to_string(getpid()));
+	Tree() { std::filesystem::create_directories(root); }
+	~Tree() { std::filesystem::remove_all(root); }
+	Tree(const Tree &) = delete;
+	Tree &operator=(const Tree &) = delete;
+};
+
+void write(const std::filesystem::path &p, const std::string &text)
+{
+	std::filesystem::create_directories(p.parent_path());
+	std::ofstream(p) << text;
+}
+
+} // namespace
+
+// Another process's thread, from a tree as /proc shows a QEMU vCPU thread
+// (its name holds a space and a parenthesis, as "CPU 0/KVM" could).
+TEST(RoundCounters, AnotherThreadIsReadFromItsTask)
+{
+	Tree tree;
+	auto task = tree.root / "proc/4242/task/4250";
+	std::string stat = "4250 (CPU 0/KVM) (x) S 1 4242 4242 0 -1 4194624";
+	for (int field = 10; field <= 38; field++)
+		stat += " 0";
+	stat += " 1 0 0 0 0\n"; // field 39: CPU 1
+	write(task / "stat", stat);
+	write(task / "status", "Name:\tCPU 0/KVM\nvoluntary_ctxt_switches:\t90\n"
+			       "nonvoluntary_ctxt_switches:\t7\n");
+	write(task / "sched", "CPU 0/KVM (4250, #threads: 9)\n---\nse.nr_migrations : 3\n");
+	write(tree.root / "proc/interrupts", interrupts);
+	CounterSnapshot s = take_thread_snapshot(4242, 4250, tree.root.string());
+	EXPECT_EQ(s.cpu, 1);
+	EXPECT_EQ(s.preemptions, 7u);
+	EXPECT_EQ(s.migrations, 3u);
+	EXPECT_EQ(s.interrupts, 0u + 0 + 37711 + 3400);
+
+	CounterSnapshot gone = take_thread_snapshot(4242, 4251, tree.root.string());
+	EXPECT_LT(gone.cpu, 0);
+	EXPECT_FALSE(gone.preemptions.has_value());
+	EXPECT_FALSE(gone.interrupts.has_value());
+}
+
+TEST(RoundCounters, ThisProcessesThreadCanBeReadAsAnother)
+{
+	CounterSnapshot s = take_thread_snapshot(getpid(), gettid());
+	EXPECT_GE(s.cpu, 0);
+	EXPECT_TRUE(s.preemptions.has_value());
 }
 
 namespace {

@@ -3,6 +3,8 @@
 #include <sched.h>
 #include <sys/resource.h>
 
+#include <fmt/format.h>
+
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -21,12 +23,13 @@ std::string slurp(const std::string &path)
 	return s.str();
 }
 
-std::optional<std::uint64_t> migrations(const std::string &root)
+// The number after "key" and a colon in a /proc file of "key: value" lines.
+std::optional<std::uint64_t> proc_field(const std::string &path, const std::string &key)
 {
-	std::istringstream in(slurp(root + "proc/thread-self/sched"));
+	std::istringstream in(slurp(path));
 	std::string line;
 	while (std::getline(in, line))
-		if (line.rfind("se.nr_migrations", 0) == 0) {
+		if (line.rfind(key, 0) == 0) {
 			auto colon = line.find(':');
 			if (colon == std::string::npos)
 				return std::nullopt;
@@ -37,6 +40,35 @@ std::optional<std::uint64_t> migrations(const std::string &root)
 			}
 		}
 	return std::nullopt;
+}
+
+std::optional<std::uint64_t> migrations(const std::string &root)
+{
+	return proc_field(root + "proc/thread-self/sched", "se.nr_migrations");
+}
+
+double now_ns()
+{
+	timespec ts{};
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+void read_cpu(CounterSnapshot &s, const std::string &root)
+{
+	s.interrupts = interrupts_on(slurp(root + "proc/interrupts"), s.cpu);
+	std::string khz = slurp(root + "sys/devices/system/cpu/cpu" + std::to_string(s.cpu) +
+				"/cpufreq/scaling_cur_freq");
+	try {
+		if (!khz.empty())
+			s.khz = std::stod(khz);
+	} catch (const std::exception &) {
+	}
+}
+
+std::string with_slash(const std::string &root)
+{
+	return root.empty() || root.back() == '/' ? root : root + "/";
 }
 
 } // namespace
@@ -78,24 +110,44 @@ std::optional<std::uint64_t> interrupts_on(const std::string &text, int cpu)
 
 CounterSnapshot take_snapshot(const std::string &root_dir)
 {
-	std::string root = root_dir.empty() || root_dir.back() == '/' ? root_dir : root_dir + "/";
+	std::string root = with_slash(root_dir);
 	CounterSnapshot s;
-	timespec ts{};
-	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
-	s.wall_ns = static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+	s.wall_ns = now_ns();
 	s.cpu = sched_getcpu();
 	rusage ru{};
 	if (getrusage(RUSAGE_THREAD, &ru) == 0)
 		s.preemptions = static_cast<std::uint64_t>(ru.ru_nivcsw);
 	s.migrations = migrations(root);
-	s.interrupts = interrupts_on(slurp(root + "proc/interrupts"), s.cpu);
-	std::string khz = slurp(root + "sys/devices/system/cpu/cpu" + std::to_string(s.cpu) +
-				"/cpufreq/scaling_cur_freq");
-	try {
-		if (!khz.empty())
-			s.khz = std::stod(khz);
-	} catch (const std::exception &) {
-	}
+	read_cpu(s, root);
+	return s;
+}
+
+CounterSnapshot take_thread_snapshot(pid_t pid, pid_t tid, const std::string &root_dir)
+{
+	std::string root = with_slash(root_dir);
+	std::string task = fmt::format("{}proc/{}/task/{}/", root, pid, tid);
+	CounterSnapshot s;
+	s.wall_ns = now_ns();
+	// Field 39 of stat, counted after the ')' that ends the name.
+	std::string stat = slurp(task + "stat");
+	auto close = stat.rfind(')');
+	if (close == std::string::npos)
+		return s;
+	std::istringstream rest(stat.substr(close + 1));
+	std::string field;
+	for (int i = 3; i <= 39 && rest >> field; i++)
+		if (i == 39) {
+			try {
+				s.cpu = std::stoi(field);
+			} catch (const std::exception &) {
+				return s;
+			}
+		}
+	if (s.cpu < 0)
+		return s;
+	s.preemptions = proc_field(task + "status", "nonvoluntary_ctxt_switches");
+	s.migrations = proc_field(task + "sched", "se.nr_migrations");
+	read_cpu(s, root);
 	return s;
 }
 

@@ -5,6 +5,8 @@
 
 #include "noise.h"
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +26,12 @@ struct CounterSnapshot {
 
 // root: where /proc and /sys are ("/" but in tests).
 CounterSnapshot take_snapshot(const std::string &root = "/");
+
+// The same for another thread, tid of process pid (a VMM's vCPU thread),
+// read from /proc/PID/task/TID: its last CPU (stat), its involuntary
+// switches (status) and migrations (sched). Where the thread is gone, every
+// field of it stays empty.
+CounterSnapshot take_thread_snapshot(pid_t pid, pid_t tid, const std::string &root = "/");
 
 // The round between two snapshots.
 RoundCounters between(const CounterSnapshot &before, const CounterSnapshot &after);

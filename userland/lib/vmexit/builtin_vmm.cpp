@@ -2,6 +2,7 @@
 
 #include "kvm_vm.h"
 #include "payload.h"
+#include "round_counters.h"
 #include "thread_placement.h"
 #include "vcpu_watchdog.h"
 
@@ -104,6 +105,7 @@ VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::secon
 	}
 	ThreadWatch threads(getpid());
 	threads.sample();
+	const CounterSnapshot before = take_snapshot();
 
 	ExitDispatcher dispatch(p.samples);
 	const auto limit = deadline.value_or(run_deadline(XPERF_VM_MAX_RECORDS, p.samples, p.warmup));
@@ -123,6 +125,7 @@ VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::secon
 				break;
 		}
 	}
+	out.counters = between(before, take_snapshot());
 	threads.sample();
 	out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 	out.guest = read_guest_results(mem);

@@ -3,6 +3,7 @@
 
 #include "error.h"
 #include "payload.h"
+#include "round_counters.h"
 #include "thread_placement.h"
 #include "unique_fd.h"
 
@@ -334,7 +335,27 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMark
 	out.vcpu.emplace();
 	nlohmann::json vcpu = place_vcpu(child, marks, cpu, t0, *out.vcpu);
 	ThreadWatch threads(child.pid());
-	auto status = child.wait_until(t0 + limit, [&threads] { threads.sample(); });
+	// The vCPU thread's counters from its first look on the measuring CPU
+	// (the pin moves it there at its next schedule; that move is not the
+	// run's) to the last look before QEMU exited (after, it is gone).
+	std::optional<CounterSnapshot> first, last;
+	const pid_t tid = static_cast<pid_t>(out.vcpu->tid);
+	auto status = child.wait_until(t0 + limit, [&] {
+		threads.sample();
+		if (tid <= 0)
+			return;
+		CounterSnapshot now = take_thread_snapshot(child.pid(), tid);
+		if (now.cpu < 0)
+			return;
+		if (!first) {
+			if (cpu < 0 || now.cpu == cpu)
+				first = now;
+			return;
+		}
+		last = now;
+	});
+	if (first && last)
+		out.counters = between(*first, *last);
 	elsewhere.reset();
 	out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 	if (!status)

@@ -3,6 +3,7 @@
 
 #include "exit_dispatcher.h"
 #include "guest_protocol.h"
+#include "noise.h"
 #include "run_description.h"
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,10 @@ struct VmRun {
 	nlohmann::json vmm;  // name, accelerator, version, cpu model, ...
 	// Set: the vCPU ran on this thread, not the VMM's calling one (QEMU's).
 	std::optional<FollowedThread> vcpu;
+	// The vCPU thread's counters around the guest's run (its CPU, migrations,
+	// involuntary switches, the interrupts on its CPU): one round's worth for
+	// noise.h. Empty where the thread could not be read.
+	std::optional<RoundCounters> counters;
 };
 
 // Guest memory for p's samples: the protocol's layout plus the samples,

@@ -198,6 +198,11 @@ Result record_result(const PayloadRun &pr, std::size_t i)
 	for (uint32_t c : rec.samples)
 		r.cycles.push_back(static_cast<double>(c) - overhead);
 	r.round_sizes.assign(pr.ctx.opt.rounds, pr.ctx.opt.samples);
+	// The vCPU thread's counters cover the whole guest run: one part's
+	// worth where the run is one round (each part of an interleaved run
+	// starts its own VM), which noise.h sets against the other parts.
+	if (pr.run.counters && pr.ctx.opt.rounds == 1)
+		r.part_counters = { *pr.run.counters };
 	r.vm_exit = { pr.ctx.opt.vmm == "qemu" ? VmExitRun::Vmm::qemu : VmExitRun::Vmm::builtin,
 		      rec.exit,
 		      rec.from,
@@ -206,6 +211,8 @@ Result record_result(const PayloadRun &pr, std::size_t i)
 		      pr.run.vcpu };
 	r.method = payload_method(pr, i, rec, overhead);
 	r.detail = payload_detail(pr, i, rec);
+	if (pr.run.counters && pr.ctx.opt.rounds != 1)
+		r.method["vcpu_counters_of_the_whole_run"] = counters_to_json({ *pr.run.counters });
 	if (!exit_kind(rec.exit).allowed_from(XPERF_FROM_USER))
 		r.notes.push_back(fmt::format("{}/user does not exist: {}", exit_name(rec.exit),
 					      not_from_reason(rec.exit, XPERF_FROM_USER)));
