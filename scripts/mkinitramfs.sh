@@ -7,7 +7,8 @@ usage() {
 usage: scripts/mkinitramfs.sh [-h] [-o OUT]
 
 Packs a gzip'd cpio (default build/vm/initramfs.cpio.gz) holding busybox,
-the guest init and tests from scripts/guest/, the exit-status helper, and
+the guest init and tests from scripts/guest/, scripts/capture-tree, the
+exit-status helper, and
 whichever of the project's static binaries and module exist. A missing one
 is left out with a warning; the guest tests that need it then skip.
 
@@ -84,6 +85,7 @@ trap 'rm -f "$spec" "$manifest" "$out.tmp"' EXIT
 		echo "file /xperf/tests/$(basename "$t") $t 0644 0 0"
 	done
 	echo "file /bin/busybox $BUSYBOX 0755 0 0"
+	echo "file /bin/capture-tree $XPERF_ROOT/scripts/capture-tree 0755 0 0"
 	echo "file /bin/xperf-exit-status $exit_status 0755 0 0"
 	echo "file /xperf/manifest $manifest 0644 0 0"
 } >"$spec"
