@@ -11,7 +11,7 @@ usage: scripts/bench-compare.sh [XPERF_USER]
 
 For each of PAIRS (default 20) pairs k, in this order: two plain runs of
   xperf-user --crossing getppid   (the defaults: 10 parts of 3000)
-then one run per INJECT level (default "25 50 100 200" dependent adds in
+then one run per INJECT level (default "100 150 200 300 400" dependent adds in
 each timed region but the control's, --inject-adds), pinned to CPU
 (default: the last one). Then
   A/A: compare plain 2k against plain 2k+1: the share called significant;
@@ -36,7 +36,7 @@ xperf=${1:-$here/build/userland/userland/xperf-user}
 if [[ ${SHORT:-0} == 1 ]]; then
 	pairs=${PAIRS:-2} levels=${INJECT:-200} perf_runs=${PERF_RUNS:-1} span=${SPAN:-1}
 else
-	pairs=${PAIRS:-20} levels=${INJECT:-25 50 100 200} perf_runs=${PERF_RUNS:-5}
+	pairs=${PAIRS:-20} levels=${INJECT:-100 150 200 300 400} perf_runs=${PERF_RUNS:-5}
 	span=${SPAN:-10}
 fi
 cpu=${CPU:-$(($(nproc) - 1))}
