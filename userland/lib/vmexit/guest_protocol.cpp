@@ -99,6 +99,118 @@ private:
 	std::size_t lineno_;
 };
 
+// The stream's lines after the first, one method per tag: h the header,
+// r a record, s its samples, c the checksum of everything before it.
+class StreamDecoder {
+public:
+	// line: the line without its newline; raw: with it, for the checksum.
+	void take(std::string_view line, std::string_view raw, std::size_t lineno)
+	{
+		if (line.size() < 2 || line[1] != ' ')
+			throw Fields(line, lineno).bad("malformed line");
+		Fields f(line.substr(2), lineno);
+		if (line[0] != 'c')
+			sum(raw);
+		switch (line[0]) {
+		case 'h':
+			header(f);
+			break;
+		case 'r':
+			record(f);
+			break;
+		case 's':
+			samples(f);
+			break;
+		case 'c':
+			checksum(f);
+			break;
+		default:
+			throw f.bad("unknown line");
+		}
+	}
+	void sum(std::string_view raw) { fnv_ = xperf_vm_fnv1a(fnv_, raw.data(), raw.size()); }
+	bool checked() const { return checked_; }
+
+	// What the whole stream held, once its checksum line was read.
+	GuestResults finish()
+	{
+		if (!checked_)
+			throw std::runtime_error("VM-exit result stream is truncated (no checksum line)");
+		if (r_.records.size() != want_)
+			throw std::runtime_error(fmt::format(
+				"VM-exit result stream has {} records of {}", r_.records.size(), want_));
+		if (rec_ && rec_->samples.size() != rec_count_)
+			throw std::runtime_error(
+				"VM-exit result stream: the last record is short of samples");
+		return std::move(r_);
+	}
+
+private:
+	void header(Fields &f)
+	{
+		if (header_)
+			throw f.bad("second header");
+		header_ = true;
+		r_.status = f.next32();
+		want_ = f.next32();
+		r_.timer = f.next32();
+		r_.fault_vector = f.next32();
+		r_.fault_record = f.next32();
+		r_.fault_error = f.next();
+		r_.fault_rip = f.next();
+		f.done();
+		if (want_ > XPERF_VM_MAX_RECORDS)
+			throw f.bad("too many records");
+	}
+	void record(Fields &f)
+	{
+		if (!header_ || r_.records.size() == want_)
+			throw f.bad("unexpected record");
+		if (rec_ && rec_->samples.size() != rec_count_)
+			throw f.bad("previous record is short of samples");
+		GuestRecord g;
+		g.exit = f.next32();
+		g.from = f.next32();
+		rec_count_ = f.next32();
+		g.value = f.next();
+		g.fault = f.next32();
+		g.fault_rip = f.next();
+		g.tsc_span = f.next();
+		f.done();
+		g.samples.reserve(rec_count_);
+		r_.records.push_back(std::move(g));
+		rec_ = &r_.records.back();
+	}
+	void samples(Fields &f)
+	{
+		if (!rec_)
+			throw f.bad("samples before a record");
+		while (!f.empty()) {
+			if (rec_->samples.size() == rec_count_)
+				throw f.bad("more samples than the record declares");
+			rec_->samples.push_back(f.next32());
+		}
+	}
+	void checksum(Fields &f)
+	{
+		uint32_t sum = f.next32();
+		f.done();
+		if (sum != fnv_)
+			throw std::runtime_error(fmt::format("VM-exit result stream fails its checksum "
+							     "({:08x}, computed {:08x}): the capture "
+							     "is corrupt",
+							     sum, fnv_));
+		checked_ = true;
+	}
+
+	GuestResults r_;
+	uint32_t fnv_ = XPERF_FNV_OFFSET;
+	bool header_ = false, checked_ = false;
+	GuestRecord *rec_ = nullptr;
+	std::size_t want_ = 0;	    // records the header declares
+	std::size_t rec_count_ = 0; // samples the current record declares
+};
+
 } // namespace
 
 GuestResults decode_stream(std::string_view capture)
@@ -108,99 +220,18 @@ GuestResults decode_stream(std::string_view capture)
 	if (at == std::string_view::npos)
 		throw std::runtime_error("no VM-exit result stream in the guest's debugcon output");
 	std::string_view text = capture.substr(at);
-	uint32_t fnv = XPERF_FNV_OFFSET;
-	GuestResults r;
-	bool header = false, checked = false;
-	GuestRecord *rec = nullptr;
-	std::size_t want = 0;	     // records the header declares
-	std::size_t rec_count = 0;   // samples the current record declares
-	std::size_t lineno = 0;
-
-	while (!text.empty() && !checked) {
+	StreamDecoder d;
+	for (std::size_t lineno = 1; !text.empty() && !d.checked(); lineno++) {
 		std::size_t nl = text.find('\n');
 		if (nl == std::string_view::npos)
 			throw std::runtime_error("VM-exit result stream is truncated (no checksum line)");
-		std::string_view line = text.substr(0, nl);
-		lineno++;
-		if (lineno == 1) {
-			fnv = xperf_vm_fnv1a(fnv, text.data(), nl + 1);
-			text.remove_prefix(nl + 1);
-			continue;
-		}
-		if (line.size() < 2 || line[1] != ' ')
-			throw Fields(line, lineno).bad("malformed line");
-		Fields f(line.substr(2), lineno);
-		char tag = line[0];
-		if (tag != 'c')
-			fnv = xperf_vm_fnv1a(fnv, text.data(), nl + 1);
-		switch (tag) {
-		case 'h':
-			if (header)
-				throw f.bad("second header");
-			header = true;
-			r.status = f.next32();
-			want = f.next32();
-			r.timer = f.next32();
-			r.fault_vector = f.next32();
-			r.fault_record = f.next32();
-			r.fault_error = f.next();
-			r.fault_rip = f.next();
-			f.done();
-			if (want > XPERF_VM_MAX_RECORDS)
-				throw f.bad("too many records");
-			break;
-		case 'r': {
-			if (!header || r.records.size() == want)
-				throw f.bad("unexpected record");
-			if (rec && rec->samples.size() != rec_count)
-				throw f.bad("previous record is short of samples");
-			GuestRecord g;
-			g.exit = f.next32();
-			g.from = f.next32();
-			rec_count = f.next32();
-			g.value = f.next();
-			g.fault = f.next32();
-			g.fault_rip = f.next();
-			g.tsc_span = f.next();
-			f.done();
-			g.samples.reserve(rec_count);
-			r.records.push_back(std::move(g));
-			rec = &r.records.back();
-			break;
-		}
-		case 's':
-			if (!rec)
-				throw f.bad("samples before a record");
-			while (!f.empty()) {
-				if (rec->samples.size() == rec_count)
-					throw f.bad("more samples than the record declares");
-				rec->samples.push_back(f.next32());
-			}
-			break;
-		case 'c': {
-			uint32_t sum = f.next32();
-			f.done();
-			if (sum != fnv)
-				throw std::runtime_error(fmt::format(
-					"VM-exit result stream fails its checksum ({:08x}, computed "
-					"{:08x}): the capture is corrupt",
-					sum, fnv));
-			checked = true;
-			break;
-		}
-		default:
-			throw f.bad("unknown line");
-		}
+		if (lineno == 1)
+			d.sum(text.substr(0, nl + 1)); // the begin marker
+		else
+			d.take(text.substr(0, nl), text.substr(0, nl + 1), lineno);
 		text.remove_prefix(nl + 1);
 	}
-	if (!checked)
-		throw std::runtime_error("VM-exit result stream is truncated (no checksum line)");
-	if (r.records.size() != want)
-		throw std::runtime_error(fmt::format("VM-exit result stream has {} records of {}",
-						     r.records.size(), want));
-	if (rec && rec->samples.size() != rec_count)
-		throw std::runtime_error("VM-exit result stream: the last record is short of samples");
-	return r;
+	return d.finish();
 }
 
 std::string_view exception_name(uint32_t vector)
