@@ -374,26 +374,29 @@ int report_error(const Error &e, std::ostream &err)
 
 } // namespace
 
-int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
+namespace {
+
+// What the parse leaves to be read after it: which options were given, and
+// which subcommand ran.
+struct CliHandles {
+	CLI::Option *samples = nullptr, *warmup = nullptr, *rounds = nullptr, *span = nullptr;
+	bool one_process = false;
+	CLI::App *compare = nullptr, *doctor = nullptr;
+};
+
+// What and how to measure: the crossings, samples, rounds, placement and
+// the VM-exit choices.
+void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 {
-	Args a;
-	CLI::App app{ "xperf-user: measure what a privilege crossing costs (system call, page "
-		      "fault, VM exit), in cycles and nanoseconds, with the conditions it was "
-		      "taken under.",
-		      "xperf-user" };
-	app.set_version_flag("--version", std::string("xperf ") + XPERF_VERSION);
-	// A later option overrides an earlier one, so that scripts can append
-	// to a default command line (the guest harness does).
-	app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 	app.add_option("-c,--crossing", a.crossing,
 		       "crossings to measure: a name, a comma list, or all (see --list)")
 		->capture_default_str();
 	app.add_flag("--list", a.list, "list the crossings and exit");
-	auto *samples_opt = app.add_option("-n,--samples", a.opt.samples,
+	h.samples = app.add_option("-n,--samples", a.opt.samples,
 					   "timed iterations per round (default: 3000, or the "
 					   "entry's own for a slow one)")
 				    ->check(whole_number(1, 100000000));
-	auto *warmup_opt = app.add_option("--warmup", a.opt.warmup,
+	h.warmup = app.add_option("--warmup", a.opt.warmup,
 					  "untimed iterations before sampling (default: 1000, or "
 					  "the entry's own)")
 				   ->check(whole_number(0, 100000000));
@@ -404,16 +407,15 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		       "where file entries make their files (default: $TMPDIR or /tmp); its "
 		       "file system is part of what they measure")
 		->type_name("DIR");
-	auto *rounds_opt = app.add_option("--rounds", a.opt.rounds,
+	h.rounds = app.add_option("--rounds", a.opt.rounds,
 		       "rounds: the independent parts of each figure, each in a process of its "
 		       "own; the median's interval comes from the spread between them")
 		->check(whole_number(1, 1000))
 		->capture_default_str();
-	bool one_process = false;
-	app.add_flag("--one-process", one_process,
+	app.add_flag("--one-process", h.one_process,
 		     "run every round in this process (parts then share its kernel stack, "
 		     "task and pages, and the interval can be too narrow)");
-	auto *span_opt = app.add_option("--span", a.opt.span_s,
+	h.span = app.add_option("--span", a.opt.span_s,
 		       "seconds over which each figure's rounds are spread (0: back to back); "
 		       "noise that differs between runs moves this slowly")
 		->check(real_number(0, 3600))
@@ -430,11 +432,11 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	app.add_option("--max-samples", a.opt.max_samples, "adaptive sampling stops here")
 		->check(whole_number(1, 100000000))
 		->capture_default_str();
-	// Hidden: the statistics benchmark's injected difference.
 	// Hidden: how a run starts each of its parts (part_process.h).
 	app.add_flag("--part", a.part)->group("");
 	app.add_option("--part-tsc-hz", a.part_tsc_hz)->check(real_number(1e6, 1e11))->group("");
 	app.add_option("--part-tsc-source", a.part_tsc_source)->group("");
+	// Hidden: the statistics benchmark's injected difference.
 	app.add_option("--inject-adds", a.opt.inject_adds)
 		->check(whole_number(0, 1000000))
 		->group("");
@@ -465,6 +467,11 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		     "trace each crossing with eBPF and report the path every iteration took "
 		     "(needs root); --verify=strict: a mismatch is exit status 1")
 		->check(CLI::IsMember({ "on", "strict" }));
+}
+
+// How the results are written.
+void add_output_options(CLI::App &app, Args &a)
+{
 	auto *json = app.add_flag("--json", a.json, "write the JSON document");
 	auto *csv = app.add_flag("--csv", a.csv, "write CSV");
 	json->excludes(csv);
@@ -473,6 +480,11 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		       "write to FILE: a regular file is replaced whole or not at all, keeping its "
 		       "owner and mode; a device or FIFO is written in place");
 
+}
+
+// suite, compare and doctor.
+void add_subcommands(CLI::App &app, Args &a, CliHandles &h)
+{
 	auto *suite = app.add_subcommand(
 		"suite", "run a suite and show its table: os (LMBench's OS summary), gates (the "
 			 "FlexOS gate figure), syscall (the Unikraft table); the measuring options "
@@ -484,40 +496,94 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	suite->add_flag("--markdown", a.markdown, "write the suite's table as Markdown");
 	suite->fallthrough();
 
-	auto *cmp = app.add_subcommand(
+	h.compare = app.add_subcommand(
 		"compare", "compare --json results: the first column is the baseline, each later "
 			   "one is set against it");
-	cmp->add_option("COLUMN", a.compare_columns,
+	h.compare->add_option("COLUMN", a.compare_columns,
 			"a result file, or the runs of one thing: a comma list of files or a "
 			"folder of *.json")
 		->required()
 		->expected(2, 26);
-	cmp->add_flag("--json", a.json, "write the comparison as JSON");
-	cmp->add_option("--suite", a.layout,
+	h.compare->add_flag("--json", a.json, "write the comparison as JSON");
+	h.compare->add_option("--suite", a.layout,
 			"write the table in this suite's layout: os, gates or syscall (default: "
 			"the plain comparison)");
-	cmp->add_option("--label", a.labels,
+	h.compare->add_option("--label", a.labels,
 			"a column's name, once per column in their order (default: made from "
 			"what differs between their conditions)")
 		->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
 		->allow_extra_args(false);
-	cmp->add_flag("--markdown", a.markdown, "write the suite's table as Markdown");
-	cmp->add_flag("--csv", a.csv, "write the suite's table as CSV");
-	cmp->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
+	h.compare->add_flag("--markdown", a.markdown, "write the suite's table as Markdown");
+	h.compare->add_flag("--csv", a.csv, "write the suite's table as CSV");
+	h.compare->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
 
-	auto *doc = app.add_subcommand("doctor", "check what on this machine moves the figures: "
+	h.doctor = app.add_subcommand("doctor", "check what on this machine moves the figures: "
 						 "ok, warn (with the fix) or unknown; status 0 "
 						 "whatever it finds");
-	doc->add_option("--cpu", a.doctor_cpu, "the measuring CPU (default: the one we start on)")
+	h.doctor->add_option("--cpu", a.doctor_cpu, "the measuring CPU (default: the one we start on)")
 		->check(whole_number(0, CPU_SETSIZE - 1));
-	doc->add_option("--root", a.doctor_root,
+	h.doctor->add_option("--root", a.doctor_root,
 			"read proc/ and sys/ below DIR instead of / (a captured tree)")
 		->type_name("DIR")
 		->capture_default_str();
-	doc->add_flag("--json", a.json, "write the checks as JSON");
-	doc->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
+	h.doctor->add_flag("--json", a.json, "write the checks as JSON");
+	h.doctor->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
 	app.require_subcommand(0, 1);
 
+}
+
+// The options that follow from others once the parse is done.
+void settle_options(Args &a, const CliHandles &h)
+{
+	a.opt.part_processes = !h.one_process;
+	a.opt.samples_given = h.samples->count() > 0;
+	a.opt.warmup_given = h.warmup->count() > 0;
+	if (a.long_run) {
+		if (!h.rounds->count())
+			a.opt.rounds = 30;
+		if (!h.span->count())
+			a.opt.span_s = 30;
+	}
+	a.opt.verify = a.verify.empty()	     ? Options::Verify::off
+		       : a.verify == "strict" ? Options::Verify::strict
+					      : Options::Verify::report;
+}
+
+// --list: the crossings, the OS suite's entries and the suites.
+std::string list_text()
+{
+	std::string text;
+	for (const auto &c : crossings())
+		if (c.group == Group::crossing)
+			text += fmt::format("{:<15} {}\n", c.name, c.description);
+	text += "\nThe OS suite's entries (xperf-user suite os), measured when "
+		"named:\n";
+	for (const auto &c : crossings())
+		if (c.group == Group::os)
+			text += fmt::format("{:<15} {}\n", c.name, c.description);
+	text += "\nSuites (xperf-user suite NAME):\n";
+	for (const auto &su : suites())
+		text += fmt::format("{:<15} {}\n", su.name, su.description);
+	return text;
+}
+
+} // namespace
+
+int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
+{
+	Args a;
+	CLI::App app{ "xperf-user: measure what a privilege crossing costs (system call, page "
+		      "fault, VM exit), in cycles and nanoseconds, with the conditions it was "
+		      "taken under.",
+		      "xperf-user" };
+	app.set_version_flag("--version", std::string("xperf ") + XPERF_VERSION);
+	// A later option overrides an earlier one, so that scripts can append
+	// to a default command line (the guest harness does).
+	app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+	CliHandles h;
+	add_measure_options(app, a, h);
+	add_output_options(app, a);
+	add_subcommands(app, a, h);
 	try {
 		try {
 			app.parse(argc, argv);
@@ -538,39 +604,16 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		return report_error(e, err);
 	}
 
-	a.opt.part_processes = !one_process;
-	a.opt.samples_given = samples_opt->count() > 0;
-	a.opt.warmup_given = warmup_opt->count() > 0;
-	if (a.long_run) {
-		if (!rounds_opt->count())
-			a.opt.rounds = 30;
-		if (!span_opt->count())
-			a.opt.span_s = 30;
-	}
-	a.opt.verify = a.verify.empty()	     ? Options::Verify::off
-		       : a.verify == "strict" ? Options::Verify::strict
-					      : Options::Verify::report;
+	settle_options(a, h);
 	Format fmt_kind = a.json ? Format::json : a.csv ? Format::csv : Format::table;
 	try {
 		if (a.list) {
-			std::string text;
-			for (const auto &c : crossings())
-				if (c.group == Group::crossing)
-					text += fmt::format("{:<15} {}\n", c.name, c.description);
-			text += "\nThe OS suite's entries (xperf-user suite os), measured when "
-				"named:\n";
-			for (const auto &c : crossings())
-				if (c.group == Group::os)
-					text += fmt::format("{:<15} {}\n", c.name, c.description);
-			text += "\nSuites (xperf-user suite NAME):\n";
-			for (const auto &su : suites())
-				text += fmt::format("{:<15} {}\n", su.name, su.description);
-			write_stdout(out, text);
+			write_stdout(out, list_text());
 			return 0;
 		}
-		if (cmp->parsed())
+		if (h.compare->parsed())
 			return run_compare(a, fmt_kind, out, err);
-		if (doc->parsed())
+		if (h.doctor->parsed())
 			return run_doctor_cli(a, fmt_kind, out);
 		return run_measure(a, fmt_kind, out, err);
 	} catch (const Error &e) {
