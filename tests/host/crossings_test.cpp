@@ -52,6 +52,20 @@ TEST_F(Crossings, EveryCrossingGivesResults)
 	}
 }
 
+// Every result's method has the keys of the one builder (method.h), with
+// the run's CPU and TSC source.
+TEST_F(Crossings, EveryMethodHasTheSharedKeys)
+{
+	for (const auto &[name, rs] : results)
+		for (const auto &r : rs) {
+			for (const char *key : { "timer", "side", "overhead_cycles", "net", "warmup",
+						 "cpu", "tsc_source" })
+				EXPECT_TRUE(r.method.contains(key)) << name << " " << key;
+			EXPECT_EQ(r.method["cpu"], ctx.cpu) << name;
+			EXPECT_EQ(r.method["tsc_source"], ctx.tsc.source) << name;
+		}
+}
+
 TEST_F(Crossings, SamplesCountedEqualSamplesRequested)
 {
 	for (const auto &[name, rs] : results)

@@ -180,6 +180,17 @@ TEST_F(BuiltinVmm, TheVcpuThreadRanOnTheMeasuringCpu)
 	EXPECT_TRUE(seen) << vmm.dump();
 }
 
+// The VM-exit payload's method has the shared keys too (method.h).
+TEST_F(BuiltinVmm, TheMethodHasTheSharedKeys)
+{
+	for (const auto &r : results) {
+		for (const char *key : { "timer", "side", "overhead_cycles", "net", "warmup", "cpu",
+					 "tsc_source" })
+			EXPECT_TRUE(r.method.contains(key)) << r.variant << " " << key;
+		EXPECT_EQ(r.method["cpu"], ctx.cpu) << r.variant;
+	}
+}
+
 // Two rounds in one guest run: the vCPU thread's counters cover both, so
 // they are given for the whole run, not as one round's.
 TEST_F(BuiltinVmm, TheVcpuThreadsCountersCoverTheWholeRun)

@@ -1,5 +1,7 @@
 #include "sampler.h"
 
+#include "method.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -147,17 +149,12 @@ Result timed_result(const RunContext &ctx, std::string crossing, std::string var
 	r.cycles = t.cycles;
 	r.round_sizes = t.round_sizes;
 	r.part_counters = t.counters;
-	r.method = {
-		{ "timer", "lfence;rdtsc;lfence .. rdtscp;lfence" },
-		{ "side", side },
-		{ "batch", t.batch },
-		{ "overhead_cycles", t.overhead_cycles },
-		{ "net", "per crossing: (region - median empty region) / batch" },
-		{ "warmup", ctx.opt.warmup },
-		{ "part_processes", t.part_processes },
-		{ "cpu", ctx.cpu },
-		{ "tsc_source", ctx.tsc.source },
-	};
+	r.method = Method{ "lfence;rdtsc;lfence .. rdtscp;lfence", std::move(side),
+			   t.overhead_cycles, "per crossing: (region - median empty region) / batch",
+			   ctx.opt.warmup, ctx.cpu, ctx.tsc.source }
+			   .to_json();
+	r.method["batch"] = t.batch;
+	r.method["part_processes"] = t.part_processes;
 	if (t.injected_adds)
 		r.method["injected_adds"] = t.injected_adds;
 	if (t.adaptive)

@@ -9,6 +9,7 @@
 #include "builtin_vmm.h"
 #include "error.h"
 #include "guest_protocol.h"
+#include "method.h"
 #include "module_session.h"
 #include "sampler.h"
 #include "six.h"
@@ -334,16 +335,11 @@ private:
 		for (uint32_t v : c)
 			r.cycles.push_back(static_cast<double>(v) - *kernel_overhead_);
 		r.round_sizes.assign(ctx_.opt.rounds, ctx_.opt.samples);
-		r.method = {
-			{ "timer", timer_name(k.timer) },
-			{ "side", "guest kernel" },
-			{ "overhead_cycles", *kernel_overhead_ },
-			{ "net", "per round trip: cycles - median empty region, both timed by "
-				 "xperf.ko with interrupts off" },
-			{ "warmup", warmup },
-			{ "cpu", ctx_.cpu },
-			{ "tsc_source", ctx_.tsc.source },
-		};
+		r.method = Method{ timer_name(k.timer), "guest kernel", *kernel_overhead_,
+				   "per round trip: cycles - median empty region, both timed by "
+				   "xperf.ko with interrupts off",
+				   warmup, ctx_.cpu, ctx_.tsc.source }
+				   .to_json();
 		if (k.tsc_span && ctx_.tsc.hz > 0 && n)
 			r.method["tsc_ns_per_round_trip"] = static_cast<double>(k.tsc_span) /
 							    ctx_.tsc.hz * 1e9 / n;

@@ -11,6 +11,7 @@
 
 #include "builtin_vmm.h"
 #include "error.h"
+#include "method.h"
 #include "in_guest.h"
 #include "kvm_vm.h"
 #include "six.h"
@@ -137,21 +138,18 @@ nlohmann::json payload_method(const PayloadRun &pr, std::size_t i, const GuestRe
 			      double overhead)
 {
 	const GuestRecord *empty = pr.empty_for(rec);
-	nlohmann::json m = {
-		{ "timer", timer_name(pr.run.guest.timer) },
-		{ "side", "guest" },
-		{ "vmm", pr.run.vmm },
-		{ "accelerator", pr.run.vmm.value("accelerator", "kvm") },
-		{ "overhead_cycles", overhead },
-		{ "overhead_from", empty ? fmt::format("none/{}", from_name(empty->from)) : "" },
-		{ "net", "per round trip: guest TSC cycles - median empty region in the same guest "
-			 "context" },
-		{ "warmup", pr.ctx.opt.warmup },
-		{ "tsc", "guest TSC, running at the host TSC rate (no TSC scaling asked)" },
-		{ "host", host_view(pr, i, rec) },
-		{ "guest_params", pr.run.params },
-		{ "run_wall_s", pr.run.wall_s },
-	};
+	nlohmann::json m = Method{ timer_name(pr.run.guest.timer), "guest", overhead,
+				   "per round trip: guest TSC cycles - median empty region in "
+				   "the same guest context",
+				   pr.ctx.opt.warmup, pr.ctx.cpu, pr.ctx.tsc.source }
+				   .to_json();
+	m["vmm"] = pr.run.vmm;
+	m["accelerator"] = pr.run.vmm.value("accelerator", "kvm");
+	m["overhead_from"] = empty ? fmt::format("none/{}", from_name(empty->from)) : "";
+	m["tsc"] = "guest TSC, running at the host TSC rate (no TSC scaling asked)";
+	m["host"] = host_view(pr, i, rec);
+	m["guest_params"] = pr.run.params;
+	m["run_wall_s"] = pr.run.wall_s;
 	if (rec.from == XPERF_FROM_USER_VIA_KERNEL && pr.empty_syscall)
 		m["guest_syscall_cycles"] = median_cycles(pr.empty_syscall->samples) - overhead;
 	return m;
