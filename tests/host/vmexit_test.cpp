@@ -1,6 +1,7 @@
 // The vmexit crossing on this machine's KVM: the built-in VMM and QEMU run
 // the payload briefly. Skips, with the reason, where /dev/kvm or QEMU is
 // missing or unusable.
+#include "cpu_id.h"
 #include "crossings/crossings.h"
 #include "error.h"
 #include "host_setup.h"
@@ -248,7 +249,7 @@ TEST(QemuVmm, RunsThePayloadUnderKvm)
 // every row that can run here is measured (the guest harness does that).
 TEST(GuestVmm, WithoutTheModuleSaysToLoadIt)
 {
-	if (hypervisor_signature().empty())
+	if (!hypervisor_signature())
 		GTEST_SKIP() << "this kernel runs on bare metal: --vmm guest refuses for that first";
 	if (ModuleSession::unavailable_reason().empty())
 		GTEST_SKIP() << "xperf.ko is loaded here: the guest harness covers that case";
@@ -266,7 +267,7 @@ TEST(GuestVmm, WithoutTheModuleSaysToLoadIt)
 // hypervisor, they are measured against it, with real costs.
 TEST(GuestVmm, UserRowsNeedNoModule)
 {
-	const std::string sig = hypervisor_signature();
+	const std::string sig = hypervisor_signature().value_or("");
 	if (sig.empty())
 		GTEST_SKIP() << "this kernel runs on bare metal: no hypervisor to exit to";
 	RunContext ctx = small_run("guest", "user");

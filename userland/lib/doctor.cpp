@@ -1,8 +1,8 @@
 #include "doctor.h"
 
+#include "cpu_id.h"
 #include "error.h"
 
-#include <cpuid.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -31,28 +31,6 @@ std::string_view verdict_name(Verdict v)
 
 namespace {
 
-// The hypervisor vendor signature of CPUID leaf 0x40000000, printable
-// characters only; nothing without the hypervisor bit (CPUID.1:ECX[31]).
-std::optional<std::string> cpuid_hypervisor_signature()
-{
-	unsigned int eax = 0, ebx = 0, ecx = 0, edx = 0;
-	if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 31)))
-		return std::nullopt;
-	// Leaf 0x40000000 is outside __get_cpuid's range checks.
-	__cpuid(0x40000000, eax, ebx, ecx, edx);
-	char signature[13] = {};
-	std::memcpy(signature, &ebx, 4);
-	std::memcpy(signature + 4, &ecx, 4);
-	std::memcpy(signature + 8, &edx, 4);
-	std::string text;
-	for (char c : signature)
-		if (std::isprint(static_cast<unsigned char>(c)))
-			text += c;
-	text = std::string(trim(text));
-	if (text.empty())
-		return std::nullopt;
-	return text;
-}
 
 } // namespace
 
@@ -86,7 +64,7 @@ Machine read_machine(const std::filesystem::path &root, std::optional<int> reque
 	// What only this machine can say: CPUID, and which process is ours.
 	if (live) {
 		m.self_pid = getpid();
-		m.cpuid_hypervisor = cpuid_hypervisor_signature();
+		m.cpuid_hypervisor = hypervisor_signature();
 	}
 	return m;
 }

@@ -6,7 +6,6 @@
 #include "thread_placement.h"
 #include "vcpu_watchdog.h"
 
-#include <cpuid.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -16,18 +15,6 @@
 #include <stdexcept>
 
 namespace xperf {
-
-uint32_t host_hypercall_insn()
-{
-	unsigned a, b, c, d;
-	__cpuid(0, a, b, c, d);
-	char vendor[13] = {};
-	std::memcpy(vendor, &b, 4);
-	std::memcpy(vendor + 4, &d, 4);
-	std::memcpy(vendor + 8, &c, 4);
-	std::string_view v(vendor);
-	return v == "AuthenticAMD" || v == "HygonGenuine" ? XPERF_HC_VMMCALL : XPERF_HC_VMCALL;
-}
 
 namespace {
 

@@ -35,7 +35,5 @@ VmRun run_builtin_vmm(const xperf_vm_params &p,
 // dropping a kind that hangs and trying again. notes says what was dropped.
 uint32_t completing_exits(xperf_vm_params p, std::vector<std::string> &notes);
 
-// The host CPU's vendor decides the hypercall instruction KVM handles natively.
-uint32_t host_hypercall_insn();
 
 } // namespace xperf

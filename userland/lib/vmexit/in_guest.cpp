@@ -6,7 +6,7 @@
 // timed by the guest kernel itself.
 #include "in_guest.h"
 
-#include "builtin_vmm.h"
+#include "cpu_id.h"
 #include "error.h"
 #include "guest_protocol.h"
 #include "method.h"
@@ -409,7 +409,7 @@ void check_vmexit_in_guest(const RunContext &ctx)
 					    "warm-up round trips",
 					    XPERF_VMEXIT_MAX_SAMPLES),
 				"lower -n, --rounds or --warmup");
-	Hypervisor hv{ hypervisor_signature() };
+	Hypervisor hv{ hypervisor_signature().value_or("") };
 	if (hv.signature.empty())
 		throw unavailable("--vmm guest measures exits from inside a virtual machine, and "
 				  "this kernel runs on bare metal (no hypervisor in CPUID)",
@@ -422,7 +422,7 @@ std::vector<Result> run_vmexit_in_guest(const RunContext &ctx)
 {
 	const Options &o = ctx.opt;
 	check_vmexit_in_guest(ctx);
-	Hypervisor hv{ hypervisor_signature() };
+	Hypervisor hv{ hypervisor_signature().value_or("") };
 	// The port and the guest's vmexit file are this process's: its rounds
 	// stay in it.
 	RunContext here = ctx;

@@ -1,11 +1,11 @@
 #include "six.h"
 
+#include "cpu_id.h"
 #include "exit_kinds.h"
 #include "guest_protocol.h"
 #include "error.h"
 #include "stats.h"
 
-#include <cpuid.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -120,18 +120,10 @@ std::string timer_name(uint32_t timer)
 	}
 }
 
-std::string hypervisor_signature()
+uint32_t host_hypercall_insn()
 {
-	unsigned a, b, c, d;
-	__cpuid(1, a, b, c, d);
-	if (!(c >> 31 & 1))
-		return "";
-	__cpuid(0x40000000, a, b, c, d);
-	char sig[13] = {};
-	std::memcpy(sig, &b, 4);
-	std::memcpy(sig + 4, &c, 4);
-	std::memcpy(sig + 8, &d, 4);
-	return sig;
+	const std::string v = cpu_vendor();
+	return v == "AuthenticAMD" || v == "HygonGenuine" ? XPERF_HC_VMMCALL : XPERF_HC_VMCALL;
 }
 
 double median_cycles(const std::vector<uint32_t> &samples)
@@ -187,7 +179,7 @@ void add_comparison_notes(std::vector<Result> &out)
 void add_outer_hypervisor(std::vector<Result> &out)
 {
 	// In the guest harness xperf-user runs under QEMU's TCG.
-	const std::string sig = hypervisor_signature();
+	const std::string sig = hypervisor_signature().value_or("");
 	const bool tcg = sig == tcg_signature;
 	for (auto &r : out) {
 		if (tcg)

@@ -35,11 +35,13 @@ std::string not_from_reason(uint32_t exit, uint32_t from);
 // How the guest read the TSC (XPERF_TIMER_*), for method.timer.
 std::string timer_name(uint32_t timer);
 
-// The hypervisor this process runs under, from CPUID 0x40000000 ("" when
-// none): kvm_signature, tcg_signature, ...
-std::string hypervisor_signature();
+// The hypervisor signatures of CPUID 0x40000000 (cpu_id.h) that matter here.
 constexpr const char *kvm_signature = "KVMKVMKVM";
 constexpr const char *tcg_signature = "TCGTCGTCGTCG";
+
+// The host CPU's vendor decides the hypercall instruction KVM handles
+// natively: VMMCALL on AMD and Hygon, VMCALL elsewhere.
+uint32_t host_hypercall_insn();
 
 // The median of a run's 32-bit cycle samples (0 when there are none).
 double median_cycles(const std::vector<uint32_t> &samples);
