@@ -1,5 +1,6 @@
 #include "host_setup.h"
 
+#include "affinity.h"
 #include "error.h"
 
 #include <sched.h>
@@ -41,11 +42,8 @@ int pin_to_cpu(int cpu)
 	if (cpu < 0 || cpu >= CPU_SETSIZE)
 		throw bad_input(fmt::format("CPU {} does not exist", cpu),
 				fmt::format("this process may use CPUs {}", allowed_cpus()));
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		throw bad_input(fmt::format("cannot run on CPU {} ({})", cpu, std::strerror(errno)),
+	if (auto error = pin_thread(0, cpu))
+		throw bad_input(fmt::format("cannot run on CPU {}: {}", cpu, *error),
 				fmt::format("this process may use CPUs {}", allowed_cpus()));
 	return cpu;
 }

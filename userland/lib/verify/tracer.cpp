@@ -1,4 +1,6 @@
 #include "verify/tracer.h"
+
+#include "affinity.h"
 #include "text_list.h"
 #include "unique_fd.h"
 
@@ -664,14 +666,7 @@ void Tracer::start()
 	impl_->drainer = std::thread([impl = impl_.get()] {
 		// Off the measured CPU where there is another: the drainer's own
 		// work would otherwise be timed.
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		for (int c = 0; c < n && c < CPU_SETSIZE; c++)
-			if (c != impl->avoid_cpu)
-				CPU_SET(c, &set);
-		if (CPU_COUNT(&set))
-			sched_setaffinity(0, sizeof(set), &set);
+		set_affinity(0, cpus_other_than(impl->avoid_cpu));
 		// Polled, not woken: the programs submit without a wakeup.
 		while (impl->draining) {
 			ring_buffer__consume(impl->ring.get());

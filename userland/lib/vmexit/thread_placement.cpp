@@ -37,45 +37,6 @@ std::optional<int> parse_int(std::string_view text)
 
 } // namespace
 
-std::set<int> cpus_other_than(int cpu)
-{
-	auto online = read_text("/", "sys/devices/system/cpu/online");
-	std::set<int> cpus = online ? parse_cpu_list(*online).value_or(std::set<int>{})
-				    : std::set<int>{};
-	cpus.erase(cpu);
-	return cpus;
-}
-
-ScopedAffinity::ScopedAffinity(const std::set<int> &cpus)
-{
-	if (cpus.empty() || sched_getaffinity(0, sizeof(saved_), &saved_))
-		return;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	for (int c : cpus)
-		if (c < CPU_SETSIZE)
-			CPU_SET(c, &set);
-	changed_ = sched_setaffinity(0, sizeof(set), &set) == 0;
-}
-
-ScopedAffinity::~ScopedAffinity()
-{
-	if (changed_)
-		sched_setaffinity(0, sizeof(saved_), &saved_);
-}
-
-std::optional<std::string> pin_thread(pid_t tid, int cpu)
-{
-	if (cpu < 0 || cpu >= CPU_SETSIZE)
-		return fmt::format("CPU {} is not one this process can name", cpu);
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(tid, sizeof(set), &set))
-		return fmt::format("sched_setaffinity({}, CPU {}): {}", tid, cpu, std::strerror(errno));
-	return std::nullopt;
-}
-
 std::optional<ThreadPlace> thread_place(pid_t pid, pid_t tid)
 {
 	std::string dir = fmt::format("proc/{}/task/{}/", pid, tid);

@@ -3,6 +3,8 @@
 // result, of the CPUs each thread was seen on.
 #pragma once
 
+#include "affinity.h"
+
 #include <nlohmann/json.hpp>
 
 #include <sched.h>
@@ -14,28 +16,6 @@
 #include <string>
 
 namespace xperf {
-
-// The online CPUs other than cpu; empty on a one-CPU machine.
-std::set<int> cpus_other_than(int cpu);
-
-// The calling thread's affinity for as long as this lives, so that a child
-// spawned meanwhile (and every thread it starts) inherits it; with an empty
-// set, nothing changes.
-class ScopedAffinity {
-public:
-	explicit ScopedAffinity(const std::set<int> &cpus);
-	~ScopedAffinity();
-	ScopedAffinity(const ScopedAffinity &) = delete;
-	ScopedAffinity &operator=(const ScopedAffinity &) = delete;
-
-private:
-	cpu_set_t saved_{};
-	bool changed_ = false;
-};
-
-// Pins thread tid (of any process we may change) to cpu; the error in words
-// when it cannot.
-std::optional<std::string> pin_thread(pid_t tid, int cpu);
 
 // The CPU a thread last ran on (field 39 of its stat) and its affinity, now.
 struct ThreadPlace {
