@@ -296,7 +296,7 @@ static int has_rdtscp(void)
 
 static inline __attribute__((always_inline)) uint64_t tsc_end(int rdtscp)
 {
-	return rdtscp ? tsc_end_rdtscp() : tsc_end_lfence();
+	return rdtscp ? xperf_tsc_end_rdtscp() : xperf_tsc_end_lfence();
 }
 
 /*
@@ -306,7 +306,7 @@ static inline __attribute__((always_inline)) uint64_t tsc_end(int rdtscp)
  */
 #define TIMED_LOOP(op)							\
 	for (i = 0; i < n; i++) {					\
-		uint64_t t0 = tsc_begin();				\
+		uint64_t t0 = xperf_tsc_begin();				\
 		op;							\
 		out[i * stride] = clamp32(tsc_end(rdtscp) - t0);	\
 	}
@@ -390,9 +390,9 @@ static void measure(uint32_t kind, uint32_t from)
 	timed_loop(kind, from, out, params.warmup, 0);
 	/* The guest's clock over the same stretch as the VMM's between the marks. */
 	mark(idx, XPERF_MARK_TIMED);
-	t0 = tsc_begin();
+	t0 = xperf_tsc_begin();
 	rec->value = timed_loop(kind, from, out, params.samples, 1);
-	rec->tsc_span = tsc_end_lfence() - t0;
+	rec->tsc_span = xperf_tsc_end_lfence() - t0;
 	measuring = 0;
 	mark(idx, XPERF_MARK_END);
 	rec->count = params.samples;

@@ -5,36 +5,14 @@
 
 #include <stdint.h>
 
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+#include "xperf/tsc.h"
+
 #define RFLAGS_FIXED	(1ul << 1)
 #define RFLAGS_IOPL3	(3ul << 12)
-
-/* Start of a timed region, as userland/lib/tsc.h: nothing drifts past it. */
-static inline uint64_t tsc_begin(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
-/* End: rdtscp waits for what came before, the fence holds back what follows. */
-static inline uint64_t tsc_end_rdtscp(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("rdtscp; lfence" : "=a"(lo), "=d"(hi) : : "rcx", "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
-/* End where the CPU model hides RDTSCP (QEMU's qemu64): the leading fence
- * does what rdtscp's wait would. */
-static inline uint64_t tsc_end_lfence(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
 
 static inline void outb(uint16_t port, uint8_t v)
 {

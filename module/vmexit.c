@@ -26,6 +26,7 @@
 #include <asm/processor.h>
 
 #include <xperf/abi.h>
+#include <xperf/tsc.h>
 
 #include "xperf.h"
 
@@ -98,25 +99,9 @@ static int xperf_exit_check(u64 exit)
 	return 0;
 }
 
-static __always_inline u64 xperf_tsc_begin(void)
-{
-	u32 lo, hi;
-
-	asm volatile("lfence; rdtsc; lfence" : "=a" (lo), "=d" (hi) : : "memory");
-	return (u64)hi << 32 | lo;
-}
-
 static __always_inline u64 xperf_tsc_end(bool rdtscp)
 {
-	u32 lo, hi, aux;
-
-	if (rdtscp)
-		asm volatile("rdtscp; lfence" : "=a" (lo), "=d" (hi), "=c" (aux)
-			     : : "memory");
-	else
-		asm volatile("lfence; rdtsc; lfence" : "=a" (lo), "=d" (hi)
-			     : : "memory");
-	return (u64)hi << 32 | lo;
+	return rdtscp ? xperf_tsc_end_rdtscp() : xperf_tsc_end_lfence();
 }
 
 /*
