@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "doctor.h"
 #include "error.h"
+#include "sysroot.h"
 
 #include <gtest/gtest.h>
 
@@ -333,3 +334,24 @@ TEST(DoctorCli, BadRootOrCpuIsStatusTwo)
 }
 
 } // namespace
+
+// /proc/PID/stat: the name may hold spaces and parentheses; the state and
+// the processor come after its last ')'.
+TEST(Sysroot, ProcStatFieldsAfterTheName)
+{
+	std::string stat = "4250 (CPU 0/KVM) (x) R 1 4242 4242 0 -1 4194624";
+	for (int field = 10; field <= 38; field++)
+		stat += " 0";
+	auto st = xperf::parse_proc_stat(stat + " 3 0 0 0 0");
+	ASSERT_TRUE(st.has_value());
+	EXPECT_EQ(st->name, "CPU 0/KVM) (x");
+	EXPECT_EQ(st->state, 'R');
+	EXPECT_EQ(st->processor, 3);
+	// Too short for field 39, or not a number there: no processor.
+	EXPECT_FALSE(xperf::parse_proc_stat("7 (sh) S 1 7")->processor.has_value());
+	EXPECT_FALSE(xperf::parse_proc_stat(stat + " x1")->processor.has_value());
+	// No name in parentheses: not a stat line.
+	EXPECT_FALSE(xperf::parse_proc_stat("").has_value());
+	EXPECT_FALSE(xperf::parse_proc_stat("7 sh S 1").has_value());
+	EXPECT_FALSE(xperf::parse_proc_stat("7 )sh( S 1").has_value());
+}

@@ -22,12 +22,7 @@ ScopedAffinity::ScopedAffinity(const std::set<int> &cpus)
 {
 	if (cpus.empty() || sched_getaffinity(0, sizeof(saved_), &saved_))
 		return;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	for (int c : cpus)
-		if (c < CPU_SETSIZE)
-			CPU_SET(c, &set);
-	changed_ = sched_setaffinity(0, sizeof(set), &set) == 0;
+	changed_ = !set_affinity(0, cpus);
 }
 
 ScopedAffinity::~ScopedAffinity()

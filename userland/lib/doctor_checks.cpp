@@ -222,22 +222,16 @@ std::optional<std::vector<Task>> read_tasks(const fs::path &root)
 		auto pid = parse_integer(name);
 		if (!pid)
 			continue;
-		auto stat = read_text(root, "proc/" + name + "/stat");
-		std::size_t open = stat ? stat->find('(') : std::string::npos;
-		std::size_t close = stat ? stat->rfind(')') : std::string::npos;
-		if (open == std::string::npos || close == std::string::npos || close < open)
+		auto text = read_text(root, "proc/" + name + "/stat");
+		auto stat = text ? parse_proc_stat(*text) : std::nullopt;
+		if (!stat)
 			continue;
 		Task task;
 		task.pid = *pid;
-		task.comm = read_text(root, "proc/" + name + "/comm")
-				    .value_or(stat->substr(open + 1, close - open - 1));
-		// After the comm: state is field 3, processor field 39.
-		auto fields = split_words(std::string_view(*stat).substr(close + 1));
-		if (!fields.empty() && fields[0].size() == 1)
-			task.state = fields[0][0];
-		if (fields.size() > 36)
-			if (auto cpu = parse_integer(fields[36]))
-				task.processor = static_cast<int>(*cpu);
+		task.comm = read_text(root, "proc/" + name + "/comm").value_or(stat->name);
+		if (stat->state)
+			task.state = stat->state;
+		task.processor = stat->processor;
 		tasks.push_back(std::move(task));
 	}
 	return tasks;

@@ -1,5 +1,7 @@
 #include "round_counters.h"
 
+#include "sysroot.h"
+
 #include <sched.h>
 #include <sys/resource.h>
 
@@ -128,21 +130,10 @@ CounterSnapshot take_thread_snapshot(pid_t pid, pid_t tid, const std::string &ro
 	std::string task = fmt::format("{}proc/{}/task/{}/", root, pid, tid);
 	CounterSnapshot s;
 	s.wall_ns = now_ns();
-	// Field 39 of stat, counted after the ')' that ends the name.
-	std::string stat = slurp(task + "stat");
-	auto close = stat.rfind(')');
-	if (close == std::string::npos)
+	auto stat = parse_proc_stat(slurp(task + "stat"));
+	if (!stat || !stat->processor)
 		return s;
-	std::istringstream rest(stat.substr(close + 1));
-	std::string field;
-	for (int i = 3; i <= 39 && rest >> field; i++)
-		if (i == 39) {
-			try {
-				s.cpu = std::stoi(field);
-			} catch (const std::exception &) {
-				return s;
-			}
-		}
+	s.cpu = *stat->processor;
 	if (s.cpu < 0)
 		return s;
 	s.preemptions = proc_field(task + "status", "nonvoluntary_ctxt_switches");

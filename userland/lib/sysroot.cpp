@@ -47,6 +47,27 @@ std::vector<std::string_view> split_words(std::string_view s)
 	return words;
 }
 
+std::optional<ProcStat> parse_proc_stat(std::string_view text)
+{
+	std::size_t open = text.find('('), close = text.rfind(')');
+	if (open == std::string_view::npos || close == std::string_view::npos || close < open)
+		return std::nullopt;
+	ProcStat st;
+	st.name = std::string(text.substr(open + 1, close - open - 1));
+	// After the name: state is field 3, processor field 39.
+	auto fields = split_words(text.substr(close + 1));
+	if (!fields.empty() && fields[0].size() == 1)
+		st.state = fields[0][0];
+	if (fields.size() > 36) {
+		int cpu = 0;
+		std::string_view f = fields[36];
+		auto [ptr, ec] = std::from_chars(f.data(), f.data() + f.size(), cpu);
+		if (ec == std::errc() && ptr == f.data() + f.size())
+			st.processor = cpu;
+	}
+	return st;
+}
+
 std::optional<std::string> read_text(const fs::path &root, std::string_view rel)
 {
 	std::error_code ec;

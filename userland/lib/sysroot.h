@@ -37,6 +37,16 @@ std::optional<std::set<int>> parse_cpu_mask(std::string_view text);
 // The same set written back as a CPU list.
 std::string format_cpu_list(const std::set<int> &cpus);
 
+// What /proc/PID/stat (or a task's) says of a task: its name (between the
+// first '(' and the last ')'), its state (field 3) and the CPU it last ran
+// on (field 39); nothing when the text has no name in parentheses.
+struct ProcStat {
+	std::string name;
+	char state = 0;		      // 0: not given
+	std::optional<int> processor; // not given, or not a number
+};
+std::optional<ProcStat> parse_proc_stat(std::string_view text);
+
 // The first processor's fields of /proc/cpuinfo, its flags, and how many
 // processors there are.
 struct CpuInfo {

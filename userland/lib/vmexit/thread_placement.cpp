@@ -44,13 +44,10 @@ std::optional<ThreadPlace> thread_place(pid_t pid, pid_t tid)
 	if (!stat)
 		return std::nullopt;
 	ThreadPlace place;
-	std::size_t open = stat->find('('), close = stat->rfind(')');
-	if (open != std::string::npos && close != std::string::npos && close > open)
-		place.name = stat->substr(open + 1, close - open - 1);
-	// After the name: state is field 3, processor field 39.
-	auto fields = split_words(std::string_view(*stat).substr(close == std::string::npos ? 0 : close + 1));
-	if (fields.size() > 36)
-		place.cpu = parse_int(fields[36]);
+	if (auto st = parse_proc_stat(*stat)) {
+		place.name = st->name;
+		place.cpu = st->processor;
+	}
 	place.affinity = affinity_of(tid);
 	return place;
 }
