@@ -1,7 +1,7 @@
 // xperf-user: measure privilege crossings. All logic is in libxperf.
-#include "cli.h"
-#include "part_process.h"
-#include "standard_fds.h"
+#include "app/cli.h"
+#include "app/part_process.h"
+#include "core/standard_fds.h"
 
 #include <iostream>
 

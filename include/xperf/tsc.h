@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
  * Serialized TSC reads for the project's C (xperf.ko and the VM-exit guest
- * payload), as userland/lib/tsc.h has them for C++: one definition per
+ * payload), as userland/lib/core/tsc.h has them for C++: one definition per
  * language.  Plain C with GCC's inline asm, usable in the kernel and in a
  * freestanding guest alike.
  */

@@ -3,9 +3,9 @@
 // is read by the one result reader; what it refuses must be an Error of
 // kind bad_input, anything else (another exception, a crash, a sanitizer
 // report) is a bug. What it reads is compared and rendered both ways.
-#include "compare.h"
-#include "error.h"
-#include "result_reader.h"
+#include "app/compare.h"
+#include "app/result_reader.h"
+#include "core/error.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,9 +1,9 @@
 // Every crossing, briefly, on this machine: properties that hold anywhere.
-#include "host_setup.h"
-#include "registry.h"
-#include "report.h"
-#include "sampler.h"
-#include "tsc.h"
+#include "app/registry.h"
+#include "app/report.h"
+#include "core/host_setup.h"
+#include "core/sampler.h"
+#include "core/tsc.h"
 
 #include <gtest/gtest.h>
 

@@ -2,11 +2,11 @@
 // iteration of real crossings. Skips, with the reason, where BPF tracing is
 // not possible (not root, no BTF, BPF refused, built without BPF), /dev/kvm
 // is missing, or (for QEMU's runs) qemu-system-x86_64 is.
-#include "error.h"
-#include "host_setup.h"
-#include "registry.h"
-#include "tsc.h"
-#include "verify/verify_run.h"
+#include "app/registry.h"
+#include "app/verify_run.h"
+#include "core/error.h"
+#include "core/host_setup.h"
+#include "core/tsc.h"
 #include "vmexit/qemu_runner.h"
 
 #include <sys/wait.h>

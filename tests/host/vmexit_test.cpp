@@ -1,14 +1,14 @@
 // The vmexit crossing on this machine's KVM: the built-in VMM and QEMU run
 // the payload briefly. Skips, with the reason, where /dev/kvm or QEMU is
 // missing or unusable.
-#include "cpu_id.h"
-#include "crossings/crossings.h"
-#include "error.h"
-#include "host_setup.h"
-#include "module_session.h"
-#include "tsc.h"
+#include "core/cpu_id.h"
+#include "core/error.h"
+#include "core/host_setup.h"
+#include "core/module_session.h"
+#include "core/tsc.h"
 #include "vmexit/kvm_vm.h"
 #include "vmexit/six.h"
+#include "vmexit/vmexit.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Bad input gets a message and exit status 2, and leaves no file behind.
-#include "cli.h"
-#include "report.h"
-#include "result_reader.h"
+#include "app/cli.h"
+#include "app/report.h"
+#include "app/result_reader.h"
 
 #include <gtest/gtest.h>
 

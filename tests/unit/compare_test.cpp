@@ -1,4 +1,4 @@
-#include "compare.h"
+#include "app/compare.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "cpu_id.h"
+#include "core/cpu_id.h"
 
 #include <gtest/gtest.h>
 

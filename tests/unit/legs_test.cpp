@@ -1,6 +1,6 @@
 // Matching xperf.ko's records to the timed regions, and its counters.
-#include "legs.h"
-#include "module_session.h"
+#include "core/module_session.h"
+#include "crossings/legs.h"
 
 #include <gtest/gtest.h>
 

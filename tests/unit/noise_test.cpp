@@ -1,7 +1,7 @@
 // detect_noise on synthetic sample sets: clean (must not be flagged, also
 // with the rare outliers every real run has), two modes within rounds (the
 // "700 instead of 500" case), two modes by round, drift, and the counters.
-#include "noise.h"
+#include "core/noise.h"
 
 #include <gtest/gtest.h>
 

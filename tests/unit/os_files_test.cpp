@@ -4,9 +4,9 @@
 // processes of their own.
 #include "os_leaks.h"
 
-#include "error.h"
-#include "registry.h"
-#include "tsc.h"
+#include "app/registry.h"
+#include "core/error.h"
+#include "core/tsc.h"
 
 #include <signal.h>
 #include <unistd.h>

@@ -2,10 +2,10 @@
 // each entry leaves no descriptor, child or loopback socket behind and
 // gives a sane figure; a peer dies with its owner, also when the owner is
 // killed.
+#include "app/registry.h"
+#include "core/error.h"
 #include "crossings/os_child.h"
-#include "error.h"
 #include "os_leaks.h"
-#include "registry.h"
 
 #include <gtest/gtest.h>
 

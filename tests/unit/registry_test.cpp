@@ -1,5 +1,5 @@
-#include "error.h"
-#include "registry.h"
+#include "app/registry.h"
+#include "core/error.h"
 
 #include <gtest/gtest.h>
 

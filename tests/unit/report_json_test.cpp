@@ -1,6 +1,6 @@
-#include "error.h"
-#include "report.h"
-#include "result_reader.h"
+#include "app/report.h"
+#include "app/result_reader.h"
+#include "core/error.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The result reader: real results read back whole, every input that ever
 // crashed compare refused in plain words, doubtful files warned about.
-#include "error.h"
-#include "result_reader.h"
+#include "app/result_reader.h"
+#include "core/error.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
-#include "compare.h"
-#include "report.h"
-#include "result.h"
-#include "round_counters.h"
+#include "app/compare.h"
+#include "app/report.h"
+#include "core/result.h"
+#include "core/round_counters.h"
 
 #include <unistd.h>
 

@@ -1,9 +1,9 @@
 // The kind of an Error decides what a run does with a crossing and which
 // exit status it ends with; the C++ class of an exception decides nothing.
-#include "error.h"
-#include "part_process.h"
-#include "registry.h"
-#include "run_crossings.h"
+#include "app/part_process.h"
+#include "app/registry.h"
+#include "app/run_crossings.h"
+#include "core/error.h"
 
 #include <fmt/format.h>
 

@@ -1,8 +1,8 @@
-#include "error.h"
-#include "progress.h"
-#include "registry.h"
-#include "suites.h"
-#include "temp_file.h"
+#include "app/progress.h"
+#include "app/registry.h"
+#include "app/suites.h"
+#include "core/error.h"
+#include "core/temp_file.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

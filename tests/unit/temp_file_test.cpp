@@ -1,6 +1,6 @@
 // The temporary beside an output file goes whatever ends the process:
 // its destructor, or SIGINT, SIGTERM, SIGHUP while it is being written.
-#include "temp_file.h"
+#include "core/temp_file.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // --verify on the command line: its values, and what it does without the
 // means to trace. No root needed: the tracer is never loaded here.
-#include "cli.h"
+#include "app/cli.h"
 
 #include <gtest/gtest.h>
 

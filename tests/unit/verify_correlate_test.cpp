@@ -1,6 +1,6 @@
 // The correlation behind --verify, fed recorded and synthetic event
 // sequences: no BPF, no root.
-#include "result.h"
+#include "core/result.h"
 #include "verify/correlate.h"
 #include "verify/expectations.h"
 #include "vmexit/exit_kinds.h"

@@ -1,5 +1,5 @@
 // The six of DESIGN.md as every VMM reports them (vmexit/six.h).
-#include "error.h"
+#include "core/error.h"
 #include "vmexit/guest_protocol.h"
 #include "vmexit/six.h"
 

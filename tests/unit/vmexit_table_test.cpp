@@ -3,7 +3,7 @@
 // run from (vmexit_table_c.c compiles them the same way), the text the
 // payload and xperf.ko show of theirs, and the names, instructions and
 // handlers that the options, variants and results use.
-#include "error.h"
+#include "core/error.h"
 #include "vmexit/exit_kinds.h"
 #include "vmexit/payload.h"
 #include "vmexit/six.h"

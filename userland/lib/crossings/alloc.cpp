@@ -1,8 +1,8 @@
 // alloc: malloc latency (FlexOS's allocation figure) for a block from the
 // small bins, a page, and one above the mmap threshold, which is itself a
 // crossing into the kernel.
-#include "crossings.h"
-#include "sampler.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
 
 #include <gnu/libc-version.h>
 #include <malloc.h>

@@ -7,8 +7,8 @@
 // so it is the same work under every kernel, mitigation and microcode. A
 // call's cost depends on the return predictor, the alignment of the code,
 // and at one or two cycles per call it sits on the timer's step.
-#include "crossings.h"
-#include "sampler.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
 
 namespace xperf {
 

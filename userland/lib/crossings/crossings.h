@@ -1,8 +1,9 @@
-// The run functions of the crossings in the registry, one file each.
+// The run functions of the crossings in the registry, one file each
+// (vmexit's are in vmexit/vmexit.h).
 #pragma once
 
-#include "result.h"
-#include "run_context.h"
+#include "core/result.h"
+#include "core/run_context.h"
 
 #include <vector>
 
@@ -14,14 +15,6 @@ std::vector<Result> run_syscall(const RunContext &ctx);
 std::vector<Result> run_getppid(const RunContext &ctx);
 std::vector<Result> run_pgfault(const RunContext &ctx);
 std::vector<Result> run_alloc(const RunContext &ctx);
-std::vector<Result> run_vmexit(const RunContext &ctx); // vmexit/vmexit.cpp
-// Throws the Error run_vmexit would stop with before measuring: bad input,
-// or unavailable here (no KVM, no QEMU, no xperf.ko in a guest).
-void check_vmexit(const RunContext &ctx);
-// Once the parts are merged: under KVM, each starting point's fast paths
-// set against its userspace round trip (notes).
-void finish_vmexit(std::vector<Result> &results);
-
 // The OS suite: files, processes, signals and memory (LMBench's lat_syscall,
 // lat_select, lat_sig, lat_pagefault, lat_proc, lat_fs, lat_mmap, bw_file_rd,
 // bw_mmap_rd, bw_mem), in os_*.cpp.

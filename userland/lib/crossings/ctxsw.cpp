@@ -6,11 +6,11 @@
 // As lat_ctx does, what is not a switch is measured apart (one process
 // writing the token to a pipe of its own, reading it back and summing its
 // working set) and subtracted: per switch = trip / 2 - that overhead.
-#include "crossings.h"
-#include "ipc.h"
-#include "os_child.h"
-#include "sampler.h"
-#include "stats.h"
+#include "core/sampler.h"
+#include "core/stats.h"
+#include "crossings/crossings.h"
+#include "crossings/ipc.h"
+#include "crossings/os_child.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

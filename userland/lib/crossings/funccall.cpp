@@ -1,7 +1,7 @@
 // funccall: the floor every crossing is compared with (Unikraft's
 // "function call vs system call").
-#include "crossings.h"
-#include "sampler.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
 
 namespace xperf {
 

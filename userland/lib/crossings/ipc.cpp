@@ -1,7 +1,7 @@
-#include "ipc.h"
+#include "crossings/ipc.h"
 
-#include "crossings.h"
-#include "error.h"
+#include "core/error.h"
+#include "crossings/crossings.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

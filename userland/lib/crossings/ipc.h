@@ -4,8 +4,8 @@
 // sockets are the registry's (crossings.h) and live in ipc.cpp.
 #pragma once
 
-#include "os_child.h"
-#include "unique_fd.h"
+#include "core/unique_fd.h"
+#include "crossings/os_child.h"
 
 #include <netinet/in.h>
 

@@ -5,11 +5,11 @@
 // up to 64 KiB. The request is one small write per block: asking, rather
 // than a peer writing ahead, keeps what a buffer holds from one iteration
 // out of the next one's time.
-#include "crossings.h"
-#include "error.h"
-#include "ipc.h"
-#include "os_child.h"
-#include "sampler.h"
+#include "core/error.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
+#include "crossings/ipc.h"
+#include "crossings/os_child.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>

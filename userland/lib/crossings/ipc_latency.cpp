@@ -2,11 +2,11 @@
 // One round trip is timed: the measuring process writes a small message,
 // its peer process (forked, on the same CPU: the affinity is inherited)
 // reads it and writes it back, the measuring process reads it.
-#include "crossings.h"
-#include "error.h"
-#include "ipc.h"
-#include "os_child.h"
-#include "sampler.h"
+#include "core/error.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
+#include "crossings/ipc.h"
+#include "crossings/os_child.h"
 
 #include <sys/socket.h>
 #include <sys/time.h>

@@ -9,9 +9,9 @@
 // 16384 (LMBench's malloc'd buffer has them when THP is "always").
 // Files: 16 MiB, made afresh in every round's scratch folder; a larger one
 // costs more to write than to measure.
-#include "crossings.h"
-#include "os_scratch.h"
-#include "sampler.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
+#include "crossings/os_scratch.h"
 
 #include <sys/mman.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
-#include "os_child.h"
+#include "crossings/os_child.h"
 
-#include "error.h"
+#include "core/error.h"
 
 #include <sys/prctl.h>
 #include <sys/wait.h>

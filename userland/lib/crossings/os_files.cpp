@@ -4,9 +4,9 @@
 // other half of the pair runs untimed before each iteration; the files go
 // round a ring of 100 names, so the one deleted was made about 100
 // iterations before and the folder keeps its 100 entries.
-#include "crossings.h"
-#include "os_scratch.h"
-#include "sampler.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
+#include "crossings/os_scratch.h"
 
 #include <fcntl.h>
 
@@ -94,15 +94,14 @@ std::vector<Result> run_file_op(const RunContext &ctx, FileOp op, std::size_t ki
 					throw_errno("unlink " + *name);
 			});
 	}
-	Result r = timed_result(ctx, crossing, fmt::format("{}k", kib), t);
-	r.notes.push_back(op == FileOp::create
-				  ? "timed: creat(2) of a new file, one write(2) of its bytes, "
-				    "close(2); the name is unlinked untimed before (LMBench lat_fs)"
-				  : "timed: unlink(2) of a file made about 100 iterations before; "
-				    "files are made untimed (LMBench lat_fs)");
+	Result r = files.scratch.result(
+		ctx, crossing, fmt::format("{}k", kib), t,
+		op == FileOp::create ? "creat(2) of a new file, one write(2) of its bytes, close(2); "
+				       "the name is unlinked untimed before (LMBench lat_fs)"
+				     : "unlink(2) of a file made about 100 iterations before; files "
+				       "are made untimed (LMBench lat_fs)");
 	r.detail["file_bytes"] = kib * 1024;
 	r.detail["files_in_folder"] = ring;
-	files.scratch.describe(r);
 	return { r };
 }
 

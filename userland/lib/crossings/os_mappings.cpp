@@ -1,10 +1,10 @@
 // The OS suite's file mapping latencies: a page fault on a mapped file
 // (LMBench lat_pagefault) and making, touching and breaking down a file
 // mapping (LMBench lat_mmap). The files are in the scratch folder.
-#include "crossings.h"
-#include "host_setup.h"
-#include "os_scratch.h"
-#include "sampler.h"
+#include "core/host_setup.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
+#include "crossings/os_scratch.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -42,13 +42,12 @@ std::vector<Result> run_file_fault(const RunContext &ctx)
 			throw_errno("madvise(MADV_DONTNEED) of the file page");
 	};
 	Timing t = measure(ctx, 1, rearm, [p] { (void)*p; });
-	Result r = timed_result(ctx, "file-fault", "shared-file-read", t);
-	r.notes.push_back("timed: a read of a page of a file mapped shared and read only, whose "
-			  "page table entry MADV_DONTNEED dropped untimed; the page stays in the "
-			  "page cache: a minor fault (LMBench lat_pagefault, which averages over "
-			  "the pages of a large file and lets fault-around map neighbours)");
+	Result r = scratch.result(ctx, "file-fault", "shared-file-read", t,
+				"a read of a page of a file mapped shared and read only, whose "
+				"page table entry MADV_DONTNEED dropped untimed; the page stays in the "
+				"page cache: a minor fault (LMBench lat_pagefault, which averages over "
+				"the pages of a large file and lets fault-around map neighbours)");
 	r.detail["page_size"] = page;
-	scratch.describe(r);
 	return { r };
 }
 
@@ -70,12 +69,11 @@ std::vector<Result> run_mmap(const RunContext &ctx)
 			base[off] = value;
 		::munmap(where, mmap_bytes);
 	});
-	Result r = timed_result(ctx, "mmap", "8m", t);
-	r.notes.push_back("timed: mmap(2) of an 8 MiB file shared read-write, a store every 16 KiB "
-			  "of its first tenth, munmap(2) (LMBench lat_mmap 8m)");
+	Result r = scratch.result(ctx, "mmap", "8m", t,
+				"mmap(2) of an 8 MiB file shared read-write, a store every 16 KiB "
+				"of its first tenth, munmap(2) (LMBench lat_mmap 8m)");
 	r.detail["mapped_bytes"] = mmap_bytes;
 	r.detail["pages_written"] = (mmap_touched + mmap_stride - 1) / mmap_stride;
-	scratch.describe(r);
 	return { r };
 }
 

@@ -9,10 +9,10 @@
 // the figure is the kernel's fork, exec and exit (LMBench's hello-s, its
 // STATIC build), the same on the host and in the guest whatever
 // xperf-user's own size and linking.
-#include "crossings.h"
-#include "error.h"
-#include "os_scratch.h"
-#include "sampler.h"
+#include "core/error.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
+#include "crossings/os_scratch.h"
 
 #include <elf.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
-#include "os_scratch.h"
+#include "crossings/os_scratch.h"
 
-#include "error.h"
+#include "core/error.h"
 
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -38,6 +38,15 @@ void Scratch::describe(Result &r) const
 {
 	r.detail["scratch_in"] = parent_;
 	r.detail["scratch_fs"] = file_system_type(path());
+}
+
+Result Scratch::result(const RunContext &ctx, std::string crossing, std::string variant,
+		       const Timing &t, const std::string &timed) const
+{
+	Result r = timed_result(ctx, std::move(crossing), std::move(variant), t);
+	r.notes.push_back("timed: " + timed);
+	describe(r);
+	return r;
 }
 
 UniqueFd make_file(const std::string &path, std::size_t size)

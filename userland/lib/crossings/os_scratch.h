@@ -2,10 +2,11 @@
 // given size in it, and the facts about it that go in every result.
 #pragma once
 
-#include "result.h"
-#include "run_context.h"
-#include "temp_file.h"
-#include "unique_fd.h"
+#include "core/result.h"
+#include "core/run_context.h"
+#include "core/sampler.h"
+#include "core/temp_file.h"
+#include "core/unique_fd.h"
 
 #include <cstddef>
 #include <string>
@@ -26,6 +27,10 @@ public:
 	// detail["scratch_in"] (the folder it was made in, the same for every
 	// part of a run) and detail["scratch_fs"] (its file system).
 	void describe(Result &r) const;
+	// An entry's result: timed_result (sampler.h) with the note "timed: " +
+	// timed, and this folder described.
+	Result result(const RunContext &ctx, std::string crossing, std::string variant,
+		      const Timing &t, const std::string &timed) const;
 
 private:
 	std::string parent_;

@@ -1,10 +1,10 @@
 // The OS suite's signal entries, as LMBench's lat_sig times them: installing
 // a handler, sending a signal to oneself and running its handler, and a
 // protection fault turned into a signal whose handler fixes it up.
-#include "crossings.h"
-#include "error.h"
-#include "os_scratch.h"
-#include "sampler.h"
+#include "core/error.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
+#include "crossings/os_scratch.h"
 
 #include <signal.h>
 #include <sys/mman.h>
@@ -127,13 +127,12 @@ std::vector<Result> run_prot_fault(const RunContext &ctx)
 	(void)*p;
 	SignalAction action(SIGSEGV, skip_faulting_store);
 	Timing t = measure(ctx, ctx.opt.batch, [] {}, [p] { xperf_store_byte(p); });
-	Result r = timed_result(ctx, "prot-fault", "shared-file-write", t);
-	r.notes.push_back("timed: a store to a read-only shared mapping of a file page that is "
-			  "mapped in, the SIGSEGV it raises, a handler that steps over the store, "
-			  "and sigreturn (LMBench lat_sig prot, which then subtracts its catch "
-			  "figure; this one keeps it)");
+	Result r = scratch.result(ctx, "prot-fault", "shared-file-write", t,
+				"a store to a read-only shared mapping of a file page that is "
+				"mapped in, the SIGSEGV it raises, a handler that steps over the store, "
+				"and sigreturn (LMBench lat_sig prot, which then subtracts its catch "
+				"figure; this one keeps it)");
 	r.detail["page_size"] = page;
-	scratch.describe(r);
 	return { r };
 }
 

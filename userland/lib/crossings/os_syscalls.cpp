@@ -2,10 +2,10 @@
 // lat_select time them: null I/O (one byte read from /dev/zero, one
 // written to /dev/null), stat, fstat, open+close of a file, and select on
 // 100 file descriptors. Each timed region is one call (or --batch calls).
-#include "crossings.h"
-#include "error.h"
-#include "os_scratch.h"
-#include "sampler.h"
+#include "core/error.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
+#include "crossings/os_scratch.h"
 
 #include <fcntl.h>
 #include <sys/select.h>
@@ -150,13 +150,12 @@ std::vector<Result> run_select_file(const RunContext &ctx)
 			throw failed(fmt::format("select found {} of the {} files ready", n, count));
 		}
 	});
-	Result r = timed_result(ctx, "select-file", "100-files", t);
-	r.notes.push_back("timed: select(2) with a zero timeout on a write set of 100 descriptors "
-			  "of a file in the scratch folder, every one ready (LMBench lat_select -n "
-			  "100 file)");
+	Result r = target.scratch.result(ctx, "select-file", "100-files", t,
+				"select(2) with a zero timeout on a write set of 100 descriptors "
+				"of a file in the scratch folder, every one ready (LMBench lat_select -n "
+				"100 file)");
 	r.detail["descriptors"] = count;
 	r.detail["nfds"] = highest + 1;
-	target.scratch.describe(r);
 	return { r };
 }
 

@@ -1,10 +1,10 @@
 // pgfault: the user-visible round trip of a minor fault on a fresh
 // anonymous page. Each iteration re-arms the page with MADV_DONTNEED
 // (untimed) and writes to it (timed): the kernel allocates and zeroes a page.
-#include "crossings.h"
-#include "legs.h"
-#include "sampler.h"
-#include "unique_fd.h"
+#include "core/sampler.h"
+#include "core/unique_fd.h"
+#include "crossings/crossings.h"
+#include "crossings/legs.h"
 
 #include <sys/mman.h>
 #include <sys/resource.h>

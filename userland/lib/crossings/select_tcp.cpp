@@ -2,11 +2,11 @@
 // 127.0.0.1 to a server process (forked; it accepts them and holds them);
 // timed: one select(2) asking whether the 100 client ends can be written,
 // with a zero timeout, the set copied first as lat_select copies it.
-#include "crossings.h"
-#include "error.h"
-#include "ipc.h"
-#include "os_child.h"
-#include "sampler.h"
+#include "core/error.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
+#include "crossings/ipc.h"
+#include "crossings/os_child.h"
 
 #include <sys/select.h>
 #include <sys/socket.h>

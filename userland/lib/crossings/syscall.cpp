@@ -1,9 +1,9 @@
 // syscall: system call 500 (the xperf no-op) and getppid.
-#include "crossings.h"
-#include "raw_syscall.h"
-#include "legs.h"
-#include "sampler.h"
-#include "syscall_probe.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
+#include "crossings/legs.h"
+#include "crossings/raw_syscall.h"
+#include "crossings/syscall_probe.h"
 
 #include <sys/syscall.h>
 

@@ -1,5 +1,5 @@
-#include "syscall_probe.h"
-#include "raw_syscall.h"
+#include "crossings/syscall_probe.h"
+#include "crossings/raw_syscall.h"
 
 #include <cerrno>
 

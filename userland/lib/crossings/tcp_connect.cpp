@@ -3,11 +3,11 @@
 // to it and close(2), as lat_connect times them. The closing end keeps its
 // port in TIME_WAIT; Linux reuses such ports for loopback connections
 // (net.ipv4.tcp_tw_reuse = 2) once they are a second old.
-#include "crossings.h"
-#include "error.h"
-#include "ipc.h"
-#include "os_child.h"
-#include "sampler.h"
+#include "core/error.h"
+#include "core/sampler.h"
+#include "crossings/crossings.h"
+#include "crossings/ipc.h"
+#include "crossings/os_child.h"
 
 #include <sys/socket.h>
 

@@ -1,6 +1,6 @@
 #include "verify/correlate.h"
 
-#include "text_list.h"
+#include "core/text_list.h"
 
 #include <fmt/format.h>
 

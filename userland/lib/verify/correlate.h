@@ -4,7 +4,7 @@
 // event sequences.
 #pragma once
 
-#include "run_description.h"
+#include "core/run_description.h"
 #include "verify/event.h"
 
 #include <nlohmann/json.hpp>

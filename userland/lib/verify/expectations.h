@@ -2,7 +2,7 @@
 // that a crossing's expectation is one entry beside its name.
 #pragma once
 
-#include "result.h"
+#include "core/result.h"
 #include "verify/correlate.h"
 
 namespace xperf::verify {

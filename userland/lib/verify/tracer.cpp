@@ -1,8 +1,8 @@
 #include "verify/tracer.h"
 
-#include "affinity.h"
-#include "text_list.h"
-#include "unique_fd.h"
+#include "core/affinity.h"
+#include "core/text_list.h"
+#include "core/unique_fd.h"
 
 #include "verify/correlate.h"
 

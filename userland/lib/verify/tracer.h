@@ -3,8 +3,8 @@
 // another CPU, and the iteration marks written into its control map.
 #pragma once
 
-#include "error.h"
-#include "run_context.h"
+#include "core/error.h"
+#include "core/run_context.h"
 #include "verify/event.h"
 
 #include <sys/types.h>

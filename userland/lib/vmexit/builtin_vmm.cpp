@@ -1,10 +1,10 @@
-#include "builtin_vmm.h"
+#include "vmexit/builtin_vmm.h"
 
-#include "kvm_vm.h"
-#include "payload.h"
-#include "round_counters.h"
-#include "thread_placement.h"
-#include "vcpu_watchdog.h"
+#include "core/round_counters.h"
+#include "vmexit/kvm_vm.h"
+#include "vmexit/payload.h"
+#include "vmexit/thread_placement.h"
+#include "vmexit/vcpu_watchdog.h"
 
 #include <unistd.h>
 

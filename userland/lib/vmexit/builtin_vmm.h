@@ -2,7 +2,7 @@
 // API directly, in the manner of the kernel's KVM selftests.
 #pragma once
 
-#include "vm_run.h"
+#include "vmexit/vm_run.h"
 
 #include <chrono>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "exit_dispatcher.h"
+#include "vmexit/exit_dispatcher.h"
 
 #include "xperf/vmexit_protocol.h"
 

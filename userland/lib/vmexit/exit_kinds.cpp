@@ -1,4 +1,4 @@
-#include "exit_kinds.h"
+#include "vmexit/exit_kinds.h"
 
 #include <iterator>
 #include <stdexcept>

@@ -1,4 +1,4 @@
-#include "guest_protocol.h"
+#include "vmexit/guest_protocol.h"
 
 #include <fmt/format.h>
 

@@ -3,7 +3,7 @@
 // memory or decoded from its debugcon stream.
 #pragma once
 
-#include "exit_kinds.h"
+#include "vmexit/exit_kinds.h"
 #include "xperf/vmexit_protocol.h"
 
 #include <cstdint>

@@ -4,17 +4,17 @@
 // kernel, out of sight. Rows 1 and 2 are timed here in user mode, rows 3
 // and 4 time an ioctl() that makes the guest kernel exit, rows 5 and 6 are
 // timed by the guest kernel itself.
-#include "in_guest.h"
+#include "vmexit/in_guest.h"
 
-#include "cpu_id.h"
-#include "error.h"
-#include "guest_protocol.h"
-#include "method.h"
-#include "module_session.h"
-#include "sampler.h"
-#include "six.h"
-#include "stats.h"
-#include "unique_fd.h"
+#include "core/cpu_id.h"
+#include "core/error.h"
+#include "core/method.h"
+#include "core/module_session.h"
+#include "core/sampler.h"
+#include "core/stats.h"
+#include "core/unique_fd.h"
+#include "vmexit/guest_protocol.h"
+#include "vmexit/six.h"
 
 #include <xperf/abi.h>
 

@@ -2,8 +2,8 @@
 // the guest-kernel side (in_guest.cpp).
 #pragma once
 
-#include "result.h"
-#include "run_context.h"
+#include "core/result.h"
+#include "core/run_context.h"
 
 #include <vector>
 

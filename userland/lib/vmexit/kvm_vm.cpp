@@ -1,6 +1,6 @@
-#include "kvm_vm.h"
+#include "vmexit/kvm_vm.h"
 
-#include "error.h"
+#include "core/error.h"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>

@@ -4,7 +4,7 @@
 // wants: vCPUs, then the VM's fd, then the guest memory it maps.
 #pragma once
 
-#include "unique_fd.h"
+#include "core/unique_fd.h"
 
 #include <linux/kvm.h>
 

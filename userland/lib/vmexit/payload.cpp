@@ -1,6 +1,6 @@
-#include "payload.h"
+#include "vmexit/payload.h"
 
-#include "exit_kinds.h"
+#include "vmexit/exit_kinds.h"
 
 #include <fmt/format.h>
 

@@ -1,11 +1,11 @@
-#include "qemu_runner.h"
-#include "text_list.h"
+#include "vmexit/qemu_runner.h"
+#include "core/text_list.h"
 
-#include "error.h"
-#include "payload.h"
-#include "round_counters.h"
-#include "thread_placement.h"
-#include "unique_fd.h"
+#include "core/error.h"
+#include "core/round_counters.h"
+#include "core/unique_fd.h"
+#include "vmexit/payload.h"
+#include "vmexit/thread_placement.h"
 
 #include <fcntl.h>
 #include <spawn.h>

@@ -3,8 +3,8 @@
 // the guest's status through isa-debug-exit.
 #pragma once
 
-#include "run_context.h"
-#include "vm_run.h"
+#include "core/run_context.h"
+#include "vmexit/vm_run.h"
 
 #include <cstdint>
 

@@ -1,10 +1,10 @@
-#include "six.h"
+#include "vmexit/six.h"
 
-#include "cpu_id.h"
-#include "exit_kinds.h"
-#include "guest_protocol.h"
-#include "error.h"
-#include "stats.h"
+#include "core/cpu_id.h"
+#include "core/error.h"
+#include "core/stats.h"
+#include "vmexit/exit_kinds.h"
+#include "vmexit/guest_protocol.h"
 
 
 #include <fmt/format.h>

@@ -4,7 +4,7 @@
 // and the Linux guest's own run (in_guest.cpp).
 #pragma once
 
-#include "result.h"
+#include "core/result.h"
 
 #include <cstdint>
 #include <string>

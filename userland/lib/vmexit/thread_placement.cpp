@@ -1,6 +1,6 @@
-#include "thread_placement.h"
+#include "vmexit/thread_placement.h"
 
-#include "sysroot.h"
+#include "core/sysroot.h"
 
 #include <fmt/format.h>
 

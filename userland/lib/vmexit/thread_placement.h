@@ -3,7 +3,7 @@
 // result, of the CPUs each thread was seen on.
 #pragma once
 
-#include "affinity.h"
+#include "core/affinity.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "vcpu_watchdog.h"
+#include "vmexit/vcpu_watchdog.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "vm_run.h"
+#include "vmexit/vm_run.h"
 
 namespace xperf {
 

@@ -1,10 +1,10 @@
 // What a run of the payload under either VMM gives back.
 #pragma once
 
-#include "exit_dispatcher.h"
-#include "guest_protocol.h"
-#include "noise.h"
-#include "run_description.h"
+#include "core/noise.h"
+#include "core/run_description.h"
+#include "vmexit/exit_dispatcher.h"
+#include "vmexit/guest_protocol.h"
 
 #include <nlohmann/json.hpp>
 

@@ -7,17 +7,17 @@
 // debugcon port: a round trip through the userspace VMM); FROM is user
 // (guest CPL3 executes it), user-via-kernel (CPL3 asks the guest kernel by a
 // system call, which executes it) or kernel (guest CPL0 executes it).
-#include "crossings/crossings.h"
+#include "vmexit/vmexit.h"
 
-#include "builtin_vmm.h"
-#include "error.h"
-#include "method.h"
-#include "in_guest.h"
-#include "kvm_vm.h"
-#include "six.h"
-#include "qemu_runner.h"
-#include "stats.h"
-#include "vm_run.h"
+#include "core/error.h"
+#include "core/method.h"
+#include "core/stats.h"
+#include "vmexit/builtin_vmm.h"
+#include "vmexit/in_guest.h"
+#include "vmexit/kvm_vm.h"
+#include "vmexit/qemu_runner.h"
+#include "vmexit/six.h"
+#include "vmexit/vm_run.h"
 
 #include <fmt/format.h>
 
@@ -287,6 +287,47 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 void finish_vmexit(std::vector<Result> &results)
 {
 	add_comparison_notes(results);
+}
+
+namespace {
+
+// The message of the bad_input Error a mask parser throws, less the
+// "--option: " it starts with (CLI11 names the option itself).
+template <typename Parse> std::string problem_of(Parse parse, const std::string &value)
+{
+	try {
+		parse(value);
+		return {};
+	} catch (const Error &e) {
+		std::string why = e.what();
+		std::size_t colon = why.find(": ");
+		return why.rfind("--", 0) == 0 && colon != std::string::npos ? why.substr(colon + 2)
+									     : why;
+	}
+}
+
+} // namespace
+
+std::string vm_exit_problem(const std::string &value)
+{
+	return problem_of(exits_mask, value);
+}
+
+std::string vm_from_problem(const std::string &value)
+{
+	return problem_of(froms_mask, value);
+}
+
+std::string vmm_problem(const std::string &value)
+{
+	if (value == "builtin" || value == "qemu" || value == "guest")
+		return {};
+	return "'" + value + "' is not builtin, qemu or guest";
+}
+
+std::string vm_exit_choices()
+{
+	return exit_options_text();
 }
 
 } // namespace xperf

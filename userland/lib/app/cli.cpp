@@ -1,0 +1,609 @@
+#include "app/cli.h"
+
+#include "app/compare.h"
+#include "app/conditions.h"
+#include "app/doctor.h"
+#include "app/number_check.h"
+#include "app/output_file.h"
+#include "app/part_process.h"
+#include "app/registry.h"
+#include "app/report.h"
+#include "app/result_reader.h"
+#include "app/run_crossings.h"
+#include "app/suites.h"
+#include "app/verify_run.h"
+#include "core/error.h"
+#include "core/host_setup.h"
+#include "core/run_context.h"
+#include "core/samples_memory.h"
+#include "core/text_list.h"
+#include "core/tsc.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include <unistd.h>
+
+namespace xperf {
+
+namespace {
+
+enum class Format { table, json, csv };
+
+struct Args {
+	Options opt;
+	std::string crossing = "all";
+	bool list = false;
+	bool json = false, csv = false, no_raw = false;
+	std::string output;
+	std::vector<std::string> compare_columns; // a file, a comma list or a folder each
+	std::string verify; // "", "on" or "strict"
+	std::string suite;		    // suite NAME[,NAME...]
+	std::vector<std::string> labels;    // --label: the run's, or compare's columns'
+	std::string layout;		    // compare --suite: the table's layout
+	bool markdown = false;
+	bool long_run = false;
+	std::string doctor_root = "/";
+	int doctor_cpu = -1;
+	// A part of another run (part_process.h): its TSC, no meta of its own.
+	bool part = false;
+	double part_tsc_hz = 0;
+	std::string part_tsc_source;
+};
+
+std::string render(Format f, const std::string &table, const nlohmann::json &json,
+		   const std::string &csv)
+{
+	switch (f) {
+	case Format::json:
+		return json.dump(1) + "\n";
+	case Format::csv:
+		return csv;
+	default:
+		return table;
+	}
+}
+
+// Writes what was asked for to standard output; a failed write (a full
+// disk, a closed pipe with SIGPIPE ignored, a closed descriptor) is a
+// failure with a message, never lost output and status 0.
+void write_stdout(std::ostream &out, const std::string &text)
+{
+	errno = 0;
+	out << text << std::flush;
+	if (!out)
+		throw failed(fmt::format("cannot write to standard output: {}",
+					 errno ? std::strerror(errno) : "the stream failed"),
+			     "the output is lost: write it to a file with -o, or fix what "
+			     "standard output goes to");
+}
+
+// Sends text to -o FILE (checked before any work) or standard output.
+class Sink {
+public:
+	Sink(const std::string &path, std::ostream &out) : out_(out)
+	{
+		if (!path.empty())
+			file_.emplace(path);
+	}
+	void write(const std::string &text)
+	{
+		if (file_)
+			file_->commit(text);
+		else
+			write_stdout(out_, text);
+	}
+	bool to_stdout() const { return !file_; }
+
+private:
+	std::ostream &out_;
+	std::optional<OutputFile> file_;
+};
+
+std::string utc_now()
+{
+	std::time_t t = std::time(nullptr);
+	std::tm tm{};
+	gmtime_r(&t, &tm);
+	char buf[32];
+	std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+nlohmann::json tsc_meta(const TscInfo &tsc, double calibrated_hz)
+{
+	return { { "hz", tsc.hz },
+		 { "source", tsc.source },
+		 { "invariant", tsc.invariant },
+		 { "calibrated_hz", calibrated_hz } };
+}
+
+void fill_meta(const Args &a, RunContext &ctx, const std::string &locked, Report &rep)
+{
+	double calibrated = tsc_calibrate_hz(100);
+	rep.meta["tsc"] = tsc_meta(ctx.tsc, calibrated);
+	nlohmann::json warnings = nlohmann::json::array();
+	if (ctx.tsc.source != "calibrated-monotonic-raw" &&
+	    std::fabs(calibrated - ctx.tsc.hz) / ctx.tsc.hz > 0.01) {
+		warnings.push_back(fmt::format("CPUID TSC frequency {:.1f} MHz disagrees with "
+					       "calibration {:.1f} MHz; using the calibrated one",
+					       ctx.tsc.hz / 1e6, calibrated / 1e6));
+		ctx.tsc.hz = calibrated;
+		ctx.tsc.source = "calibrated-monotonic-raw";
+		rep.meta["tsc"] = tsc_meta(ctx.tsc, calibrated);
+	}
+	if (!ctx.tsc.invariant)
+		warnings.push_back("TSC is not invariant (CPUID 0x80000007 EDX[8]): cycle counts "
+				   "may not be time");
+	rep.meta["conditions"] = read_conditions();
+	rep.meta["run"] = { { "cpu", ctx.cpu },
+			    { "samples_per_round", a.opt.samples },
+			    { "warmup", a.opt.warmup },
+			    { "rounds", a.opt.rounds },
+			    { "span_s", a.opt.span_s },
+			    { "part_processes", a.opt.part_processes },
+			    { "memory", locked },
+			    { "started_utc", utc_now() } };
+	rep.meta["warnings"] = warnings;
+	// What xperf-user doctor warns about here: the table and compare show
+	// it beside the figures, never hidden.
+	nlohmann::json warned = nlohmann::json::array();
+	try {
+		for (const Finding &f : run_doctor(read_machine("/", ctx.cpu)))
+			if (f.verdict == Verdict::warn)
+				warned.push_back(
+					{ { "check", f.check }, { "found", f.found }, { "fix", f.fix } });
+	} catch (const Error &e) {
+		rep.meta["warnings"].push_back("the doctor's checks did not run: " + e.reason());
+	}
+	rep.meta["warned"] = warned;
+}
+
+int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
+{
+	// Everything the user can get wrong is found before measuring.
+	std::vector<const Suite *> chosen;
+	std::vector<Selected> selected;
+	if (!a.suite.empty()) {
+		chosen = select_suites(a.suite);
+		selected = select_crossings(crossing_list(chosen));
+		// A suite goes on without what this machine cannot run.
+		for (auto &sel : selected)
+			sel.named = false;
+	} else {
+		selected = select_crossings(a.crossing);
+	}
+	// The run carries the control; its parts measure what they are given.
+	if (!a.part && std::none_of(selected.begin(), selected.end(), [](const Selected &s) {
+		    return s.crossing == &control_crossing();
+	    }))
+		selected.push_back({ &control_crossing(), false });
+	check_samples_memory(a.opt, selected.size(), available_memory());
+	Sink sink(a.output, out);
+
+	RunContext ctx;
+	ctx.opt = a.opt;
+	ctx.cpu = pin_to_cpu(a.opt.cpu);
+	Report rep;
+	std::vector<const Crossing *> to_run = runnable_crossings(selected, ctx, rep);
+	std::string locked = lock_memory();
+	if (a.part) {
+		ctx.tsc.hz = a.part_tsc_hz;
+		ctx.tsc.source = a.part_tsc_source;
+		verify::Verified v = measure_run(to_run, ctx, nullptr);
+		rep.results = std::move(v.results);
+		sink.write(report_to_json(rep, true).dump() + "\n");
+		return 0;
+	}
+	ctx.tsc = tsc_info();
+	fill_meta(a, ctx, locked, rep);
+	if (!chosen.empty()) {
+		rep.meta["suite"] = nlohmann::json::array();
+		for (const Suite *su : chosen)
+			rep.meta["suite"].push_back(su->name);
+	}
+	if (!a.labels.empty())
+		rep.meta["label"] = a.labels.front();
+
+	std::unique_ptr<verify::Tracer> tracer;
+	if (a.opt.verify != Options::Verify::off) {
+		tracer = std::make_unique<verify::Tracer>(ctx.cpu);
+		rep.meta["verify"] = verify::tracer_json(*tracer);
+	}
+	verify::Verified v;
+	{
+		Progress progress(STDERR_FILENO);
+		v = measure_run(to_run, ctx, tracer.get(),
+				part_processes_enabled() ? run_part_process : nullptr, &progress);
+	}
+	finish_crossings(to_run, v.results);
+	rep.results = std::move(v.results);
+	const std::vector<std::string> &mismatches = v.mismatches;
+	// The table says it; other forms (and a file) say it here too.
+	if (fmt_kind != Format::table || !sink.to_stdout())
+		for (const auto &s : rep.skipped)
+			err << fmt::format("xperf-user: skipped {}: {}\n", s.crossing,
+					   s.remedy.empty() ? s.reason : s.reason + ": " + s.remedy);
+	std::string table = render_table(rep);
+	if (!chosen.empty() && fmt_kind == Format::table) {
+		// The suite's own layout, of this one run, after the full table.
+		Column col;
+		col.runs.push_back(rep);
+		std::vector<Column> cols{ col };
+		cols[0].label = column_labels(cols, a.labels).front();
+		Comparison c = compare_columns(cols);
+		for (const Suite *su : chosen)
+			table += "\n" + render_suite(*su, c, cols,
+						      a.markdown ? TableFormat::markdown
+								 : TableFormat::text);
+	}
+	sink.write(render(fmt_kind, table, report_to_json(rep, !a.no_raw), render_csv(rep)));
+	if (a.opt.verify == Options::Verify::strict && !mismatches.empty()) {
+		for (const auto &m : mismatches)
+			err << "xperf-user: --verify=strict: " << m << "\n";
+		return exit_status(ErrorKind::failed);
+	}
+	return 0;
+}
+
+// A column's runs: FILE, FILE,FILE,..., or a folder of *.json (sorted).
+std::vector<std::string> column_files(const std::string &arg)
+{
+	std::vector<std::string> files;
+	std::error_code ec;
+	if (std::filesystem::is_directory(arg, ec)) {
+		for (const auto &e : std::filesystem::directory_iterator(arg, ec))
+			if (e.path().extension() == ".json")
+				files.push_back(e.path().string());
+		std::sort(files.begin(), files.end());
+		if (ec)
+			throw bad_input(fmt::format("{}: {}", arg, ec.message()));
+		if (files.empty())
+			throw bad_input(fmt::format("{}: a folder without *.json results", arg),
+					"give result files, a comma list of them, or a folder of them");
+		return files;
+	}
+	for (std::string_view f : comma_items(arg)) {
+		if (f.empty())
+			throw bad_input(fmt::format("'{}': an empty file name in the list", arg),
+					"separate the runs of one column with single commas");
+		files.emplace_back(f);
+	}
+	return files;
+}
+
+int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
+{
+	if (fmt_kind == Format::csv && a.layout.empty())
+		throw bad_input("compare writes CSV in a suite's layout only",
+				"add --suite os, gates or syscall, or write --json");
+	const Suite *layout = a.layout.empty() ? nullptr : select_suites(a.layout).front();
+	if (a.labels.size() > a.compare_columns.size())
+		throw bad_input(fmt::format("{} labels for {} columns", a.labels.size(),
+					    a.compare_columns.size()),
+				"give one --label per column, in their order");
+	if (a.compare_columns.size() < 2)
+		throw bad_input("compare needs two columns or more: the baseline and what to set "
+				"against it",
+				"xperf-user compare A.json B.json (a column: a file, a comma list or a "
+				"folder of runs)");
+	if (a.compare_columns.size() > 26)
+		throw bad_input(fmt::format("{} columns: compare takes at most 26",
+					    a.compare_columns.size()),
+				"join the runs of one thing into one column (a comma list or a folder)");
+	Sink sink(a.output, out); // a bad -o is refused before anything is read
+	std::vector<Column> columns;
+	for (std::size_t j = 0; j < a.compare_columns.size(); j++) {
+		Column col;
+		col.label = std::string(1, static_cast<char>('A' + j));
+		col.files = column_files(a.compare_columns[j]);
+		columns.push_back(std::move(col));
+	}
+	for (Column &col : columns)
+		for (const auto &f : col.files) {
+			ResultFile rf = read_result_file(f);
+			for (const auto &w : rf.warnings)
+				err << "xperf-user: warning: " << w << "\n";
+			col.runs.push_back(std::move(rf.report));
+		}
+	// A suite's table names its columns by the conditions that tell them
+	// apart (or a run's own label); the plain comparison by letters, which
+	// its legend explains. --label names them in either.
+	std::vector<std::string> labels = layout ? column_labels(columns, a.labels) : a.labels;
+	for (std::size_t j = 0; j < columns.size() && j < labels.size(); j++)
+		if (!labels[j].empty())
+			columns[j].label = labels[j];
+	Comparison c = compare_columns(columns);
+	if (layout && fmt_kind != Format::json) {
+		TableFormat tf = fmt_kind == Format::csv ? TableFormat::csv
+				 : a.markdown		 ? TableFormat::markdown
+							 : TableFormat::text;
+		sink.write(render_suite(*layout, c, columns, tf));
+		return 0;
+	}
+	if (a.markdown)
+		throw bad_input("compare writes Markdown in a suite's layout only",
+				"add --suite os, gates or syscall");
+	sink.write(render(fmt_kind, render_comparison(c), comparison_to_json(c), ""));
+	return 0;
+}
+
+int run_doctor_cli(const Args &a, Format fmt_kind, std::ostream &out)
+{
+	Sink sink(a.output, out);
+	Machine m = read_machine(a.doctor_root,
+				 a.doctor_cpu >= 0 ? std::optional(a.doctor_cpu) : std::nullopt);
+	std::vector<Finding> findings = run_doctor(m);
+	sink.write(render(fmt_kind, render_doctor_table(m, findings), doctor_to_json(m, findings),
+			  ""));
+	return 0;
+}
+
+// CLI11 validators: an empty string, or what is wrong with the text.
+CLI::Validator whole_number(std::uint64_t min, std::uint64_t max)
+{
+	return CLI::Validator(
+		[min, max](std::string &text) { return check_whole_number(text, min, max); },
+		fmt::format("{}..{}", min, max));
+}
+
+CLI::Validator real_number(double min, double max)
+{
+	return CLI::Validator(
+		[min, max](std::string &text) { return check_real_number(text, min, max); },
+		fmt::format("{}..{}", min, max));
+}
+
+int report_error(const Error &e, std::ostream &err)
+{
+	err << "xperf-user: " << e.what() << "\n";
+	return exit_status(e.kind());
+}
+
+} // namespace
+
+namespace {
+
+// What the parse leaves to be read after it: which options were given, and
+// which subcommand ran.
+struct CliHandles {
+	CLI::Option *samples = nullptr, *warmup = nullptr, *rounds = nullptr, *span = nullptr;
+	bool one_process = false;
+	CLI::App *compare = nullptr, *doctor = nullptr;
+};
+
+// What and how to measure: the crossings, samples, rounds, placement and
+// the VM-exit choices.
+void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
+{
+	app.add_option("-c,--crossing", a.crossing,
+		       "crossings to measure: a name, a comma list, or all (see --list)")
+		->capture_default_str();
+	app.add_flag("--list", a.list, "list the crossings and exit");
+	h.samples = app.add_option("-n,--samples", a.opt.samples,
+					   "timed iterations per round (default: 3000, or the "
+					   "entry's own for a slow one)")
+				    ->check(whole_number(1, 100000000));
+	h.warmup = app.add_option("--warmup", a.opt.warmup,
+					  "untimed iterations before sampling (default: 1000, or "
+					  "the entry's own)")
+				   ->check(whole_number(0, 100000000));
+	app.add_flag("--long", a.long_run,
+		     "longer, tighter figures: 30 rounds over 30 s unless --rounds and --span "
+		     "say otherwise");
+	app.add_option("--dir", a.opt.scratch_dir,
+		       "where file entries make their files (default: $TMPDIR or /tmp); its "
+		       "file system is part of what they measure")
+		->type_name("DIR");
+	h.rounds = app.add_option("--rounds", a.opt.rounds,
+		       "rounds: the independent parts of each figure, each in a process of its "
+		       "own; the median's interval comes from the spread between them")
+		->check(whole_number(1, 1000))
+		->capture_default_str();
+	app.add_flag("--one-process", h.one_process,
+		     "run every round in this process (parts then share its kernel stack, "
+		     "task and pages, and the interval can be too narrow)");
+	h.span = app.add_option("--span", a.opt.span_s,
+		       "seconds over which each figure's rounds are spread (0: back to back); "
+		       "noise that differs between runs moves this slowly")
+		->check(real_number(0, 3600))
+		->capture_default_str();
+	app.add_option("--cpu", a.opt.cpu, "CPU to pin to (default: the one we start on)")
+		->check(whole_number(0, CPU_SETSIZE - 1));
+	app.add_option("--batch", a.opt.batch,
+		       "time this many crossings as one (default: 1, funccall 1000)")
+		->check(whole_number(1, 1000000));
+	app.add_option("--ci-width", a.opt.ci_width,
+		       "adaptive: sample until the median's 95% CI is narrower than this "
+		       "fraction of the median (e.g. 0.01)")
+		->check(real_number(0.0001, 1.0));
+	app.add_option("--max-samples", a.opt.max_samples, "adaptive sampling stops here")
+		->check(whole_number(1, 100000000))
+		->capture_default_str();
+	// Hidden: how a run starts each of its parts (part_process.h).
+	app.add_flag("--part", a.part)->group("");
+	app.add_option("--part-tsc-hz", a.part_tsc_hz)->check(real_number(1e6, 1e11))->group("");
+	app.add_option("--part-tsc-source", a.part_tsc_source)->group("");
+	// Hidden: the statistics benchmark's injected difference.
+	app.add_option("--inject-adds", a.opt.inject_adds)
+		->check(whole_number(0, 1000000))
+		->group("");
+	for (const CrossingOption &c : crossing_options())
+		app.add_option(c.flag, a.opt.*c.field, c.help)
+			->check(c.problem, "", "")
+			->capture_default_str();
+	app.add_flag("--verify{on}", a.verify,
+		     "trace each crossing with eBPF and report the path every iteration took "
+		     "(needs root); --verify=strict: a mismatch is exit status 1")
+		->check(CLI::IsMember({ "on", "strict" }));
+}
+
+// How the results are written.
+void add_output_options(CLI::App &app, Args &a)
+{
+	auto *json = app.add_flag("--json", a.json, "write the JSON document");
+	auto *csv = app.add_flag("--csv", a.csv, "write CSV");
+	json->excludes(csv);
+	app.add_flag("--no-raw", a.no_raw, "leave per-iteration samples out of the JSON");
+	app.add_option("-o,--output", a.output,
+		       "write to FILE: a regular file is replaced whole or not at all, keeping its "
+		       "owner and mode; a device or FIFO is written in place");
+
+}
+
+// suite, compare and doctor.
+void add_subcommands(CLI::App &app, Args &a, CliHandles &h)
+{
+	auto *suite = app.add_subcommand(
+		"suite", "run a suite and show its table: os (LMBench's OS summary), gates (the "
+			 "FlexOS gate figure), syscall (the Unikraft table); the measuring options "
+			 "apply");
+	suite->add_option("NAME", a.suite, "a suite, or a comma list of them")->required();
+	suite->add_option("--label", a.labels,
+			  "the run's name in tables and plots (default: made from its conditions)")
+		->allow_extra_args(false);
+	suite->add_flag("--markdown", a.markdown, "write the suite's table as Markdown");
+	suite->fallthrough();
+
+	h.compare = app.add_subcommand(
+		"compare", "compare --json results: the first column is the baseline, each later "
+			   "one is set against it");
+	h.compare->add_option("COLUMN", a.compare_columns,
+			"a result file, or the runs of one thing: a comma list of files or a "
+			"folder of *.json")
+		->required()
+		->expected(2, 26);
+	h.compare->add_flag("--json", a.json, "write the comparison as JSON");
+	h.compare->add_option("--suite", a.layout,
+			"write the table in this suite's layout: os, gates or syscall (default: "
+			"the plain comparison)");
+	h.compare->add_option("--label", a.labels,
+			"a column's name, once per column in their order (default: made from "
+			"what differs between their conditions)")
+		->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+		->allow_extra_args(false);
+	h.compare->add_flag("--markdown", a.markdown, "write the suite's table as Markdown");
+	h.compare->add_flag("--csv", a.csv, "write the suite's table as CSV");
+	h.compare->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
+
+	h.doctor = app.add_subcommand("doctor", "check what on this machine moves the figures: "
+						 "ok, warn (with the fix) or unknown; status 0 "
+						 "whatever it finds");
+	h.doctor->add_option("--cpu", a.doctor_cpu, "the measuring CPU (default: the one we start on)")
+		->check(whole_number(0, CPU_SETSIZE - 1));
+	h.doctor->add_option("--root", a.doctor_root,
+			"read proc/ and sys/ below DIR instead of / (a captured tree)")
+		->type_name("DIR")
+		->capture_default_str();
+	h.doctor->add_flag("--json", a.json, "write the checks as JSON");
+	h.doctor->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
+	app.require_subcommand(0, 1);
+
+}
+
+// The options that follow from others once the parse is done.
+void settle_options(Args &a, const CliHandles &h)
+{
+	a.opt.part_processes = !h.one_process;
+	a.opt.samples_given = h.samples->count() > 0;
+	a.opt.warmup_given = h.warmup->count() > 0;
+	if (a.long_run) {
+		if (!h.rounds->count())
+			a.opt.rounds = 30;
+		if (!h.span->count())
+			a.opt.span_s = 30;
+	}
+	a.opt.verify = a.verify.empty()	     ? Options::Verify::off
+		       : a.verify == "strict" ? Options::Verify::strict
+					      : Options::Verify::report;
+}
+
+// --list: the crossings, the OS suite's entries and the suites.
+std::string list_text()
+{
+	std::string text;
+	for (const auto &c : crossings())
+		if (c.group == Group::crossing)
+			text += fmt::format("{:<15} {}\n", c.name, c.description);
+	text += "\nThe OS suite's entries (xperf-user suite os), measured when "
+		"named:\n";
+	for (const auto &c : crossings())
+		if (c.group == Group::os)
+			text += fmt::format("{:<15} {}\n", c.name, c.description);
+	text += "\nSuites (xperf-user suite NAME):\n";
+	for (const auto &su : suites())
+		text += fmt::format("{:<15} {}\n", su.name, su.description);
+	return text;
+}
+
+} // namespace
+
+int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
+{
+	Args a;
+	CLI::App app{ "xperf-user: measure what a privilege crossing costs (system call, page "
+		      "fault, VM exit), in cycles and nanoseconds, with the conditions it was "
+		      "taken under.",
+		      "xperf-user" };
+	app.set_version_flag("--version", std::string("xperf ") + XPERF_VERSION);
+	// A later option overrides an earlier one, so that scripts can append
+	// to a default command line (the guest harness does).
+	app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+	CliHandles h;
+	add_measure_options(app, a, h);
+	add_output_options(app, a);
+	add_subcommands(app, a, h);
+	try {
+		try {
+			app.parse(argc, argv);
+		} catch (const CLI::CallForHelp &) {
+			write_stdout(out, app.help());
+			return 0;
+		} catch (const CLI::CallForAllHelp &) {
+			write_stdout(out, app.help("", CLI::AppFormatMode::All));
+			return 0;
+		} catch (const CLI::CallForVersion &) {
+			write_stdout(out, app.version() + "\n");
+			return 0;
+		} catch (const CLI::ParseError &e) {
+			return report_error(bad_input(e.what(), "run 'xperf-user --help' for usage"),
+					    err);
+		}
+	} catch (const Error &e) {
+		return report_error(e, err);
+	}
+
+	settle_options(a, h);
+	Format fmt_kind = a.json ? Format::json : a.csv ? Format::csv : Format::table;
+	try {
+		if (a.list) {
+			write_stdout(out, list_text());
+			return 0;
+		}
+		if (h.compare->parsed())
+			return run_compare(a, fmt_kind, out, err);
+		if (h.doctor->parsed())
+			return run_doctor_cli(a, fmt_kind, out);
+		return run_measure(a, fmt_kind, out, err);
+	} catch (const Error &e) {
+		return report_error(e, err);
+	} catch (const std::bad_alloc &) {
+		return report_error(failed("out of memory", "lower -n or --rounds"), err);
+	} catch (const std::exception &e) {
+		// Not an Error: nothing decided it was the user's to fix.
+		return report_error(failed(e.what()), err);
+	}
+}
+
+} // namespace xperf

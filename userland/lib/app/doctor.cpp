@@ -1,0 +1,131 @@
+#include "app/doctor.h"
+
+#include "core/cpu_id.h"
+#include "core/error.h"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstring>
+#include <system_error>
+
+namespace xperf {
+
+std::string_view verdict_name(Verdict v)
+{
+	switch (v) {
+	case Verdict::ok:
+		return "ok";
+	case Verdict::warn:
+		return "warn";
+	case Verdict::unknown:
+		break;
+	}
+	return "unknown";
+}
+
+namespace {
+
+
+} // namespace
+
+Machine read_machine(const std::filesystem::path &root, std::optional<int> requested_cpu)
+{
+	int cpu = requested_cpu.value_or(sched_getcpu());
+	std::error_code ec;
+	if (!std::filesystem::is_directory(root, ec))
+		throw bad_input(fmt::format("--root {}: not a directory", root.string()),
+				"name the directory that holds proc/ and sys/ (\"/\" for this machine)");
+	// This machine, rather than a captured tree.
+	bool live = std::filesystem::equivalent(root, "/", ec);
+	// present lists every CPU that exists, online or not.
+	for (std::string_view list : { "sys/devices/system/cpu/present",
+				       "sys/devices/system/cpu/online" }) {
+		auto text = read_text(root, list);
+		auto cpus = text ? parse_cpu_list(*text) : std::nullopt;
+		if (!cpus)
+			continue;
+		if (!cpus->contains(cpu))
+			throw bad_input(fmt::format("CPU {} does not exist {}", cpu,
+						    live ? "here" : "in " + root.string()),
+					fmt::format("pass --cpu with one of {} ({})", *text, list));
+		break;
+	}
+	Machine m;
+	m.root = root;
+	m.cpu = cpu;
+	m.cpuinfo = read_cpuinfo(root);
+	m.cmdline = read_text(root, "proc/cmdline");
+	// What only this machine can say: CPUID, and which process is ours.
+	if (live) {
+		m.self_pid = getpid();
+		m.cpuid_hypervisor = hypervisor_signature();
+	}
+	return m;
+}
+
+std::vector<Finding> run_doctor(const Machine &m)
+{
+	std::vector<Finding> findings;
+	for (const DoctorCheck &check : doctor_checks()) {
+		std::vector<Finding> found = check.run(m);
+		findings.insert(findings.end(), std::make_move_iterator(found.begin()),
+				std::make_move_iterator(found.end()));
+	}
+	return findings;
+}
+
+namespace {
+
+std::array<std::size_t, 3> count_verdicts(const std::vector<Finding> &findings)
+{
+	std::array<std::size_t, 3> counts{};
+	for (const Finding &f : findings)
+		counts[static_cast<std::size_t>(f.verdict)]++;
+	return counts;
+}
+
+} // namespace
+
+std::string render_doctor_table(const Machine &m, const std::vector<Finding> &findings)
+{
+	std::size_t width = 0;
+	for (const Finding &f : findings)
+		width = std::max(width, f.check.size());
+	std::string out = fmt::format("xperf doctor  CPU {}{}\n\n", m.cpu,
+				      m.root == "/" ? "" : "  root " + m.root.string());
+	for (const Finding &f : findings) {
+		out += fmt::format("{:<8} {:<{}}  {}\n", verdict_name(f.verdict), f.check, width,
+				   f.found);
+		if (!f.fix.empty())
+			out += fmt::format("{:<8} {:<{}}  fix: {}\n", "", "", width, f.fix);
+	}
+	auto counts = count_verdicts(findings);
+	out += fmt::format("\n{} ok, {} warn, {} unknown\n", counts[0], counts[1], counts[2]);
+	return out;
+}
+
+nlohmann::json doctor_to_json(const Machine &m, const std::vector<Finding> &findings)
+{
+	nlohmann::json checks = nlohmann::json::array();
+	for (const Finding &f : findings)
+		checks.push_back({ { "check", f.check },
+				   { "status", verdict_name(f.verdict) },
+				   { "found", f.found },
+				   { "fix", f.fix } });
+	auto counts = count_verdicts(findings);
+	return { { "tool", "xperf" },
+		 { "version", XPERF_VERSION },
+		 { "doctor",
+		   { { "cpu", m.cpu },
+		     { "root", m.root.string() },
+		     { "checks", checks },
+		     { "summary", { { "ok", counts[0] }, { "warn", counts[1] }, { "unknown", counts[2] } } } } } };
+}
+
+} // namespace xperf

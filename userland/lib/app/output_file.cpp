@@ -1,0 +1,174 @@
+#include "app/output_file.h"
+
+#include "core/error.h"
+#include "core/temp_file.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace xperf {
+
+namespace {
+
+std::string dir_of(const std::string &path)
+{
+	auto slash = path.rfind('/');
+	if (slash == std::string::npos)
+		return ".";
+	return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string name_of(const std::string &path)
+{
+	auto slash = path.rfind('/');
+	return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Error cannot_write(const std::string &path, int err)
+{
+	return bad_input(fmt::format("cannot write output file {}: {}", path, std::strerror(err)),
+			 "name a file in a directory that exists and that you may write");
+}
+
+// Follows symlinks to the path that is written: the shell's > writes a
+// link's target and keeps the link, and so does -o.
+std::string follow_links(const std::string &path)
+{
+	std::string at = path;
+	for (int hops = 0; hops < 40; hops++) {
+		struct stat st {};
+		if (::lstat(at.c_str(), &st) || !S_ISLNK(st.st_mode))
+			return at;
+		char buf[PATH_MAX];
+		ssize_t n = ::readlink(at.c_str(), buf, sizeof(buf) - 1);
+		if (n < 0)
+			throw cannot_write(path, errno);
+		std::string link(buf, static_cast<std::size_t>(n));
+		at = link.front() == '/' ? link : dir_of(at) + "/" + link;
+	}
+	throw cannot_write(path, ELOOP);
+}
+
+bool write_all(int fd, std::string_view text)
+{
+	while (!text.empty()) {
+		ssize_t n = ::write(fd, text.data(), text.size());
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		text.remove_prefix(static_cast<std::size_t>(n));
+	}
+	return true;
+}
+
+mode_t new_file_mode()
+{
+	mode_t mask = ::umask(0);
+	::umask(mask);
+	return 0666 & ~mask;
+}
+
+} // namespace
+
+OutputFile::OutputFile(const std::string &path) : path_(path)
+{
+	if (path.empty())
+		throw bad_input("-o: no file name", "name the file to write");
+	target_ = follow_links(path);
+	if (name_of(target_).size() > NAME_MAX)
+		throw cannot_write(path, ENAMETOOLONG);
+	struct stat st {};
+	if (::stat(target_.c_str(), &st)) {
+		if (errno != ENOENT)
+			throw cannot_write(path, errno);
+		// A new file: its directory must exist and take it.
+		std::string dir = dir_of(target_);
+		struct stat dst {};
+		if (::stat(dir.c_str(), &dst))
+			throw cannot_write(path, errno);
+		if (!S_ISDIR(dst.st_mode))
+			throw cannot_write(path, ENOTDIR);
+		if (::access(dir.c_str(), W_OK | X_OK))
+			throw cannot_write(path, errno);
+		mode_ = new_file_mode();
+		return;
+	}
+	exists_ = true;
+	if (S_ISDIR(st.st_mode))
+		throw bad_input(fmt::format("output file {} is a directory", path),
+				"name a file, in it or elsewhere");
+	if (S_ISSOCK(st.st_mode))
+		throw bad_input(fmt::format("output file {} is a socket, which xperf cannot write", path),
+				"name a file, a FIFO or a device");
+	if (::access(target_.c_str(), W_OK))
+		throw cannot_write(path, errno);
+	regular_ = S_ISREG(st.st_mode);
+	mode_ = st.st_mode & 07777;
+	uid_ = st.st_uid;
+	gid_ = st.st_gid;
+	// Renaming over the file would break its other hard links, and needs
+	// a directory xperf may write.
+	bool replaceable = regular_ && st.st_nlink == 1 && !::access(dir_of(target_).c_str(), W_OK | X_OK);
+	how_ = replaceable ? How::replace : How::in_place;
+}
+
+void OutputFile::commit(std::string_view text)
+{
+	if (how_ == How::replace && write_replacing(text))
+		return;
+	write_in_place(text);
+}
+
+bool OutputFile::write_replacing(std::string_view text) const
+{
+	TempFile tmp(dir_of(target_), name_of(target_));
+	auto fail = [&](const char *what) {
+		return failed(fmt::format("cannot {} {}: {}", what, tmp.path(), std::strerror(errno)),
+			      fmt::format("{} was left as it was", path_));
+	};
+	if (exists_ && ::fchown(tmp.fd(), uid_, gid_)) {
+		if (errno == EPERM)
+			return false; // not ours to give away: write the file itself
+		throw fail("set the owner of");
+	}
+	if (::fchmod(tmp.fd(), mode_))
+		throw fail("set the mode of");
+	if (!write_all(tmp.fd(), text))
+		throw fail("write");
+	if (::fsync(tmp.fd()) || !tmp.close())
+		throw fail("write");
+	if (!tmp.rename_to(target_))
+		throw fail("rename into place");
+	return true;
+}
+
+void OutputFile::write_in_place(std::string_view text) const
+{
+	// No O_CREAT for what exists: a device or FIFO that went away is an
+	// error, not a new regular file.
+	int flags = O_WRONLY | O_NOCTTY | O_CLOEXEC | (regular_ ? O_TRUNC : 0) |
+		    (exists_ ? 0 : O_CREAT | O_EXCL);
+	UniqueFd fd(::open(target_.c_str(), flags, mode_));
+	auto fail = [&] {
+		return failed(fmt::format("cannot write {}: {}", path_, std::strerror(errno)),
+			      "free space or name another file with -o");
+	};
+	if (!fd)
+		throw fail();
+	if (!write_all(fd.get(), text))
+		throw fail();
+	if (regular_ && ::fsync(fd.get()))
+		throw fail();
+	if (::close(fd.release()))
+		throw fail();
+}
+
+} // namespace xperf

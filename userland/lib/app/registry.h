@@ -1,0 +1,78 @@
+// The crossings xperf-user knows. A crossing is one table entry in
+// registry.cpp: the CLI, the report and the tests find it there.
+#pragma once
+
+#include "core/result.h"
+#include "core/run_context.h"
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xperf {
+
+// Where an entry belongs: a crossing is measured by "all"; an OS suite
+// entry (the LMBench-style operations of `xperf-user suite os`) only when
+// named or by its suite.
+enum class Group { crossing, os };
+
+struct Crossing {
+	std::string_view name;
+	std::string_view description;
+	std::vector<Result> (*run)(const RunContext &ctx);
+	// Before anything is measured: throws the Error that run would stop
+	// with, bad input (options this crossing cannot take) or unavailable
+	// (what it needs is missing here). nullptr: it runs anywhere.
+	void (*check)(const RunContext &ctx) = nullptr;
+	Group group = Group::crossing;
+	// Its own precision when the user gives no -n / --warmup: an entry
+	// that takes a millisecond per iteration takes fewer per round.
+	std::optional<std::size_t> samples = std::nullopt;
+	std::optional<std::size_t> warmup = std::nullopt;
+	// What is worked out from the crossing's whole results once its parts
+	// are merged (notes that compare its variants' medians): run in the
+	// run, never in a part. nullptr: nothing.
+	void (*finish)(std::vector<Result> &results) = nullptr;
+};
+
+std::span<const Crossing> crossings();
+const Crossing *find_crossing(std::string_view name);
+
+// A crossing to measure, and whether the user named it (rather than
+// getting it from "all"): a named crossing that cannot run here is an
+// error, one from "all" is skipped.
+struct Selected {
+	const Crossing *crossing;
+	bool named;
+};
+
+// A comma list of names and "all" (the registry's crossings, Group::crossing,
+// in its order), each crossing once
+// in the order first mentioned; throws a bad_input Error naming an unknown
+// crossing and the known ones.
+std::vector<Selected> select_crossings(std::string_view spec);
+
+// The options c runs with: its own samples and warmup where the user gave
+// none.
+RunContext with_defaults(const Crossing &c, const RunContext &ctx);
+
+// An option that only some crossings take (vmexit's --exit, --from,
+// --vmm): the CLI adds each as the crossing that owns it describes it, and
+// knows nothing of what its values mean.
+struct CrossingOption {
+	std::string flag; // "--exit"
+	std::string help;
+	std::string Options::*field;
+	// What is wrong with a value, without the option's name; "" when good.
+	std::string (*problem)(const std::string &value);
+};
+std::vector<CrossingOption> crossing_options();
+
+// The entry every run carries so that compare can tell a changed machine
+// from a changed kernel.
+const Crossing &control_crossing();
+
+} // namespace xperf

@@ -1,0 +1,524 @@
+#include "app/suites.h"
+
+#include "app/conditions.h"
+#include "core/error.h"
+#include "core/text_list.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace xperf {
+
+namespace {
+
+constexpr std::string_view processes = "Processes (µs)";
+constexpr std::string_view switches = "Context switching (µs)";
+constexpr std::string_view latencies = "Local communication latencies (µs)";
+constexpr std::string_view files = "File & VM system latencies (µs)";
+constexpr std::string_view bandwidths = "Local communication bandwidths (MB/s)";
+
+const Suite table[] = {
+	{ "os",
+	  "LMBench's OS summary: processes, context switches, local communication, file "
+	  "and VM latencies, bandwidths",
+	  Layout::lmbench,
+	  {
+		  { processes, "null call", "getppid", "" },
+		  { processes, "null read", "read", "" },
+		  { processes, "null write", "write", "" },
+		  { processes, "stat", "stat", "" },
+		  { processes, "fstat", "fstat", "" },
+		  { processes, "open clos", "open-close", "" },
+		  { processes, "slct file", "select-file", "" },
+		  { processes, "slct TCP", "select-tcp", "" },
+		  { processes, "sig inst", "sig-install", "" },
+		  { processes, "sig hndl", "sig-handler", "" },
+		  { processes, "prot fault", "prot-fault", "" },
+		  { processes, "page fault", "file-fault", "" },
+		  { processes, "fork proc", "fork-exit", "" },
+		  { processes, "exec proc", "fork-exec", "" },
+		  { processes, "sh proc", "fork-sh", "" },
+		  { switches, "2p/0K", "ctxsw-0k", "" },
+		  { switches, "2p/16K", "ctxsw-16k", "" },
+		  { latencies, "pipe", "pipe", "" },
+		  { latencies, "AF UNIX", "unix", "" },
+		  { latencies, "UDP", "udp", "" },
+		  { latencies, "TCP", "tcp", "" },
+		  { latencies, "TCP conn", "tcp-connect", "" },
+		  { files, "0K create", "file-create-0k", "" },
+		  { files, "0K delete", "file-delete-0k", "" },
+		  { files, "10K create", "file-create-10k", "" },
+		  { files, "10K delete", "file-delete-10k", "" },
+		  { files, "mmap lat", "mmap", "" },
+		  { bandwidths, "pipe", "bw-pipe", "" },
+		  { bandwidths, "AF UNIX", "bw-unix", "" },
+		  { bandwidths, "TCP", "bw-tcp", "" },
+		  { bandwidths, "file reread", "bw-file-reread", "" },
+		  { bandwidths, "mmap reread", "bw-mmap-reread", "" },
+		  { bandwidths, "mem read", "bw-mem-read", "" },
+		  { bandwidths, "mem write", "bw-mem-write", "" },
+	  } },
+	{ "gates",
+	  "function call, system call 500 and getppid, the VM exit fast path, allocation, side "
+	  "by side in cycles: the FlexOS gate figure",
+	  Layout::gates,
+	  {
+		  { "Gates (cycles)", "function call", "funccall", "" },
+		  { "Gates (cycles)", "syscall 500", "syscall", "" },
+		  { "Gates (cycles)", "getppid", "getppid", "" },
+		  { "Gates (cycles)", "VMCALL/VMMCALL, guest kernel", "vmexit", "vmcall/kernel" },
+		  { "Gates (cycles)", "VMCALL/VMMCALL, guest user", "vmexit", "vmcall/user" },
+		  { "Gates (cycles)", "CPUID, guest kernel", "vmexit", "cpuid/kernel" },
+		  { "Gates (cycles)", "CPUID, guest user", "vmexit", "cpuid/user" },
+		  { "Allocation (cycles)", "", "alloc", "" },
+	  } },
+	{ "syscall",
+	  "system call 500 against a function call: average, median, q1 and q3 in cycles and "
+	  "ns, the Unikraft table",
+	  Layout::quartiles,
+	  {
+		  { "", "syscall 500", "syscall", "" },
+		  { "", "function call", "funccall", "" },
+	  } },
+};
+
+} // namespace
+
+std::span<const Suite> suites()
+{
+	return table;
+}
+
+const Suite *find_suite(std::string_view name)
+{
+	for (const auto &s : table)
+		if (s.name == name)
+			return &s;
+	return nullptr;
+}
+
+std::vector<const Suite *> select_suites(std::string_view spec)
+{
+	std::vector<const Suite *> out;
+	for (std::string_view name : comma_items(spec)) {
+		const Suite *s = find_suite(name);
+		if (!s) {
+			std::string known;
+			for (const auto &k : table)
+				append_item(known, ", ", k.name);
+			throw bad_input(fmt::format("unknown suite '{}'", name),
+					"name one of " + known + " (a comma list runs several)");
+		}
+		if (std::find(out.begin(), out.end(), s) == out.end())
+			out.push_back(s);
+	}
+	return out;
+}
+
+std::string crossing_list(const std::vector<const Suite *> &chosen)
+{
+	std::vector<std::string_view> names;
+	for (const Suite *s : chosen)
+		for (const auto &r : s->rows)
+			if (std::find(names.begin(), names.end(), r.crossing) == names.end())
+				names.push_back(r.crossing);
+	std::string out;
+	for (auto n : names)
+		append_item(out, ",", n);
+	return out;
+}
+
+namespace {
+
+// What a run's label can be made of, each a short text per run.
+std::string kernel_release(const Report &r)
+{
+	const auto &k = r.meta.value("/conditions/kernel/release"_json_pointer, nlohmann::json());
+	return k.is_string() ? k.get<std::string>() : "";
+}
+
+std::string kpti_text(const Report &r)
+{
+	const auto &k = r.meta.value("/conditions/kpti/enabled"_json_pointer, nlohmann::json());
+	return k.is_boolean() ? (k.get<bool>() ? "KPTI on" : "KPTI off") : "";
+}
+
+std::string mitigations_text(const Report &r)
+{
+	const auto &c = r.meta.value("/conditions/kernel/cmdline"_json_pointer, nlohmann::json());
+	if (!c.is_string())
+		return "";
+	auto m = cmdline_param(c.get<std::string>(), "mitigations");
+	return m ? "mitigations=" + *m : "";
+}
+
+std::string patch_text(const Report &r)
+{
+	for (const auto &res : r.results)
+		if (res.crossing == "syscall") {
+			auto p = res.detail.value("kernel_path", std::string());
+			if (p == "enosys")
+				return "unpatched";
+			if (!p.empty())
+				return "patched";
+		}
+	return "";
+}
+
+std::string given_label(const Report &r)
+{
+	auto l = r.meta.value("label", nlohmann::json());
+	return l.is_string() ? l.get<std::string>() : "";
+}
+
+} // namespace
+
+std::vector<std::string> column_labels(const std::vector<Column> &columns,
+				       const std::vector<std::string> &given)
+{
+	std::vector<std::string> out(columns.size());
+	using Part = std::string (*)(const Report &);
+	const Part parts[] = { given_label, kernel_release, patch_text, kpti_text,
+			       mitigations_text };
+	// A part names the columns when it tells at least two of them apart;
+	// the first run of each column speaks for it.
+	for (Part p : parts) {
+		std::vector<std::string> v;
+		for (const auto &col : columns)
+			v.push_back(col.runs.empty() ? "" : p(col.runs.front()));
+		bool differs = std::any_of(v.begin(), v.end(), [&](const auto &x) { return x != v[0]; });
+		if (!differs)
+			continue;
+		for (std::size_t j = 0; j < out.size(); j++)
+			append_item(out[j], ", ", v[j].empty() ? "?" : v[j]);
+		if (p == given_label)
+			break; // the user's own words stand alone
+	}
+	for (std::size_t j = 0; j < out.size(); j++) {
+		if (j < given.size() && !given[j].empty())
+			out[j] = given[j];
+		else if (out[j].empty())
+			out[j] = columns[j].label.empty() ? std::string(1, static_cast<char>('A' + j))
+							  : columns[j].label;
+	}
+	return out;
+}
+
+namespace {
+
+// A table before it is written out: a heading row, then rows of fields;
+// a section row has its title as the only field.
+struct Grid {
+	std::vector<std::string> head;
+	std::vector<std::vector<std::string>> rows;
+	std::vector<bool> section;
+	void add_section(std::string_view title)
+	{
+		rows.push_back({ std::string(title) });
+		section.push_back(true);
+	}
+	void add(std::vector<std::string> fields)
+	{
+		rows.push_back(std::move(fields));
+		section.push_back(false);
+	}
+};
+
+std::string csv_field(const std::string &s)
+{
+	if (s.find_first_of(",\"\n") == std::string::npos)
+		return s;
+	std::string q = "\"";
+	for (char ch : s)
+		q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+	return q + "\"";
+}
+
+// Display width of UTF-8 text: the code points, one column each.
+std::size_t width(const std::string &s)
+{
+	return static_cast<std::size_t>(
+		std::count_if(s.begin(), s.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
+}
+
+std::string pad(const std::string &s, std::size_t w, bool left)
+{
+	std::string fill(w > width(s) ? w - width(s) : 0, ' ');
+	return left ? s + fill : fill + s;
+}
+
+std::string write_grid(const Grid &g, TableFormat f)
+{
+	std::ostringstream o;
+	if (f == TableFormat::csv) {
+		// Sections are a field of every row: one table, easy to load.
+		std::string line = "section";
+		for (const auto &h : g.head)
+			line += "," + csv_field(h);
+		o << line << "\n";
+		std::string current;
+		for (std::size_t i = 0; i < g.rows.size(); i++) {
+			if (g.section[i]) {
+				current = g.rows[i][0];
+				continue;
+			}
+			line = csv_field(current);
+			for (const auto &field : g.rows[i])
+				line += "," + csv_field(field);
+			o << line << "\n";
+		}
+		return o.str();
+	}
+	if (f == TableFormat::markdown) {
+		auto row = [&o](const std::vector<std::string> &fields, std::size_t n) {
+			o << "|";
+			for (std::size_t k = 0; k < n; k++) {
+				std::string cell = k < fields.size() ? fields[k] : "";
+				for (auto p = cell.find('|'); p != std::string::npos;
+				     p = cell.find('|', p + 2))
+					cell.replace(p, 1, "\\|");
+				o << " " << cell << " |";
+			}
+			o << "\n";
+		};
+		row(g.head, g.head.size());
+		o << "|";
+		for (std::size_t k = 0; k < g.head.size(); k++)
+			o << (k == 0 ? " :--- |" : " ---: |");
+		o << "\n";
+		for (std::size_t i = 0; i < g.rows.size(); i++)
+			if (g.section[i])
+				row({ "**" + g.rows[i][0] + "**" }, g.head.size());
+			else
+				row(g.rows[i], g.head.size());
+		return o.str();
+	}
+	std::vector<std::size_t> w(g.head.size());
+	for (std::size_t k = 0; k < g.head.size(); k++)
+		w[k] = width(g.head[k]);
+	for (std::size_t i = 0; i < g.rows.size(); i++)
+		if (!g.section[i])
+			for (std::size_t k = 0; k < g.rows[i].size() && k < w.size(); k++)
+				w[k] = std::max(w[k], width(g.rows[i][k]));
+	auto line = [&](const std::vector<std::string> &fields) {
+		std::string out;
+		for (std::size_t k = 0; k < fields.size() && k < w.size(); k++)
+			out += (k ? "  " : "") + pad(fields[k], w[k], k == 0);
+		while (!out.empty() && out.back() == ' ')
+			out.pop_back();
+		o << out << "\n";
+	};
+	line(g.head);
+	for (std::size_t i = 0; i < g.rows.size(); i++) {
+		if (g.section[i])
+			o << "\n" << g.rows[i][0] << "\n";
+		else
+			line(g.rows[i]);
+	}
+	return o.str();
+}
+
+// The rows of c that a suite row shows, in c's order.
+std::vector<const CompareRow *> rows_for(const Comparison &c, const SuiteRow &sr)
+{
+	std::vector<const CompareRow *> out;
+	for (const auto &r : c.rows)
+		if (r.crossing == sr.crossing && (sr.variant.empty() || r.variant == sr.variant))
+			out.push_back(&r);
+	return out;
+}
+
+std::string row_label(const SuiteRow &sr, const CompareRow &r, std::size_t of)
+{
+	if (sr.label.empty())
+		return r.crossing + " " + r.variant;
+	return of > 1 ? fmt::format("{} ({})", sr.label, r.variant) : std::string(sr.label);
+}
+
+const Result *find_result(const Report &rep, const CompareRow &r)
+{
+	for (const auto &res : rep.results)
+		if (res.crossing == r.crossing && res.variant == r.variant)
+			return &res;
+	return nullptr;
+}
+
+// Bytes each iteration moves, for a bandwidth entry: in the detail of its
+// result in any run of the columns.
+double bytes_per_iteration(const std::vector<Column> &columns, const CompareRow &r)
+{
+	for (const auto &col : columns)
+		for (const auto &run : col.runs)
+			if (const Result *res = find_result(run, r))
+				if (auto b = res->detail.find("bytes_per_iteration");
+				    b != res->detail.end() && b->is_number())
+					return b->get<double>();
+	return 0;
+}
+
+std::string percent(double x)
+{
+	return std::isfinite(x) ? fmt::format("{:+.1f}%", 100 * x) : "n/a";
+}
+
+// Half the 95 % interval, in percent of the value.
+std::string plus_minus(const Estimate &e)
+{
+	Interval ci = e.ci95();
+	if (e.value == 0 || e.df <= 0)
+		return "?";
+	return fmt::format("±{:.1f}%", 50 * (ci.hi - ci.lo) / std::fabs(e.value));
+}
+
+// Later column j against the first: overhead in percent, its interval,
+// and whether it stands out of the noise; "*" when divided by the control.
+void add_overhead(std::vector<std::string> &fields, const CompareRow &r, std::size_t j)
+{
+	if (!r.against[j]) {
+		fields.insert(fields.end(), { "-", "", "" });
+		return;
+	}
+	const Difference &d = r.against[j]->finding();
+	std::string mark = r.against[j]->normalised ? "*" : "";
+	fields.push_back(percent(d.ratio - 1) + mark);
+	fields.push_back(d.known ? fmt::format("[{}, {}]", percent(d.ratio_ci.lo - 1),
+					       percent(d.ratio_ci.hi - 1))
+				 : "n/a");
+	fields.push_back(!d.known ? "?" : d.significant ? "yes" : "no");
+}
+
+void overhead_heads(Grid &g, const std::vector<std::string> &labels)
+{
+	for (std::size_t j = 1; j < labels.size(); j++) {
+		g.head.push_back(labels[j] + " vs " + labels[0]);
+		g.head.push_back("95% CI");
+		g.head.push_back("differs");
+	}
+}
+
+Grid lmbench_grid(const Suite &s, const Comparison &c, const std::vector<Column> &columns,
+		  const std::vector<std::string> &labels, bool cycles)
+{
+	Grid g;
+	g.head.push_back("entry");
+	for (std::size_t j = 0; j < labels.size(); j++) {
+		g.head.push_back(labels[j] + warned_mark(c, j));
+		g.head.push_back("±95%");
+	}
+	overhead_heads(g, labels);
+	std::string_view section;
+	for (const auto &sr : s.rows) {
+		auto rows = rows_for(c, sr);
+		if (rows.empty())
+			continue;
+		if (sr.section != section) {
+			g.add_section(sr.section);
+			section = sr.section;
+		}
+		for (const CompareRow *r : rows) {
+			std::vector<std::string> fields{ row_label(sr, *r, rows.size()) };
+			double bytes = cycles ? 0 : bytes_per_iteration(columns, *r);
+			for (const auto &cell : r->cells) {
+				if (!cell) {
+					fields.insert(fields.end(), { "-", "" });
+					continue;
+				}
+				double ns = cell->figure.value * cell->ns_per_cycle;
+				std::string value =
+					cycles	    ? fmt::format("{:.1f}", cell->figure.value)
+					: bytes > 0 ? fmt::format("{:.0f}", ns > 0 ? bytes / ns * 1e3 : 0.0)
+						    : ns >= 1e5 ? fmt::format("{:.0f}", ns / 1e3)
+						    : fmt::format("{:#.3g}", ns / 1e3);
+				fields.push_back(value);
+				fields.push_back(plus_minus(cell->figure) + noise_mark(*cell));
+			}
+			for (std::size_t j = 1; j < labels.size(); j++)
+				add_overhead(fields, *r, j);
+			g.add(std::move(fields));
+		}
+	}
+	return g;
+}
+
+// The median over a column's runs of one statistic of the row's result.
+double column_stat(const Column &col, const CompareRow &r, double Stats::*stat, bool ns)
+{
+	std::vector<double> v;
+	for (const auto &run : col.runs)
+		if (const Result *res = find_result(run, r))
+			v.push_back((ns ? res->stats_ns : res->stats).*stat);
+	if (v.empty())
+		return std::nan("");
+	std::sort(v.begin(), v.end());
+	std::size_t n = v.size();
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+Grid quartiles_grid(const Suite &s, const Comparison &c, const std::vector<Column> &columns,
+		    const std::vector<std::string> &labels)
+{
+	Grid g;
+	g.head = { "run", "call" };
+	for (const char *unit : { "cycles", "ns" })
+		for (const char *stat : { "avg", "median", "q1", "q3" })
+			g.head.push_back(fmt::format("{} {}", stat, unit));
+	g.head.push_back("median ±95%");
+	for (std::size_t j = 0; j < columns.size(); j++)
+		for (const auto &sr : s.rows) {
+			auto rows = rows_for(c, sr);
+			for (const CompareRow *r : rows) {
+				if (!r->cells[j])
+					continue;
+				std::vector<std::string> fields{ labels[j] + warned_mark(c, j),
+								 row_label(sr, *r, rows.size()) };
+				for (bool ns : { false, true })
+					for (double Stats::*stat : { &Stats::mean, &Stats::median,
+								     &Stats::q1, &Stats::q3 })
+						fields.push_back(fmt::format(
+							"{:.1f}", column_stat(columns[j], *r, stat, ns)));
+				fields.push_back(plus_minus(r->cells[j]->figure) +
+						 noise_mark(*r->cells[j]));
+				g.add(std::move(fields));
+			}
+		}
+	return g;
+}
+
+} // namespace
+
+std::string render_suite(const Suite &s, const Comparison &c, const std::vector<Column> &columns,
+			 TableFormat f)
+{
+	const std::vector<std::string> &labels = c.labels;
+	Grid g = s.layout == Layout::quartiles ? quartiles_grid(s, c, columns, labels)
+					       : lmbench_grid(s, c, columns, labels,
+							      s.layout == Layout::gates);
+	std::string out;
+	if (f == TableFormat::text)
+		out += fmt::format("{}: {}\n\n", s.name, s.description);
+	else if (f == TableFormat::markdown)
+		out += fmt::format("**{}**: {}\n\n", s.name, s.description);
+	out += write_grid(g, f);
+	if (f == TableFormat::csv)
+		return out;
+	std::string notes;
+	if (s.layout != Layout::quartiles && labels.size() > 1)
+		notes += "overhead: the later column's time per iteration against the first's, in "
+			 "percent (for a bandwidth: its time per byte); differs: whether that stands "
+			 "out of the noise\n";
+	notes += render_comparison_notes(c);
+	if (f == TableFormat::markdown) {
+		// Notes as a list, so that Markdown keeps their lines.
+		std::string md;
+		std::istringstream in(notes);
+		for (std::string line; std::getline(in, line);)
+			md += line.empty() ? "\n" : "- " + line + "\n";
+		notes = md;
+	}
+	return out + "\n" + notes;
+}
+
+} // namespace xperf
