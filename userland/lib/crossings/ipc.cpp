@@ -110,11 +110,16 @@ LoopbackSocket bind_loopback(int type)
 	return s;
 }
 
-UniqueFd connect_to(const sockaddr_in &addr, int type)
+UniqueFd connect_to(const sockaddr_in &addr, int type, Close how)
 {
 	UniqueFd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
 	if (!fd)
 		fail("socket(AF_INET)");
+	if (how == Close::reset) {
+		const linger now{ 1, 0 };
+		if (::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &now, sizeof(now)))
+			fail("setsockopt(SO_LINGER)");
+	}
 	if (::connect(fd.get(), reinterpret_cast<const sockaddr *>(&addr), sizeof(addr))) {
 		if (errno == EADDRNOTAVAIL)
 			throw failed("connect to 127.0.0.1: no local port is free (ports of closed "

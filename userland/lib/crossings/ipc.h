@@ -36,8 +36,12 @@ struct LoopbackSocket {
 	sockaddr_in addr{};
 };
 LoopbackSocket bind_loopback(int type);
-// A socket of type connected to addr.
-UniqueFd connect_to(const sockaddr_in &addr, int type);
+// A socket of type connected to addr. How it closes: a stream socket's
+// close(2) sends FIN and leaves its port in TIME_WAIT for a minute; with
+// Close::reset (SO_LINGER of 0, set before connect) it sends RST and frees
+// the port at once.
+enum class Close { orderly, reset };
+UniqueFd connect_to(const sockaddr_in &addr, int type, Close how = Close::orderly);
 // The address a socket is bound to.
 sockaddr_in local_address(int fd);
 
