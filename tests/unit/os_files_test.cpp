@@ -7,6 +7,7 @@
 #include "app/registry.h"
 #include "core/error.h"
 #include "core/tsc.h"
+#include "crossings/os_scratch.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -154,4 +156,69 @@ TEST(OsFileEntries, AFolderThatCannotBeWrittenStopsTheFileEntriesWithAnError)
 	RunContext ctx = tiny("/nonexistent/xperf", false, 1);
 	for (const char *name : { "stat", "file-create-0k", "fork-exec" })
 		EXPECT_THROW(find_crossing(name)->run(ctx), Error) << name;
+}
+
+namespace {
+
+// $TMPDIR for as long as this lives, or unset with nullptr.
+class TmpdirAs {
+public:
+	explicit TmpdirAs(const char *value)
+	{
+		if (const char *old = std::getenv("TMPDIR"))
+			saved_ = old;
+		if (value)
+			::setenv("TMPDIR", value, 1);
+		else
+			::unsetenv("TMPDIR");
+	}
+	~TmpdirAs()
+	{
+		if (saved_)
+			::setenv("TMPDIR", saved_->c_str(), 1);
+		else
+			::unsetenv("TMPDIR");
+	}
+
+private:
+	std::optional<std::string> saved_;
+};
+
+} // namespace
+
+// --dir, else $TMPDIR, else a tmpfs: a disk file system's figures carry
+// what it did in the last minutes.
+TEST(OsFileEntries, TheScratchFolderIsInMemoryUnlessGivenOtherwise)
+{
+	Options opt;
+	{
+		TmpdirAs unset(nullptr);
+		std::string parent = scratch_parent(opt);
+		if (file_system_type("/dev/shm") == "tmpfs" && ::access("/dev/shm", W_OK) == 0)
+			EXPECT_EQ(parent, "/dev/shm");
+		else
+			EXPECT_EQ(parent, "/tmp");
+	}
+	{
+		TmpdirAs set("/var/tmp");
+		EXPECT_EQ(scratch_parent(opt), "/var/tmp");
+		opt.scratch_dir = "/somewhere";
+		EXPECT_EQ(scratch_parent(opt), "/somewhere");
+	}
+	EXPECT_TRUE(memory_file_system("tmpfs"));
+	EXPECT_TRUE(memory_file_system("ramfs"));
+	EXPECT_FALSE(memory_file_system("ext4"));
+}
+
+// On a disk file system the create and delete figures say what they
+// depend on; in memory they have nothing to add.
+TEST(OsFileEntries, CreationOnADiskFileSystemSaysItDependsOnItsHistory)
+{
+	Folder folder;
+	RunContext ctx = tiny(folder.path(), false, 1);
+	Result r = find_crossing("file-create-0k")->run(ctx).front();
+	bool said = false;
+	for (const auto &n : r.notes)
+		said = said || n.find("not in memory") != std::string::npos;
+	EXPECT_EQ(said, !memory_file_system(r.detail.value("scratch_fs", ""))) << folder.path();
 }

@@ -102,6 +102,13 @@ std::vector<Result> run_file_op(const RunContext &ctx, FileOp op, std::size_t ki
 				       "are made untimed (LMBench lat_fs)");
 	r.detail["file_bytes"] = kib * 1024;
 	r.detail["files_in_folder"] = ring;
+	if (std::string fs = r.detail.value("scratch_fs", ""); !memory_file_system(fs))
+		r.notes.push_back(fmt::format(
+			"the scratch folder is on {}, not in memory: creating and deleting files "
+			"there depends on what the file system did in the last minutes (its journal, "
+			"its allocator, writeback), this run's own files included, and no run "
+			"controls that; --dir on a tmpfs (/dev/shm) measures the kernel's own path",
+			fs));
 	return { r };
 }
 

@@ -6,6 +6,8 @@
 #include <linux/magic.h>
 #include <sys/mman.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -21,12 +23,36 @@ void throw_errno(const std::string &what)
 	throw failed(what + ": " + std::strerror(errno));
 }
 
+namespace {
+
+// A folder in memory where files can be made and programs run: the kernel's
+// own path for file operations, with no disk, journal or writeback whose
+// state from the last minutes moves the figures.
+bool usable_memory_folder(const char *dir)
+{
+	struct statfs fs {};
+	struct statvfs vfs {};
+	return ::statfs(dir, &fs) == 0 && static_cast<unsigned long>(fs.f_type) == TMPFS_MAGIC &&
+	       ::statvfs(dir, &vfs) == 0 && !(vfs.f_flag & (ST_NOEXEC | ST_RDONLY)) &&
+	       ::access(dir, W_OK | X_OK) == 0;
+}
+
+} // namespace
+
 std::string scratch_parent(const Options &opt)
 {
 	if (!opt.scratch_dir.empty())
 		return opt.scratch_dir;
-	const char *tmp = std::getenv("TMPDIR");
-	return tmp && *tmp ? tmp : "/tmp";
+	if (const char *tmp = std::getenv("TMPDIR"); tmp && *tmp)
+		return tmp;
+	if (usable_memory_folder("/dev/shm"))
+		return "/dev/shm";
+	return "/tmp";
+}
+
+bool memory_file_system(const std::string &type)
+{
+	return type == "tmpfs" || type == "ramfs";
 }
 
 Scratch::Scratch(const RunContext &ctx, const std::string &entry)

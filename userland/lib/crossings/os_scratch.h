@@ -37,8 +37,17 @@ private:
 	TempDir dir_;
 };
 
-// Where scratch folders are made: --dir, else $TMPDIR, else /tmp.
+// Where scratch folders are made: --dir, else $TMPDIR, else /dev/shm when
+// it is a tmpfs where files can be made and run, else /tmp. A disk file
+// system's figures depend on what it did in the last minutes (on ext4 here,
+// file creation slowed from 6 to 53 us over a few thousand creates and
+// took minutes to come back: Documentation/suites.rst); a tmpfs has no
+// such history.
 std::string scratch_parent(const Options &opt);
+
+// Whether a file system type (file_system_type) keeps its files in memory
+// only: tmpfs or ramfs.
+bool memory_file_system(const std::string &type);
 
 // Creates (or truncates) path with size bytes written in one write(2), and
 // returns it open read-write.
