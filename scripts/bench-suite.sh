@@ -10,7 +10,8 @@ usage: scripts/bench-suite.sh [XPERF_USER]
 
 Runs 'xperf-user suite os' once with its defaults, timed, and prints per
 entry the wall time its parts took, its median and the half-width of its
-95 % interval, then the total against the three-minute target. Then RUNS
+95 % interval, its rounds and why its adaptive rounds stopped, then the
+total against the three-minute target. Then RUNS
 (default 5) runs of the null call alone (the suite's getppid, its
 defaults) and the spread of their medians, (max - min) / median.
 CPU (default: the last one) is where it runs; XPERF_ARGS adds options
@@ -59,7 +60,7 @@ import json, sys
 tmp, runs, start, end = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 with open(f"{tmp}/suite.json") as f:
     doc = json.load(f)
-print(f"{'entry':<16} {'variant':<16} {'wall s':>7} {'median ns':>11} {'±95%':>6}")
+print(f"{'entry':<16} {'variant':<16} {'wall s':>7} {'median ns':>11} {'±95%':>6} {'rounds':>6}  stopped")
 seen = set()
 for r in doc["results"]:
     ci = r.get("median_ci", {})
@@ -68,7 +69,10 @@ for r in doc["results"]:
     wall = r.get("method", {}).get("wall_s")
     shown = f"{wall:7.1f}" if wall is not None and r["crossing"] not in seen else " " * 7
     seen.add(r["crossing"])
-    print(f"{r['crossing']:<16} {r['variant']:<16} {shown} {r['stats_ns']['median']:11.1f} {half:5.1f}%")
+    ad = r.get("method", {}).get("adaptive", {})
+    rounds = len(r.get("rounds", {}).get("sizes", [])) or r.get("parts", {}).get("count", 0)
+    stopped = ad.get("stopped", "-") if ad.get("mode") == "passes" else "-"
+    print(f"{r['crossing']:<16} {r['variant']:<16} {shown} {r['stats_ns']['median']:11.1f} {half:5.1f}% {rounds:6d}  {stopped}")
 for s in doc.get("skipped", []):
     print(f"{s['crossing']:<16} skipped: {s['reason']}")
 total = end - start

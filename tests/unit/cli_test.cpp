@@ -463,3 +463,29 @@ TEST_F(Cli, CompareRefusesTooFewColumnsAnEmptyFolderAndAnEmptyName)
 	EXPECT_EQ(missing.status, 2) << missing.err;
 	EXPECT_NE(missing.err.find("nosuch.json"), std::string::npos) << missing.err;
 }
+
+// A suite's figures are adaptive by default, inside its time budget; the
+// rounds or the width the user gives are theirs.
+TEST_F(Cli, ASuiteIsAdaptiveUnlessTheRoundsOrTheWidthAreGiven)
+{
+	auto run_meta = [&](std::vector<std::string> extra) {
+		std::string out = (dir / "suite.json").string();
+		std::vector<std::string> args = { "suite", "syscall", "-n", "20", "--warmup", "2",
+						  "--span", "0", "--json", "-o", out };
+		args.insert(args.end(), extra.begin(), extra.end());
+		auto r = run(args);
+		EXPECT_EQ(r.status, 0) << r.err;
+		return nlohmann::json::parse(slurp(out))["meta"]["run"];
+	};
+	auto by_default = run_meta({ "--time-limit", "2" });
+	EXPECT_DOUBLE_EQ(by_default["ci_width"].get<double>(), 0.05);
+	EXPECT_DOUBLE_EQ(by_default["time_limit_s"].get<double>(), 2);
+	auto rounds = run_meta({ "--rounds", "2" });
+	EXPECT_DOUBLE_EQ(rounds["ci_width"].get<double>(), 0);
+	EXPECT_DOUBLE_EQ(rounds["time_limit_s"].get<double>(), 0);
+	auto width = run_meta({ "--ci-width", "0.5", "--rounds", "3" });
+	EXPECT_DOUBLE_EQ(width["ci_width"].get<double>(), 0.5);
+	EXPECT_DOUBLE_EQ(width["time_limit_s"].get<double>(), 150);
+	auto off = run_meta({ "--ci-width", "0", "--rounds", "3" });
+	EXPECT_DOUBLE_EQ(off["ci_width"].get<double>(), 0);
+}

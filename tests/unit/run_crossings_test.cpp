@@ -253,7 +253,7 @@ TEST(RunCrossings, VmexitSetsEachFastPathAgainstItsRoundTripOnce)
 	EXPECT_TRUE(tcg[1].notes.empty());
 }
 
-TEST(RunCrossings, OneRoundOrAdaptiveSamplingIsNotInterleaved)
+TEST(RunCrossings, OneRoundIsNotInterleaved)
 {
 	const Crossing first{ "first", "", first_kind }, second{ "second", "", second_kind };
 	RunContext ctx;
@@ -264,6 +264,146 @@ TEST(RunCrossings, OneRoundOrAdaptiveSamplingIsNotInterleaved)
 	EXPECT_EQ(calls, (std::vector<std::string>{ "first", "second" }));
 	EXPECT_FALSE(measure_run({ &first }, ctx, nullptr).results[0].method.contains(
 		"interleaved_parts"));
+}
+
+namespace {
+
+// Parts whose medians go round a list of offsets from 1000 cycles, one
+// list per crossing: a steady one, one a few percent apart, one far apart.
+struct Offsets {
+	std::string name;
+	std::vector<double> offsets;
+	std::size_t calls = 0;
+};
+Offsets steady{ "steady", { 0, 1 } }, moderate{ "moderate", { -50, 50 } },
+	wild{ "wild", { -300, 300 } };
+
+Result offset_part(Offsets &o, const RunContext &ctx)
+{
+	Result r;
+	r.crossing = o.name;
+	r.variant = "plain";
+	r.tsc_hz = 1e9;
+	r.cycles.assign(ctx.opt.samples, 1000 + o.offsets[o.calls++ % o.offsets.size()]);
+	r.round_sizes = { ctx.opt.samples };
+	r.method = { { "resolution_cycles", 1.0 } };
+	r.analyse();
+	return r;
+}
+
+std::vector<Result> steady_kind(const RunContext &ctx)
+{
+	return { offset_part(steady, ctx) };
+}
+std::vector<Result> moderate_kind(const RunContext &ctx)
+{
+	return { offset_part(moderate, ctx) };
+}
+std::vector<Result> wild_kind(const RunContext &ctx)
+{
+	return { offset_part(wild, ctx) };
+}
+
+const Result &named(const std::vector<Result> &rs, const std::string &name)
+{
+	auto it = std::find_if(rs.begin(), rs.end(), [&](const Result &r) { return r.crossing == name; });
+	if (it == rs.end())
+		throw std::runtime_error("no result for " + name);
+	return *it;
+}
+
+RunContext adaptive_context()
+{
+	for (Offsets *o : { &steady, &moderate, &wild })
+		o->calls = 0;
+	RunContext ctx;
+	ctx.opt.samples = 5;
+	ctx.opt.rounds = 10;
+	ctx.opt.span_s = 0;
+	ctx.opt.ci_width = 0.05;
+	ctx.opt.max_rounds = 40;
+	return ctx;
+}
+
+} // namespace
+
+// After the ten rounds, only the crossings with a figure wider than the
+// width get more, and each stops when it is within it, or at the cap with
+// a note that says so.
+TEST(RunCrossings, AdaptiveRoundsGoToTheWideFiguresOnly)
+{
+	const Crossing a{ "steady", "", steady_kind }, b{ "moderate", "", moderate_kind },
+		c{ "wild", "", wild_kind };
+	RunContext ctx = adaptive_context();
+	verify::Verified v = measure_run({ &a, &b, &c }, ctx, nullptr);
+	ASSERT_EQ(v.results.size(), 3u);
+	const Result &rs = named(v.results, "steady"), &rm = named(v.results, "moderate"),
+		     &rw = named(v.results, "wild");
+	EXPECT_EQ(steady.calls, 10u);
+	EXPECT_EQ(rs.round_sizes.size(), 10u);
+	EXPECT_EQ(rs.method["adaptive"]["stopped"], "reached");
+	EXPECT_TRUE(rs.method["adaptive"]["reached"].get<bool>());
+
+	// +/-50 in 1000: about 20 rounds bring the interval within 5 %.
+	EXPECT_GT(moderate.calls, 10u);
+	EXPECT_LT(moderate.calls, 40u);
+	EXPECT_EQ(rm.round_sizes.size(), moderate.calls);
+	EXPECT_LE(relative_ci_width(rm), 0.05);
+	EXPECT_EQ(rm.method["adaptive"]["stopped"], "reached");
+	EXPECT_EQ(rm.method["adaptive"]["rounds"], moderate.calls);
+	EXPECT_EQ(rm.method["adaptive"]["mode"], "passes");
+
+	// +/-300 would need hundreds.
+	EXPECT_EQ(wild.calls, 40u);
+	EXPECT_GT(relative_ci_width(rw), 0.05);
+	EXPECT_EQ(rw.method["adaptive"]["stopped"], "max rounds");
+	EXPECT_FALSE(rw.method["adaptive"]["reached"].get<bool>());
+	ASSERT_FALSE(rw.notes.empty());
+	EXPECT_NE(rw.notes.back().find("not known that well"), std::string::npos) << rw.notes.back();
+	EXPECT_TRUE(rs.notes.empty());
+}
+
+TEST(RunCrossings, AdaptiveRoundsEndBeforeTheTimeLimit)
+{
+	const Crossing c{ "wild", "", wild_kind };
+	RunContext ctx = adaptive_context();
+	ctx.opt.time_limit_s = 1e-6; // over before the first adaptive round
+	verify::Verified v = measure_run({ &c }, ctx, nullptr);
+	ASSERT_EQ(v.results.size(), 1u);
+	EXPECT_EQ(wild.calls, 10u); // the rounds asked for are all taken
+	EXPECT_EQ(v.results[0].method["adaptive"]["stopped"], "time limit");
+}
+
+TEST(RunCrossings, AdaptiveRoundsStopWhereTheTimerStepIsTheInterval)
+{
+	const Crossing c{ "moderate", "", moderate_kind };
+	RunContext ctx = adaptive_context();
+	ctx.opt.ci_width = 0.001; // +/-0.05 %: below what a 1-cycle step allows in 1000
+	verify::Verified v = measure_run({ &c }, ctx, nullptr);
+	EXPECT_EQ(moderate.calls, 10u);
+	EXPECT_EQ(v.results[0].method["adaptive"]["stopped"], "timer step");
+}
+
+TEST(RunCrossings, AdaptiveRoundsStopAtMaxSamples)
+{
+	const Crossing c{ "wild", "", wild_kind };
+	RunContext ctx = adaptive_context();
+	ctx.opt.max_samples = 60; // ten rounds of 5, and two more
+	verify::Verified v = measure_run({ &c }, ctx, nullptr);
+	EXPECT_EQ(wild.calls, 12u);
+	EXPECT_EQ(v.results[0].cycles.size(), 60u);
+	EXPECT_EQ(v.results[0].method["adaptive"]["stopped"], "max samples");
+}
+
+// Without --ci-width the run is as it was: the rounds asked for, no more.
+TEST(RunCrossings, NoWidthNoAdaptiveRounds)
+{
+	const Crossing c{ "wild", "", wild_kind };
+	RunContext ctx = adaptive_context();
+	ctx.opt.ci_width = 0;
+	verify::Verified v = measure_run({ &c }, ctx, nullptr);
+	EXPECT_EQ(wild.calls, 10u);
+	EXPECT_FALSE(v.results[0].method.contains("adaptive"));
 }
 
 // A part is this xperf-user again with the run's options, one round, no

@@ -41,6 +41,12 @@ namespace {
 
 enum class Format { table, json, csv };
 
+// A suite's default precision: the median's 95 % interval within +/-2.5 %,
+// adaptive rounds ending before 150 s (the OS suite's target is three
+// minutes on two cores).
+constexpr double suite_ci_width = 0.05;
+constexpr double suite_time_limit_s = 150;
+
 struct Args {
 	Options opt;
 	std::string crossing = "all";
@@ -152,6 +158,9 @@ void fill_meta(const Args &a, RunContext &ctx, const std::string &locked, Report
 			    { "warmup", a.opt.warmup },
 			    { "rounds", a.opt.rounds },
 			    { "span_s", a.opt.span_s },
+			    { "ci_width", a.opt.ci_width },
+			    { "max_rounds", a.opt.max_rounds },
+			    { "time_limit_s", a.opt.time_limit_s },
 			    { "part_processes", a.opt.part_processes },
 			    { "memory", locked },
 			    { "started_utc", utc_now() } };
@@ -379,6 +388,7 @@ namespace {
 // which subcommand ran.
 struct CliHandles {
 	CLI::Option *samples = nullptr, *warmup = nullptr, *rounds = nullptr, *span = nullptr;
+	CLI::Option *ci_width = nullptr, *time_limit = nullptr;
 	bool one_process = false;
 	CLI::App *compare = nullptr, *doctor = nullptr;
 };
@@ -403,7 +413,8 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 		     "longer, tighter figures: 30 rounds over 30 s unless --rounds and --span "
 		     "say otherwise");
 	app.add_option("--dir", a.opt.scratch_dir,
-		       "where file entries make their files (default: $TMPDIR or /tmp); its "
+		       "where file entries make their files (default: $TMPDIR, else /dev/shm when it "
+		       "is a tmpfs, else /tmp); its "
 		       "file system is part of what they measure")
 		->type_name("DIR");
 	h.rounds = app.add_option("--rounds", a.opt.rounds,
@@ -424,10 +435,18 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 	app.add_option("--batch", a.opt.batch,
 		       "time this many crossings as one (default: 1, funccall 1000)")
 		->check(whole_number(1, 1000000));
-	app.add_option("--ci-width", a.opt.ci_width,
-		       "adaptive: sample until the median's 95% CI is narrower than this "
-		       "fraction of the median (e.g. 0.01)")
-		->check(real_number(0.0001, 1.0));
+	h.ci_width = app.add_option("--ci-width", a.opt.ci_width,
+		       "adaptive: after the rounds, more rounds of the entries whose median's 95% "
+		       "interval is wider than this share of the median (0.05: +/-2.5%), until "
+		       "each is within it (default: 0, off; a suite: 0.05)")
+		->check(real_number(0, 1.0));
+	app.add_option("--max-rounds", a.opt.max_rounds, "adaptive rounds stop here, per entry")
+		->check(whole_number(2, 100000))
+		->capture_default_str();
+	h.time_limit = app.add_option("--time-limit", a.opt.time_limit_s,
+		       "adaptive rounds end before the run has taken this many seconds "
+		       "(default: none; a suite: 150, with --long 450)")
+		->check(real_number(1, 86400));
 	app.add_option("--max-samples", a.opt.max_samples, "adaptive sampling stops here")
 		->check(whole_number(1, 100000000))
 		->capture_default_str();
@@ -524,6 +543,13 @@ void settle_options(Args &a, const CliHandles &h)
 		if (!h.span->count())
 			a.opt.span_s = 30;
 	}
+	// A suite's figures are each within a few percent unless the user
+	// chose the rounds or the width: adaptive rounds for the entries that
+	// need them, inside a time budget (the OS suite in under three minutes).
+	if (!a.suite.empty() && !h.rounds->count() && !h.ci_width->count())
+		a.opt.ci_width = suite_ci_width;
+	if (!a.suite.empty() && !h.time_limit->count() && a.opt.ci_width > 0)
+		a.opt.time_limit_s = a.long_run ? 3 * suite_time_limit_s : suite_time_limit_s;
 	a.opt.verify = a.verify.empty()	     ? Options::Verify::off
 		       : a.verify == "strict" ? Options::Verify::strict
 					      : Options::Verify::report;

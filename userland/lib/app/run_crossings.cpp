@@ -2,10 +2,13 @@
 
 #include "core/error.h"
 #include "core/sampler.h"
+#include "core/samples_memory.h"
+#include "core/stats.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <new>
 #include <string_view>
 
@@ -176,11 +179,201 @@ Result merge_parts(const std::vector<Result> &parts)
 	return r;
 }
 
+namespace {
+
+// Why a crossing's adaptive passes ended (method.adaptive.stopped).
+std::string_view stop_text(AdaptiveStop s)
+{
+	switch (s) {
+	case AdaptiveStop::reached:
+		return "reached";
+	case AdaptiveStop::timer_step:
+		return "timer step";
+	case AdaptiveStop::max_rounds:
+		return "max rounds";
+	case AdaptiveStop::max_samples:
+		return "max samples";
+	case AdaptiveStop::time_limit:
+		return "time limit";
+	case AdaptiveStop::memory:
+		return "memory";
+	case AdaptiveStop::running:
+		break;
+	}
+	return "running";
+}
+
+// Every crossing of a pass-mode run with its parts so far.
+class PassRun {
+public:
+	PassRun(const std::vector<const Crossing *> &to_run, const RunContext &ctx,
+		PassRunner pass_process, Progress *progress)
+		: to_run_(to_run), ctx_(ctx), pass_process_(pass_process), progress_(progress),
+		  wall_s_(to_run.size()), last_s_(to_run.size()), rounds_(to_run.size()),
+		  samples_(to_run.size()), stop_(to_run.size(), AdaptiveStop::running)
+	{
+		pass_ = ctx.opt;
+		pass_.rounds = 1;
+		pass_.span_s = 0;
+		pass_.ci_width = 0;
+	}
+
+	// Crossing i's part of one pass; what says which pass it is.
+	void measure_part(std::size_t i, const std::string &what, std::size_t done,
+			  std::size_t total)
+	{
+		const Crossing *c = to_run_[i];
+		if (progress_)
+			progress_->step(fmt::format("{}  {}", what, c->name), done, total);
+		RunContext pass = ctx_;
+		pass.opt = pass_;
+		// Each crossing's part in a process of its own when asked.
+		double t0 = detail::wall_ns();
+		std::vector<Result> got = pass_process_ && ctx_.opt.part_processes
+						  ? pass_process_({ c }, pass)
+						  : measure_crossing(*c, pass, nullptr).results;
+		last_s_[i] = (detail::wall_ns() - t0) / 1e9;
+		wall_s_[i] += last_s_[i];
+		rounds_[i]++;
+		// A part answers for its own crossing only (an older part, or one
+		// that adds the control, gives more).
+		std::size_t n = 0;
+		for (auto &r : got)
+			if (r.crossing == c->name) {
+				n += r.cycles.size();
+				keep(std::move(r));
+			}
+		samples_[i] = n; // the samples of its last part
+		kept_ += n;
+	}
+
+	std::size_t size() const { return to_run_.size(); }
+	double last_s(std::size_t i) const { return last_s_[i]; }
+	std::size_t last_samples(std::size_t i) const { return samples_[i]; }
+	std::size_t samples_kept() const { return kept_; }
+	unsigned rounds(std::size_t i) const { return rounds_[i]; }
+	AdaptiveStop stop(std::size_t i) const { return stop_[i]; }
+	void set_stop(std::size_t i, AdaptiveStop s) { stop_[i] = s; }
+
+	// Crossing i's results so far, merged.
+	std::vector<Result> merged(std::size_t i) const
+	{
+		std::vector<Result> out;
+		for (const auto &[key, rs] : parts_)
+			if (rs.front().crossing == to_run_[i]->name)
+				out.push_back(merge_parts(rs));
+		return out;
+	}
+
+	verify::Verified results(double ci_width) const
+	{
+		verify::Verified all;
+		for (std::size_t i = 0; i < to_run_.size(); i++)
+			for (Result &r : merged(i)) {
+				r.method["wall_s"] = wall_s_[i];
+				if (ci_width > 0)
+					note_adaptive(r, i, ci_width);
+				all.results.push_back(std::move(r));
+			}
+		return all;
+	}
+
+private:
+	void keep(Result &&r)
+	{
+		std::string key = r.crossing + "/" + r.variant;
+		auto it = std::find_if(parts_.begin(), parts_.end(),
+				       [&](const auto &p) { return p.first == key; });
+		if (it == parts_.end())
+			it = parts_.emplace(parts_.end(), key, std::vector<Result>{});
+		it->second.push_back(std::move(r));
+	}
+
+	void note_adaptive(Result &r, std::size_t i, double ci_width) const
+	{
+		const bool reached = relative_ci_width(r) <= ci_width;
+		r.method["adaptive"] = { { "ci_width", ci_width },
+					 { "mode", "passes" },
+					 { "rounds", rounds_[i] },
+					 { "max_rounds", ctx_.opt.max_rounds },
+					 { "reached", reached },
+					 { "stopped", stop_text(stop_[i]) } };
+		if (!reached)
+			r.notes.push_back(fmt::format(
+				"adaptive passes stopped ({}) after {} rounds, before the median's 95 % "
+				"interval was within ±{:.3g} %: this figure is not known that well",
+				stop_text(stop_[i]), rounds_[i], ci_width * 50));
+	}
+
+	const std::vector<const Crossing *> &to_run_;
+	const RunContext &ctx_;
+	PassRunner pass_process_;
+	Progress *progress_;
+	Options pass_;
+	// Per crossing and variant, in the order first seen, its parts.
+	std::vector<std::pair<std::string, std::vector<Result>>> parts_;
+	// Per crossing: the wall time its parts took (the waits between passes
+	// are no one's), its last part's, its rounds, its last part's samples.
+	std::vector<double> wall_s_, last_s_;
+	std::vector<unsigned> rounds_;
+	std::vector<std::size_t> samples_;
+	std::vector<AdaptiveStop> stop_;
+	std::size_t kept_ = 0;
+};
+
+// After a pass: each crossing still running whose figures are all within
+// the width, or can get no narrower, or has used what it may, stops.
+void settle_stops(PassRun &run, const Options &opt, std::size_t sample_budget)
+{
+	for (std::size_t i = 0; i < run.size(); i++) {
+		if (run.stop(i) != AdaptiveStop::running)
+			continue;
+		bool all_within = true, step_bound = false;
+		std::size_t samples = 0;
+		for (const Result &r : run.merged(i)) {
+			samples = std::max(samples, r.cycles.size());
+			if (relative_ci_width(r) > opt.ci_width) {
+				all_within = false;
+				step_bound = step_bound || timer_step_width(r) >= 0.9 * opt.ci_width;
+			}
+		}
+		if (all_within)
+			run.set_stop(i, AdaptiveStop::reached);
+		else if (step_bound)
+			run.set_stop(i, AdaptiveStop::timer_step);
+		else if (run.rounds(i) >= opt.max_rounds)
+			run.set_stop(i, AdaptiveStop::max_rounds);
+		else if (samples + run.last_samples(i) > opt.max_samples)
+			run.set_stop(i, AdaptiveStop::max_samples);
+		else if (run.samples_kept() + run.last_samples(i) > sample_budget)
+			run.set_stop(i, AdaptiveStop::memory);
+	}
+}
+
+} // namespace
+
+double relative_ci_width(const Result &r)
+{
+	if (r.stats.median <= 0)
+		return std::numeric_limits<double>::infinity();
+	return (r.median_ci.hi - r.median_ci.lo) / r.stats.median;
+}
+
+double timer_step_width(const Result &r)
+{
+	Estimate e = r.figure();
+	double step = r.method.value("resolution_cycles", 0.0);
+	if (r.stats.median <= 0 || e.df <= 0)
+		return 0;
+	// The interval's half-width is at least t x step / 2 (stats.h).
+	return t95(e.df) * step / r.stats.median;
+}
+
 verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const RunContext &ctx,
 			     verify::Tracer *tracer, PassRunner pass_process, Progress *progress)
 {
 	verify::Verified all;
-	if (tracer || ctx.opt.ci_width > 0 || ctx.opt.rounds < 2) {
+	if (tracer || ctx.opt.rounds < 2) {
 		for (std::size_t i = 0; i < to_run.size(); i++) {
 			const Crossing *c = to_run[i];
 			if (progress)
@@ -197,54 +390,63 @@ verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const 
 		}
 		return all;
 	}
-	RunContext pass = ctx;
-	pass.opt.rounds = 1;
-	pass.opt.span_s = 0;
-	// Per crossing and variant, in the order first seen, its parts.
-	std::vector<std::pair<std::string, std::vector<Result>>> parts;
-	auto keep = [&parts](Result &&r) {
-		std::string key = r.crossing + "/" + r.variant;
-		auto it = std::find_if(parts.begin(), parts.end(),
-				       [&](const auto &p) { return p.first == key; });
-		if (it == parts.end())
-			it = parts.emplace(parts.end(), key, std::vector<Result>{});
-		it->second.push_back(std::move(r));
-	};
-	const std::size_t steps = std::size_t{ ctx.opt.rounds } * to_run.size();
-	// Per crossing, the wall time its parts took (the waits between
-	// passes are no one's).
-	std::vector<double> wall_s(to_run.size());
+	const Options &opt = ctx.opt;
+	PassRun run(to_run, ctx, pass_process, progress);
+	const std::size_t steps = std::size_t{ opt.rounds } * to_run.size();
 	double wall0 = detail::wall_ns();
-	for (unsigned k = 0; k < ctx.opt.rounds; k++) {
-		detail::wait_for_part(wall0, k, ctx.opt);
-		for (std::size_t i = 0; i < to_run.size(); i++) {
-			const Crossing *c = to_run[i];
-			if (progress)
-				progress->step(fmt::format("round {}/{}  {}", k + 1, ctx.opt.rounds,
-							   c->name),
-					       k * to_run.size() + i, steps);
-			// Each crossing's part in a process of its own when asked.
-			double t0 = detail::wall_ns();
-			std::vector<Result> got =
-				pass_process && ctx.opt.part_processes
-					? pass_process({ c }, pass)
-					: measure_crossing(*c, pass, nullptr).results;
-			wall_s[i] += (detail::wall_ns() - t0) / 1e9;
-			// A part answers for its own crossing only (an older part,
-			// or one that adds the control, gives more).
-			for (auto &r : got)
-				if (r.crossing == c->name)
-					keep(std::move(r));
+	for (unsigned k = 0; k < opt.rounds; k++) {
+		detail::wait_for_part(wall0, k, opt);
+		for (std::size_t i = 0; i < to_run.size(); i++)
+			run.measure_part(i, fmt::format("round {}/{}", k + 1, opt.rounds),
+					 k * to_run.size() + i, steps);
+	}
+	if (opt.ci_width <= 0)
+		return run.results(0);
+
+	// Adaptive passes: more rounds of only the crossings whose figures are
+	// still too wide, each pass no sooner than a round's share of the span
+	// after the one before (parts back to back see one state of the noise).
+	std::size_t budget = std::numeric_limits<std::size_t>::max();
+	if (auto bytes = available_memory())
+		budget = static_cast<std::size_t>(static_cast<double>(*bytes) / 2 / bytes_per_sample);
+	const double gap_ns = opt.span_s * 1e9 / opt.rounds;
+	const double limit_ns = opt.time_limit_s > 0 ? wall0 + opt.time_limit_s * 1e9 : 0;
+	double last_start = detail::wall_ns();
+	for (unsigned k = opt.rounds;; k++) {
+		settle_stops(run, opt, budget);
+		std::vector<std::size_t> wide;
+		double cost_ns = 0;
+		for (std::size_t i = 0; i < run.size(); i++)
+			if (run.stop(i) == AdaptiveStop::running) {
+				wide.push_back(i);
+				cost_ns += run.last_s(i) * 1e9;
+			}
+		if (wide.empty())
+			break;
+		double start = std::max(detail::wall_ns(), last_start + gap_ns);
+		if (limit_ns > 0 && start + cost_ns > limit_ns) {
+			for (std::size_t i : wide)
+				run.set_stop(i, AdaptiveStop::time_limit);
+			break;
+		}
+		detail::sleep_until(start);
+		last_start = start;
+		for (std::size_t j = 0; j < wide.size(); j++) {
+			// Done and total in milliseconds of the time limit when
+			// there is one, else in passes of max_rounds.
+			double now_ms = (detail::wall_ns() - wall0) / 1e6;
+			std::size_t done = limit_ns > 0 ? static_cast<std::size_t>(now_ms)
+							 : std::size_t{ k } * wide.size() + j;
+			std::size_t total = limit_ns > 0
+						    ? static_cast<std::size_t>(opt.time_limit_s * 1e3)
+						    : std::size_t{ opt.max_rounds } * wide.size();
+			run.measure_part(wide[j],
+					 fmt::format("round {} (adaptive, {} wider than ±{:.3g} %)",
+						     k + 1, wide.size(), opt.ci_width * 50),
+					 std::min(done, total), total);
 		}
 	}
-	for (auto &[key, rs] : parts) {
-		Result r = merge_parts(rs);
-		for (std::size_t i = 0; i < to_run.size(); i++)
-			if (to_run[i]->name == r.crossing)
-				r.method["wall_s"] = wall_s[i];
-		all.results.push_back(std::move(r));
-	}
-	return all;
+	return run.results(opt.ci_width);
 }
 
 void finish_crossings(const std::vector<const Crossing *> &to_run, std::vector<Result> &results)

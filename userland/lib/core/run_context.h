@@ -28,7 +28,9 @@ struct Options {
 	int cpu = -1;		  // -1: stay on the CPU we start on
 	std::size_t batch = 0;	  // crossings timed as one; 0: the crossing's default
 	double ci_width = 0;	  // adaptive: relative width of the median's CI; 0: off
-	std::size_t max_samples = 1000000; // adaptive sampling stops here
+	std::size_t max_samples = 1000000; // adaptive sampling stops here (per result)
+	unsigned max_rounds = 100;	   // adaptive passes stop here (per crossing)
+	double time_limit_s = 0;	   // adaptive passes end by then; 0: no limit
 	// A test's known extra cost: this many dependent adds inside every
 	// timed region but the control's (scripts/bench-compare.sh).
 	std::size_t inject_adds = 0;

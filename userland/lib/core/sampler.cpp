@@ -111,18 +111,22 @@ double wall_ns()
 	return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
 }
 
+void sleep_until(double at_ns)
+{
+	double now = wall_ns();
+	if (now >= at_ns)
+		return;
+	auto ns = static_cast<long long>(at_ns - now);
+	timespec ts{ static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000) };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 void wait_for_part(double wall0, unsigned round, const Options &opt)
 {
 	if (opt.span_s <= 0 || opt.rounds < 2 || round == 0)
 		return;
-	double at = wall0 + opt.span_s * 1e9 * round / opt.rounds;
-	double now = wall_ns();
-	if (now >= at)
-		return;
-	auto ns = static_cast<long long>(at - now);
-	timespec ts{ static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000) };
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	sleep_until(wall0 + opt.span_s * 1e9 * round / opt.rounds);
 }
 
 bool ci_within(const std::vector<double> &cycles, const std::vector<std::size_t> &round_sizes,

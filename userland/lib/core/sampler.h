@@ -106,6 +106,8 @@ void run_in_child(const std::function<void()> &part);
 
 double median_region(const Stamps &s);
 double wall_ns();
+// Sleeps until wall_ns() reaches at_ns.
+void sleep_until(double at_ns);
 // Sleeps until part round's share of opt.span_s from wall0 has passed.
 void wait_for_part(double wall0, unsigned round, const Options &opt);
 bool ci_within(const std::vector<double> &cycles, const std::vector<std::size_t> &round_sizes,

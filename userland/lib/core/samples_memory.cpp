@@ -12,10 +12,15 @@
 
 namespace xperf {
 
+bool sampler_adapts(const Options &o)
+{
+	return o.ci_width > 0 && (o.verify != Options::Verify::off || o.rounds < 2);
+}
+
 double samples_per_result(const Options &o)
 {
 	double fixed = static_cast<double>(o.samples) * o.rounds;
-	return o.ci_width > 0 ? std::max(fixed, static_cast<double>(o.max_samples)) : fixed;
+	return sampler_adapts(o) ? std::max(fixed, static_cast<double>(o.max_samples)) : fixed;
 }
 
 std::optional<std::uint64_t> available_memory()
@@ -49,7 +54,7 @@ void check_samples_memory(const Options &o, std::size_t crossings,
 	throw bad_input(fmt::format("{:.3g} samples per result ({}) for {} crossing{} need about "
 				    "{:.1f} GiB, and {:.1f} GiB of memory is available",
 				    samples,
-				    o.ci_width > 0 && o.max_samples > o.samples * o.rounds
+				    sampler_adapts(o) && o.max_samples > o.samples * o.rounds
 					    ? fmt::format("--max-samples {}", o.max_samples)
 					    : fmt::format("-n {} x --rounds {}", o.samples, o.rounds),
 				    crossings, crossings == 1 ? "" : "s", need / gib,

@@ -14,8 +14,14 @@ namespace xperf {
 // measuring, its JSON value and its text when written.
 inline constexpr double bytes_per_sample = 64;
 
-// The samples one result keeps: -n x --rounds, or --max-samples when
-// adaptive sampling may go that far.
+// Whether --ci-width is the sampler's (each crossing measured whole, its
+// rounds growing to --max-samples: with --verify or one round) rather than
+// the adaptive passes', which watch the memory as they go
+// (run_crossings.h).
+bool sampler_adapts(const Options &o);
+
+// The samples one result keeps before any adaptive pass: -n x --rounds, or
+// --max-samples when the sampler's adaptive sampling may go that far.
 double samples_per_result(const Options &o);
 
 // MemAvailable of /proc/meminfo, lowered to RLIMIT_AS when that is set;
