@@ -348,14 +348,14 @@ TEST(RunCrossings, AdaptiveRoundsGoToTheWideFiguresOnly)
 	EXPECT_GT(moderate.calls, 10u);
 	EXPECT_LT(moderate.calls, 40u);
 	EXPECT_EQ(rm.round_sizes.size(), moderate.calls);
-	EXPECT_LE(relative_ci_width(rm), 0.05);
+	EXPECT_LE(rm.relative_ci_width(), 0.05);
 	EXPECT_EQ(rm.method["adaptive"]["stopped"], "reached");
 	EXPECT_EQ(rm.method["adaptive"]["rounds"], moderate.calls);
 	EXPECT_EQ(rm.method["adaptive"]["mode"], "passes");
 
 	// +/-300 would need hundreds.
 	EXPECT_EQ(wild.calls, 40u);
-	EXPECT_GT(relative_ci_width(rw), 0.05);
+	EXPECT_GT(rw.relative_ci_width(), 0.05);
 	EXPECT_EQ(rw.method["adaptive"]["stopped"], "max rounds");
 	EXPECT_FALSE(rw.method["adaptive"]["reached"].get<bool>());
 	ASSERT_FALSE(rw.notes.empty());

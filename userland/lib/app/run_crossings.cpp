@@ -3,7 +3,6 @@
 #include "core/error.h"
 #include "core/sampler.h"
 #include "core/samples_memory.h"
-#include "core/stats.h"
 
 #include <fmt/format.h>
 
@@ -291,7 +290,7 @@ private:
 
 	void note_adaptive(Result &r, std::size_t i, double ci_width) const
 	{
-		const bool reached = relative_ci_width(r) <= ci_width;
+		const bool reached = r.relative_ci_width() <= ci_width;
 		r.method["adaptive"] = { { "ci_width", ci_width },
 					 { "mode", "passes" },
 					 { "rounds", rounds_[i] },
@@ -332,9 +331,9 @@ void settle_stops(PassRun &run, const Options &opt, std::size_t sample_budget)
 		std::size_t samples = 0;
 		for (const Result &r : run.merged(i)) {
 			samples = std::max(samples, r.cycles.size());
-			if (relative_ci_width(r) > opt.ci_width) {
+			if (r.relative_ci_width() > opt.ci_width) {
 				all_within = false;
-				step_bound = step_bound || timer_step_width(r) >= 0.9 * opt.ci_width;
+				step_bound = step_bound || r.timer_step_width() >= 0.9 * opt.ci_width;
 			}
 		}
 		if (all_within)
@@ -351,23 +350,6 @@ void settle_stops(PassRun &run, const Options &opt, std::size_t sample_budget)
 }
 
 } // namespace
-
-double relative_ci_width(const Result &r)
-{
-	if (r.stats.median <= 0)
-		return std::numeric_limits<double>::infinity();
-	return (r.median_ci.hi - r.median_ci.lo) / r.stats.median;
-}
-
-double timer_step_width(const Result &r)
-{
-	Estimate e = r.figure();
-	double step = r.method.value("resolution_cycles", 0.0);
-	if (r.stats.median <= 0 || e.df <= 0)
-		return 0;
-	// The interval's half-width is at least t x step / 2 (stats.h).
-	return t95(e.df) * step / r.stats.median;
-}
 
 verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const RunContext &ctx,
 			     verify::Tracer *tracer, PassRunner pass_process, Progress *progress)

@@ -53,12 +53,6 @@ verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const 
 			     verify::Tracer *tracer, PassRunner pass_process = nullptr,
 			     Progress *progress = nullptr);
 
-// The median's 95 % interval as a share of the median (infinite for a
-// median of 0 or less), and the least that the timer's step allows it at
-// the figure's degrees of freedom.
-double relative_ci_width(const Result &r);
-double timer_step_width(const Result &r);
-
 // Each crossing's finish hook (registry.h) on its results among results,
 // once the run has them whole: the run calls it, a part does not.
 void finish_crossings(const std::vector<const Crossing *> &to_run, std::vector<Result> &results);

@@ -1,5 +1,7 @@
 #include "core/result.h"
 
+#include <limits>
+
 namespace xperf {
 
 void Result::analyse()
@@ -17,12 +19,31 @@ void Result::analyse()
 	median_ci = e.df > 0 ? e.ci95() : median_ci_of(cycles);
 }
 
+double Result::step_cycles() const
+{
+	return method.contains("resolution_cycles") ? method["resolution_cycles"].get<double>()
+						    : resolution(cycles);
+}
+
 Estimate Result::figure() const
 {
-	double step = method.contains("resolution_cycles")
-			      ? method["resolution_cycles"].get<double>()
-			      : resolution(cycles);
-	return estimate_from_parts(stats.median, drift.round_medians, step);
+	return estimate_from_parts(stats.median, drift.round_medians, step_cycles());
+}
+
+double Result::relative_ci_width() const
+{
+	if (stats.median <= 0)
+		return std::numeric_limits<double>::infinity();
+	return (median_ci.hi - median_ci.lo) / stats.median;
+}
+
+double Result::timer_step_width() const
+{
+	Estimate e = figure();
+	if (stats.median <= 0 || e.df <= 0)
+		return 0;
+	// The interval's half-width is at least t x step / 2 (stats.h).
+	return t95(e.df) * step_cycles() / stats.median;
 }
 
 std::vector<std::vector<double>> Result::rounds() const

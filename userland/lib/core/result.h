@@ -48,6 +48,13 @@ struct Result {
 	// The median with its standard error across the rounds, widened by
 	// the timer's step (method.resolution_cycles).
 	Estimate figure() const;
+	// The timer's step: method.resolution_cycles, else what the samples show.
+	double step_cycles() const;
+	// The median's 95 % interval as a share of the median (infinite for a
+	// median of 0 or less), and the least that share can be with the
+	// timer's step at the figure's degrees of freedom.
+	double relative_ci_width() const;
+	double timer_step_width() const;
 	std::vector<std::vector<double>> rounds() const;
 };
 

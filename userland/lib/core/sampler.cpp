@@ -136,9 +136,7 @@ bool ci_within(const std::vector<double> &cycles, const std::vector<std::size_t>
 	r.cycles = cycles;
 	r.round_sizes = round_sizes;
 	r.analyse();
-	if (r.stats.median <= 0)
-		return false;
-	return (r.median_ci.hi - r.median_ci.lo) / r.stats.median <= width;
+	return r.relative_ci_width() <= width;
 }
 
 } // namespace detail

@@ -30,11 +30,9 @@ namespace {
 // state from the last minutes moves the figures.
 bool usable_memory_folder(const char *dir)
 {
-	struct statfs fs {};
 	struct statvfs vfs {};
-	return ::statfs(dir, &fs) == 0 && static_cast<unsigned long>(fs.f_type) == TMPFS_MAGIC &&
-	       ::statvfs(dir, &vfs) == 0 && !(vfs.f_flag & (ST_NOEXEC | ST_RDONLY)) &&
-	       ::access(dir, W_OK | X_OK) == 0;
+	return file_system_type(dir) == "tmpfs" && ::statvfs(dir, &vfs) == 0 &&
+	       !(vfs.f_flag & (ST_NOEXEC | ST_RDONLY)) && ::access(dir, W_OK | X_OK) == 0;
 }
 
 } // namespace
