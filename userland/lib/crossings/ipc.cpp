@@ -110,12 +110,16 @@ LoopbackSocket bind_loopback(int type)
 	return s;
 }
 
-UniqueFd connect_to(const sockaddr_in &addr, int type, Close how)
+UniqueFd connect_to(const sockaddr_in &addr, int type, ClientOptions options)
 {
 	UniqueFd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
 	if (!fd)
 		fail("socket(AF_INET)");
-	if (how == Close::reset) {
+	if (options.receive_buffer &&
+	    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &options.receive_buffer,
+			 sizeof(options.receive_buffer)))
+		fail("setsockopt(SO_RCVBUF)");
+	if (options.close == Close::reset) {
 		const linger now{ 1, 0 };
 		if (::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &now, sizeof(now)))
 			fail("setsockopt(SO_LINGER)");
@@ -130,7 +134,7 @@ UniqueFd connect_to(const sockaddr_in &addr, int type, Close how)
 	return fd;
 }
 
-TcpPeer tcp_peer(const std::function<void(int conn)> &serve)
+TcpPeer tcp_peer(const std::function<void(int conn)> &serve, ClientOptions options)
 {
 	LoopbackSocket listener = bind_loopback(SOCK_STREAM);
 	OsChild peer([&] {
@@ -140,7 +144,7 @@ TcpPeer tcp_peer(const std::function<void(int conn)> &serve)
 		listener.fd.reset();
 		serve(conn.get());
 	});
-	UniqueFd client = connect_to(listener.addr, SOCK_STREAM);
+	UniqueFd client = connect_to(listener.addr, SOCK_STREAM, options);
 	return { std::move(client), std::move(peer) };
 }
 

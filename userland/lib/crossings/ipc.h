@@ -36,21 +36,29 @@ struct LoopbackSocket {
 	sockaddr_in addr{};
 };
 LoopbackSocket bind_loopback(int type);
-// A socket of type connected to addr. How it closes: a stream socket's
-// close(2) sends FIN and leaves its port in TIME_WAIT for a minute; with
-// Close::reset (SO_LINGER of 0, set before connect) it sends RST and frees
-// the port at once.
+// A socket of type connected to addr, with its options set before connect.
+// close: a stream socket's close(2) sends FIN and leaves its port in
+// TIME_WAIT for a minute; with Close::reset (SO_LINGER of 0) it sends RST
+// and frees the port at once. receive_buffer, when not 0: SO_RCVBUF, which
+// the kernel doubles (for its own bookkeeping), caps at net.core.rmem_max
+// and then never autotunes; set before connect, the window scale offered
+// in the SYN fits it.
 enum class Close { orderly, reset };
-UniqueFd connect_to(const sockaddr_in &addr, int type, Close how = Close::orderly);
+struct ClientOptions {
+	Close close = Close::orderly;
+	int receive_buffer = 0;
+};
+UniqueFd connect_to(const sockaddr_in &addr, int type, ClientOptions options = {});
 // The address a socket is bound to.
 sockaddr_in local_address(int fd);
 
 // A TCP connection over 127.0.0.1 to a peer process that accepts it and
-// runs serve on its end. The peer goes first when it goes.
+// runs serve on its end; the client's end made with options. The peer goes
+// first when it goes.
 struct TcpPeer {
 	UniqueFd client;
 	OsChild peer;
 };
-TcpPeer tcp_peer(const std::function<void(int conn)> &serve);
+TcpPeer tcp_peer(const std::function<void(int conn)> &serve, ClientOptions options = {});
 
 } // namespace xperf

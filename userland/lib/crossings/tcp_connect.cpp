@@ -55,7 +55,7 @@ std::vector<Result> run_tcp_connect(const RunContext &ctx)
 	listener.fd.reset();
 	auto nothing = [] {};
 	Timing t = measure(ctx, 1, nothing,
-			   [&addr] { connect_to(addr, SOCK_STREAM, Close::reset); });
+			   [&addr] { connect_to(addr, SOCK_STREAM, { .close = Close::reset }); });
 	Result r = timed_result(ctx, "tcp-connect", "connect-reset", t);
 	r.detail = { { "transport", "TCP over 127.0.0.1" },
 		     { "peer", "a forked server process accepting and closing" },
