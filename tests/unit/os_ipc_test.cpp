@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -36,6 +37,21 @@ RunContext tiny_context()
 	return ctx;
 }
 
+// Why crossing c cannot run here (what its check says), or nothing; a
+// check that fails other than with "unavailable" fails the test.
+std::optional<std::string> unavailable_here(const Crossing &c, const RunContext &ctx)
+{
+	if (!c.check)
+		return std::nullopt;
+	try {
+		c.check(ctx);
+	} catch (const Error &e) {
+		EXPECT_EQ(e.kind(), ErrorKind::unavailable) << e.what();
+		return e.what();
+	}
+	return std::nullopt;
+}
+
 class CommunicationEntry : public testing::TestWithParam<const char *> {};
 
 } // namespace
@@ -46,14 +62,8 @@ TEST_P(CommunicationEntry, LeavesNothingAndMeasures)
 	ASSERT_NE(c, nullptr);
 	EXPECT_EQ(c->group, Group::os);
 	RunContext ctx = tiny_context();
-	if (c->check) {
-		try {
-			c->check(ctx);
-		} catch (const Error &e) {
-			ASSERT_EQ(e.kind(), ErrorKind::unavailable) << e.what();
-			GTEST_SKIP() << e.what();
-		}
-	}
+	if (auto why = unavailable_here(*c, ctx))
+		GTEST_SKIP() << *why;
 	test::Held before = test::held();
 	std::vector<Result> got = c->run(ctx);
 	test::Held after = test::held();
@@ -182,11 +192,8 @@ TEST(TcpConnect, LeavesNoPortInTimeWait)
 	const Crossing *c = find_crossing("tcp-connect");
 	ASSERT_NE(c, nullptr);
 	RunContext ctx = tiny_context();
-	try {
-		c->check(ctx);
-	} catch (const Error &e) {
-		GTEST_SKIP() << e.what();
-	}
+	if (auto why = unavailable_here(*c, ctx))
+		GTEST_SKIP() << *why;
 	ctx.opt.samples = 2000;
 	std::size_t before = time_wait_sockets();
 	Result r = c->run(ctx).front();
@@ -207,11 +214,8 @@ TEST(BwTcp, ItsReceiveBufferStaysAsSet)
 	const Crossing *c = find_crossing("bw-tcp");
 	ASSERT_NE(c, nullptr);
 	RunContext ctx = tiny_context();
-	try {
-		c->check(ctx);
-	} catch (const Error &e) {
-		GTEST_SKIP() << e.what();
-	}
+	if (auto why = unavailable_here(*c, ctx))
+		GTEST_SKIP() << *why;
 	Result r = c->run(ctx).front();
 	long requested = r.detail.value("receive_buffer_requested_bytes", 0L);
 	long cap = r.detail.value("rmem_max_bytes", 0L);

@@ -15,6 +15,7 @@
 // (LMBench sets both) made the reader wait 14 to 20 times a block.
 #include "core/error.h"
 #include "core/sampler.h"
+#include "core/sysroot.h"
 #include "crossings/crossings.h"
 #include "crossings/ipc.h"
 #include "crossings/os_child.h"
@@ -27,8 +28,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <fstream>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -100,11 +101,13 @@ int socket_option(int fd, int option)
 	return value;
 }
 
+// net.core.rmem_max, the cap on a set SO_RCVBUF; 0 when it cannot be read.
 long rmem_max()
 {
-	std::ifstream in("/proc/sys/net/core/rmem_max");
 	long value = 0;
-	return in >> value ? value : 0;
+	if (auto text = read_text("/", "proc/sys/net/core/rmem_max"))
+		std::from_chars(text->data(), text->data() + text->size(), value);
+	return value;
 }
 
 } // namespace
