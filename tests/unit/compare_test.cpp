@@ -354,6 +354,39 @@ TEST(Compare, NoiseAndWarnedConditionsAreMarkedBesideTheFigures)
 	EXPECT_EQ(render_comparison(clean).find("~"), std::string::npos);
 }
 
+// A column of several runs lists each finding once; one that not every
+// run had says which runs, so that a check found twice (a count that moved
+// between boots) reads as two runs' findings, not as a repeat.
+TEST(Compare, AWarnedFindingNotInEveryRunSaysWhichRuns)
+{
+	std::mt19937 rng(13);
+	auto warned_run = [&](std::string irqs) {
+		Report r = report({ synthetic("getppid", 1800, rng, 5) });
+		r.meta["warned"] = nlohmann::json::array(
+			{ { { "check", "governor" }, { "found", "powersave" } },
+			  { { "check", "irq_affinity" }, { "found", irqs } } });
+		return r;
+	};
+	Report a = report({ synthetic("getppid", 1800, rng, 5) });
+	Comparison c = compare_columns(
+		{ Column{ "A", { "a" }, { a } },
+		  Column{ "B", { "b1", "b2", "b3" },
+			  { warned_run("4 ttyS0"), warned_run("6 ttyS0"), warned_run("4 ttyS0") } } });
+	ASSERT_EQ(c.warned[1].size(), 3u);
+	EXPECT_EQ(c.warned[1][0].runs, (std::vector<std::size_t>{ 1, 2, 3 }));
+	EXPECT_EQ(c.warned[1][1].runs, (std::vector<std::size_t>{ 1, 3 }));
+	EXPECT_EQ(c.warned[1][2].runs, (std::vector<std::size_t>{ 2 }));
+	std::string text = render_comparison_notes(c);
+	EXPECT_NE(text.find("  governor: powersave\n"), std::string::npos) << text;
+	EXPECT_NE(text.find("  irq_affinity (runs 1 and 3 of 3): 4 ttyS0\n"), std::string::npos)
+		<< text;
+	EXPECT_NE(text.find("  irq_affinity (run 2 of 3): 6 ttyS0\n"), std::string::npos) << text;
+	nlohmann::json j = comparison_to_json(c);
+	EXPECT_EQ(j["columns"][1]["warned"][1], "irq_affinity: 4 ttyS0");
+	EXPECT_EQ(j["columns"][1]["warned_runs"][1], nlohmann::json::array({ 1, 3 }));
+	EXPECT_TRUE(j["columns"][0]["warned"].empty());
+}
+
 TEST(Compare, ThreeColumnsEachAgainstTheFirst)
 {
 	std::mt19937 rng(10);

@@ -270,18 +270,24 @@ Comparison compare_columns(const std::vector<Column> &columns)
 		c.within.push_back(std::move(within));
 	}
 	for (const Column &col : columns) {
-		std::vector<std::string> warned;
-		for (const Report &run : col.runs) {
-			auto w = run.meta.find("warned");
-			if (w == run.meta.end() || !w->is_array())
+		std::vector<WarnedCondition> warned;
+		for (std::size_t i = 0; i < col.runs.size(); i++) {
+			auto w = col.runs[i].meta.find("warned");
+			if (w == col.runs[i].meta.end() || !w->is_array())
 				continue;
 			for (const auto &f : *w) {
 				if (!f.is_object())
 					continue;
-				std::string text = f.value("check", std::string("?")) + ": " +
-						   f.value("found", std::string("?"));
-				if (std::find(warned.begin(), warned.end(), text) == warned.end())
-					warned.push_back(text);
+				WarnedCondition found{ f.value("check", std::string("?")),
+						       f.value("found", std::string("?")),
+						       {} };
+				auto same = std::find_if(warned.begin(), warned.end(), [&](const auto &x) {
+					return x.check == found.check && x.found == found.found;
+				});
+				if (same == warned.end())
+					same = warned.insert(warned.end(), std::move(found));
+				if (same->runs.empty() || same->runs.back() != i + 1)
+					same->runs.push_back(i + 1);
 			}
 		}
 		c.warned.push_back(std::move(warned));
@@ -441,8 +447,20 @@ std::string render_comparison_notes(const Comparison &c)
 			continue;
 		o << fmt::format("{} was taken under warned conditions (xperf-user doctor):\n",
 				 c.labels[j]);
-		for (const auto &w : c.warned[j])
-			o << "  " << w << "\n";
+		for (const auto &w : c.warned[j]) {
+			// A finding not in every run says which: the same check
+			// may then be listed again with what the others found.
+			std::string where;
+			if (w.runs.size() < c.runs[j]) {
+				std::string list;
+				for (std::size_t k = 0; k < w.runs.size(); k++)
+					append_item(list, k + 1 == w.runs.size() ? " and " : ", ",
+						    std::to_string(w.runs[k]));
+				where = fmt::format(" (run{} {} of {})", w.runs.size() == 1 ? "" : "s",
+						    list, c.runs[j]);
+			}
+			o << "  " << w.check << where << ": " << w.found << "\n";
+		}
 	}
 	return o.str();
 }
@@ -485,6 +503,24 @@ nlohmann::json figure_json(const std::string &label, const Cell &cell)
 	return j;
 }
 
+// "warned" stays a list of "check: found", as compare has always written
+// it; "warned_runs" beside it says, per finding, which runs had it.
+nlohmann::json warned_texts(const std::vector<WarnedCondition> &warned)
+{
+	nlohmann::json j = nlohmann::json::array();
+	for (const auto &w : warned)
+		j.push_back(w.text());
+	return j;
+}
+
+nlohmann::json warned_runs(const std::vector<WarnedCondition> &warned)
+{
+	nlohmann::json j = nlohmann::json::array();
+	for (const auto &w : warned)
+		j.push_back(w.runs);
+	return j;
+}
+
 } // namespace
 
 nlohmann::json comparison_to_json(const Comparison &c)
@@ -494,7 +530,8 @@ nlohmann::json comparison_to_json(const Comparison &c)
 		columns.push_back({ { "label", c.labels[j] },
 				    { "files", c.files[j] },
 				    { "runs", c.runs[j] },
-				    { "warned", c.warned[j] } });
+				    { "warned", warned_texts(c.warned[j]) },
+				    { "warned_runs", warned_runs(c.warned[j]) } });
 	nlohmann::json rows = nlohmann::json::array();
 	for (const auto &r : c.rows) {
 		nlohmann::json figures = nlohmann::json::array();

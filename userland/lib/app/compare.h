@@ -59,6 +59,18 @@ struct ControlCheck {
 	std::vector<bool> moved;			 // per column: changed more than noise
 };
 
+// One finding of xperf-user doctor in a column: which of the column's runs
+// (numbered from 1, in the order of its files) it was found in. The same
+// check may come with different findings in different runs (a count that
+// moved between boots): each finding is its own entry.
+struct WarnedCondition {
+	std::string check;
+	std::string found;
+	std::vector<std::size_t> runs;
+
+	std::string text() const { return check + ": " + found; }
+};
+
 struct Comparison {
 	std::vector<std::string> labels;
 	std::vector<std::vector<std::string>> files; // per column
@@ -71,8 +83,8 @@ struct Comparison {
 	std::vector<std::vector<ConditionDiff>> within;
 	ControlCheck control;
 	// Per column: what xperf-user doctor warned about when its runs were
-	// taken ("check: found"), each once.
-	std::vector<std::vector<std::string>> warned;
+	// taken, each finding once, with the runs it was found in.
+	std::vector<std::vector<WarnedCondition>> warned;
 	std::vector<std::string> notes; // the order of the runs, the control
 };
 
