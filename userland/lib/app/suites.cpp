@@ -256,8 +256,10 @@ std::string write_grid(const Grid &g, TableFormat f)
 	if (f == TableFormat::csv) {
 		// Sections are a field of every row: one table, easy to load.
 		std::string line = "section";
-		for (const auto &h : g.head)
-			line += "," + csv_field(h);
+		for (const auto &h : g.head) {
+			line += ',';
+			line += csv_field(h);
+		}
 		o << line << "\n";
 		std::string current;
 		for (std::size_t i = 0; i < g.rows.size(); i++) {
@@ -266,8 +268,10 @@ std::string write_grid(const Grid &g, TableFormat f)
 				continue;
 			}
 			line = csv_field(current);
-			for (const auto &field : g.rows[i])
-				line += "," + csv_field(field);
+			for (const auto &field : g.rows[i]) {
+				line += ',';
+				line += csv_field(field);
+			}
 			o << line << "\n";
 		}
 		return o.str();

@@ -151,8 +151,9 @@ std::string format_cpu_list(const std::set<int> &cpus)
 		int first = *it, last = first;
 		while (++it != cpus.end() && *it == last + 1)
 			last = *it;
-		out += (out.empty() ? "" : ",") +
-		       (last > first ? fmt::format("{}-{}", first, last) : std::to_string(first));
+		if (!out.empty())
+			out += ',';
+		out += last > first ? fmt::format("{}-{}", first, last) : std::to_string(first);
 	}
 	return out;
 }
