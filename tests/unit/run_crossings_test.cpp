@@ -489,3 +489,27 @@ TEST(RunCrossings, CountsAddUpEvenWhenEveryPartAgrees)
 	EXPECT_EQ(merged.detail["page_size"], 4096);
 	EXPECT_EQ(merged.cycles.size(), 9u);
 }
+
+// A thread id, a CPU, a name: what the parts say, never their average.
+TEST(RunCrossings, IdentitiesAreListedNotAveraged)
+{
+	Result r;
+	r.crossing = "vmexit";
+	r.variant = "cpuid/kernel";
+	r.cycles = { 1, 2, 3 };
+	r.round_sizes = { 3 };
+	std::vector<Result> parts;
+	for (int tid : { 11090, 11103, 11090 }) {
+		r.method = { { "vmm", { { "vcpu_thread", { { "tid", tid }, { "name", "CPU 0/KVM" } } },
+					{ "pinned", { { "cpu", 1 } } } } },
+			     { "overhead_cycles", tid - 11000 } };
+		parts.push_back(r);
+	}
+	Result merged = merge_parts(parts);
+	const auto &vcpu = merged.method["vmm"]["vcpu_thread"];
+	EXPECT_EQ(vcpu["tid"], nlohmann::json::array({ 11090, 11103 })) << vcpu.dump();
+	EXPECT_EQ(vcpu["name"], "CPU 0/KVM");
+	EXPECT_EQ(merged.method["vmm"]["pinned"]["cpu"], 1);
+	// A measure still takes the parts' median.
+	EXPECT_EQ(merged.method["overhead_cycles"], 90);
+}

@@ -54,7 +54,8 @@ namespace {
 
 // Fields of detail that count something over a part's iterations: the run
 // has the sum of its parts'. Every other figure that the parts agree on is
-// the run's; where they differ, their median or the list of what each said.
+// the run's; where they differ, their median (a measure) or the list of the
+// distinct values (an identity, a word).
 constexpr std::string_view counts[] = {
 	"minor_faults_expected", "minor_faults_counted",	  // pgfault
 	"iterations", "matched", "ambiguous", "migrated",	  // legs
@@ -62,9 +63,22 @@ constexpr std::string_view counts[] = {
 	"io_debugcon", "expected_io_debugcon", "vmm_exits_in_run", // vmexit
 };
 
+// Fields that name something (a thread, a process, a CPU, a number of a
+// system call or a port): never averaged. Where the parts differ, the run
+// has the list of the distinct values, in the order the parts gave them.
+constexpr std::string_view identities[] = {
+	"tid", "pid", "cpu", "cpus", "nr", "port", "name", "path", "found",
+};
+
 bool is_count(std::string_view key)
 {
 	return std::find(std::begin(counts), std::end(counts), key) != std::end(counts);
+}
+
+bool is_identity(std::string_view key)
+{
+	return std::find(std::begin(identities), std::end(identities), key) !=
+	       std::end(identities);
 }
 
 bool all_objects(const std::vector<const nlohmann::json *> &values)
@@ -120,7 +134,8 @@ nlohmann::json merge_values(const std::vector<const nlohmann::json *> &values, s
 	const nlohmann::json &first = *values.front();
 	if (std::all_of(values.begin(), values.end(), [&](const auto *v) { return *v == first; }))
 		return first;
-	if (std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_number(); })) {
+	if (!is_identity(key) &&
+	    std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_number(); })) {
 		std::vector<double> x;
 		for (const auto *v : values)
 			x.push_back(v->template get<double>());
