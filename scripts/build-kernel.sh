@@ -24,6 +24,9 @@ Environment:
   KERNEL_TARBALL  default /usr/src/linux-source-6.12.tar.xz
   BUILD_DIR       default <repo>/build
   JOBS            parallel jobs, default \$(nproc)
+  XPERF_CCACHE=0  compile without ccache (used where installed, its cache
+                  outside the tree: the same kernel, built faster the
+                  second time, from any clone)
   V=1             show the commands and the kernel build's output
 USAGE
 }
@@ -207,9 +210,9 @@ configure() {
 	fi
 	info "configuring $flavour: tinyconfig + ${FRAGMENTS[*]##*/}"
 	mkdir -p "$out"
-	run make -C "$src" O="$out" tinyconfig
+	run make -C "$src" O="$out" CC="$KERNEL_CC" tinyconfig
 	run "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${FRAGMENTS[@]}"
-	run make -C "$src" O="$out" olddefconfig
+	run make -C "$src" O="$out" CC="$KERNEL_CC" olddefconfig
 	verify_config "$src" "$out/.config"
 	echo "$id" >"$stamp"
 }
@@ -223,9 +226,10 @@ else
 fi
 src=$SRC
 out=$(kernel_dir "$flavour")
+kernel_cc
 configure "$src" "$out"
 
-info "building $flavour kernel (-j$JOBS) in ${out#"$XPERF_ROOT"/}"
+info "building $flavour kernel (-j$JOBS, CC=$KERNEL_CC) in ${out#"$XPERF_ROOT"/}"
 start=$SECONDS
-run make -C "$src" O="$out" -j"$JOBS" all
+run make -C "$src" O="$out" CC="$KERNEL_CC" -j"$JOBS" all
 info "$flavour kernel ready: ${out#"$XPERF_ROOT"/}/arch/x86/boot/bzImage ($((SECONDS - start)) s, $(make -s -C "$src" O="$out" kernelrelease 2>/dev/null))"

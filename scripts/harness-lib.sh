@@ -47,3 +47,16 @@ need_cmd() {
 # Kernel build directories, one per flavour.
 kernel_dir() { echo "$BUILD_DIR/kernel/$1"; }
 kernel_image() { echo "$BUILD_DIR/kernel/$1/arch/x86/boot/bzImage"; }
+
+# The compiler of the kernel and module builds: gcc through ccache where it
+# is installed (scripts/install-deps.sh installs it; the cache is ccache's
+# own, outside the tree), gcc alone where not or with XPERF_CCACHE=0. Paths
+# are hashed relative to the top of the tree and the working directory left
+# out, so a fresh clone reuses what another clone compiled. Sets KERNEL_CC.
+kernel_cc() {
+	KERNEL_CC=gcc
+	if [[ ${XPERF_CCACHE:-1} != 0 ]] && command -v ccache >/dev/null 2>&1; then
+		KERNEL_CC="ccache gcc"
+		export CCACHE_BASEDIR=$XPERF_ROOT CCACHE_NOHASHDIR=1
+	fi
+}

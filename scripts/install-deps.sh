@@ -10,8 +10,9 @@ usage: scripts/install-deps.sh [-h]
 Installs the Debian packages xperf builds and runs with: the C++ toolchain
 and libraries (CLI11, nlohmann-json, {fmt}, GoogleTest), the kernel build
 tools, linux-source-6.12 and Debian's kernel configs, QEMU, busybox-static,
-clang (with its libFuzzer), libbpf and bpftool, and matplotlib for
-scripts/xperf-plot.
+clang (with its libFuzzer), libbpf and bpftool, matplotlib for
+scripts/xperf-plot, and ccache, through which every build compiles (its
+cache is ccache's own, ~/.cache/ccache, outside the tree).
 Needs root and access to Debian's package mirrors. V=1 shows apt's output.
 USAGE
 }
@@ -22,6 +23,8 @@ USAGE
 packages=(
 	# userland
 	build-essential cmake pkg-config
+	# the compiler cache of every build (its cache: ~/.cache/ccache)
+	ccache
 	libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev googletest
 	linux-perf python3
 	# scripts/xperf-plot

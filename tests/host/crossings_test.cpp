@@ -1,4 +1,5 @@
 // Every crossing, briefly, on this machine: properties that hold anywhere.
+#include "test_paths.h"
 #include "app/registry.h"
 #include "app/report.h"
 #include "core/host_setup.h"

@@ -3,6 +3,7 @@
 // process of that group is left, and no socket on 127.0.0.1 that its
 // processes held (the server's listener, the connections) is still open.
 // Runs the real binary.
+#include "test_paths.h"
 #include <gtest/gtest.h>
 
 #include <fcntl.h>

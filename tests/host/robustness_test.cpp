@@ -1,6 +1,7 @@
 // xperf-user as a user runs it, where things go wrong: no KVM, standard
 // output that takes nothing, a signal mid-run, -o naming what is not a
 // plain file. Each runs the real binary.
+#include "test_paths.h"
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

@@ -1,4 +1,5 @@
 // Bad input gets a message and exit status 2, and leaves no file behind.
+#include "test_paths.h"
 #include "app/cli.h"
 #include "app/report.h"
 #include "app/result_reader.h"

@@ -1,6 +1,7 @@
 // read_conditions against real captures of /proc and /sys, diff_conditions
 // between them. The expected values were checked by hand against the files
 // under tests/fixtures/conditions/.
+#include "test_paths.h"
 #include "app/conditions.h"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,7 @@
 // The doctor's checks on captured trees of a noisy machine (this build
 // machine as it was) and of the same machine edited into a well-isolated one
 // (tests/fixtures/doctor/README); a tree with files missing gives unknown.
+#include "test_paths.h"
 #include "app/cli.h"
 #include "app/doctor.h"
 #include "core/error.h"

@@ -1,5 +1,6 @@
 // The result reader: real results read back whole, every input that ever
 // crashed compare refused in plain words, doubtful files warned about.
+#include "test_paths.h"
 #include "app/result_reader.h"
 #include "core/error.h"
 

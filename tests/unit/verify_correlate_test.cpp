@@ -1,5 +1,6 @@
 // The correlation behind --verify, fed recorded and synthetic event
 // sequences: no BPF, no root.
+#include "test_paths.h"
 #include "core/result.h"
 #include "verify/correlate.h"
 #include "verify/expectations.h"
