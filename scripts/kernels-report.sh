@@ -13,7 +13,7 @@ Each argument is one kernel: a name for the tables (letters, digits, '-',
 '_', '.'), its bzImage, and kernel command-line words for its boots, e.g.
   baseline=/boot/vmlinuz-6.12-base,pti=on  instrumented=arch/x86/boot/bzImage,pti=on
 The first is the baseline. Every boot runs the guest test 'suites'
-(scripts/guest/tests/suites.sh) in the static xperf-user of the initramfs;
+(scripts/guest/tests/suites.sh) in the xperf-user of the initramfs;
 xperf.module=1 in a kernel's words loads xperf.ko in its boots (the
 initramfs's module must be built for that kernel).
 

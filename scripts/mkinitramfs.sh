@@ -9,13 +9,17 @@ usage: scripts/mkinitramfs.sh [-h] [-o OUT]
 Packs a gzip'd cpio (default build/vm/initramfs.cpio.gz) holding busybox,
 the guest init and tests from scripts/guest/, scripts/capture-tree, the
 exit-status helper, and
-whichever of the project's static binaries and module exist. A missing one
+whichever of the project's binaries and module exist. A missing one
 is left out with a warning; the guest tests that need it then skip.
+xperf-user is the host's build (make userland), its debug information
+stripped; when it is linked dynamically its shared libraries and loader
+go in beside it, at the paths the host has them (the guest runs the same
+userland as the host: one build serves both).
 
 Environment (defaults in brackets):
   BUSYBOX       static busybox                [/bin/busybox]
-  GUEST_XPERF_USER static xperf-user          [build/userland-static/userland/xperf-user,
-                                               else build/userland-static/xperf-user]
+  GUEST_XPERF_USER xperf-user, dynamic or static
+                                              [build/userland/userland/xperf-user]
   RINGCHECK     static kernel-side checker    [module/tests/xperf-ringcheck]
   XPERF_MODULE  the module                    [module/xperf.ko]
   BUILD_DIR     [<repo>/build]   V=1 shows the commands
@@ -37,16 +41,13 @@ shift $((OPTIND - 1))
 [[ $# -eq 0 ]] || { usage >&2; exit 2; }
 
 BUSYBOX=${BUSYBOX:-/bin/busybox}
-if [[ -z ${GUEST_XPERF_USER:-} ]]; then
-	GUEST_XPERF_USER=$BUILD_DIR/userland-static/userland/xperf-user
-	[[ -f $GUEST_XPERF_USER ]] || GUEST_XPERF_USER=$BUILD_DIR/userland-static/xperf-user
-fi
+GUEST_XPERF_USER=${GUEST_XPERF_USER:-$BUILD_DIR/userland/userland/xperf-user}
 RINGCHECK=${RINGCHECK:-$XPERF_ROOT/module/tests/xperf-ringcheck}
 SMPSTRESS=${SMPSTRESS:-$XPERF_ROOT/module/tests/xperf-smpstress}
 XPERF_MODULE=${XPERF_MODULE:-$XPERF_ROOT/module/xperf.ko}
 GUEST=$XPERF_ROOT/scripts/guest
 
-need_cmd gcc gzip readelf
+need_cmd gcc gzip readelf ldd objcopy
 
 # gen_init_cpio from a kernel build: it writes device nodes (/dev/console)
 # without needing root or mknod.
@@ -72,7 +73,8 @@ fi
 
 spec=$(mktemp)
 manifest=$(mktemp)
-trap 'rm -f "$spec" "$manifest" "$out.tmp"' EXIT
+stripped=$(mktemp -d)
+trap 'rm -rf "$spec" "$manifest" "$out.tmp" "$stripped"' EXIT
 
 {
 	for d in /bin /dev /proc /sys /tmp /root /xperf /xperf/tests /lib /lib/modules; do
@@ -100,12 +102,39 @@ add_optional() {
 	if [[ $guest_path == *.ko ]]; then
 		mode=0644
 	elif ! is_static "$host_path"; then
-		die "$what (${host_path#"$XPERF_ROOT"/}) is dynamically linked; the guest has no libc: link it statically"
+		[[ ${4:-} == shared-ok ]] ||
+			die "$what (${host_path#"$XPERF_ROOT"/}) is dynamically linked; link it statically"
+		add_shared_libraries "$host_path"
 	fi
-	echo "file $guest_path $host_path $mode 0 0" >>"$spec"
+	local packed=$host_path
+	if [[ $guest_path != *.ko ]]; then
+		packed=$stripped/$(basename "$guest_path")
+		run objcopy --strip-debug "$host_path" "$packed"
+	fi
+	echo "file $guest_path $packed $mode 0 0" >>"$spec"
 	echo "$guest_path ${host_path#"$XPERF_ROOT"/}" >>"$manifest"
 }
-add_optional /bin/xperf-user "$GUEST_XPERF_USER" "xperf-user (static)"
+
+# add_shared_libraries BINARY: its loader and libraries, each a plain file
+# at the path the host's loader found it (no /lib -> usr/lib link in the
+# guest), where the guest's loader looks for it.
+declare -A packed_dirs=([/]=1 [/bin]=1 [/lib]=1 [/lib/modules]=1 [/xperf]=1)
+add_shared_libraries() {
+	local lib dir d
+	while read -r lib; do
+		dir=$(dirname "$lib") d=
+		while [[ -z ${packed_dirs[$dir]:-} ]]; do
+			packed_dirs[$dir]=1
+			d="$dir $d"
+			dir=$(dirname "$dir")
+		done
+		for dir in $d; do
+			echo "dir $dir 0755 0 0" >>"$spec"
+		done
+		echo "file $lib $(readlink -f "$lib") 0755 0 0" >>"$spec"
+	done < <(ldd "$1" | sed -n 's|.*=> \(/[^ ]*\) .*|\1|p; s|^[[:space:]]*\(/[^ ]*\) .*|\1|p' | sort -u)
+}
+add_optional /bin/xperf-user "$GUEST_XPERF_USER" "xperf-user" shared-ok
 add_optional /bin/xperf-ringcheck "$RINGCHECK" "xperf-ringcheck (static)"
 add_optional /bin/xperf-smpstress "$SMPSTRESS" "xperf-smpstress (static)"
 add_optional /lib/modules/xperf.ko "$XPERF_MODULE" "xperf.ko"

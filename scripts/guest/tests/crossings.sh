@@ -16,7 +16,7 @@ measure() {
 }
 
 have_user=0
-need /bin/xperf-user xperf-user "make userland-static" && have_user=1
+need /bin/xperf-user xperf-user "make userland" && have_user=1
 [ $have_user = 1 ] && check "xperf-user --crossing all, no module (nomod.json)" measure nomod
 
 if [ "$(xperf_param module 0)" != 1 ]; then

@@ -2,7 +2,7 @@
 # person reads them, with xperf.ko loaded when it is in the initramfs.
 . /xperf/lib.sh
 
-[ -x /bin/xperf-user ] || { fail "xperf-user: not in the initramfs (make userland-static)"; finish; exit; }
+[ -x /bin/xperf-user ] || { fail "xperf-user: not in the initramfs (make initramfs)"; finish; exit; }
 echo "kernel $(uname -r), command line: $(cat /proc/cmdline)"
 if [ -f /lib/modules/xperf.ko ]; then
 	check "insmod xperf.ko" insmod /lib/modules/xperf.ko

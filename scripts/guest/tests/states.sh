@@ -11,7 +11,7 @@
 . /xperf/lib.sh
 
 args=$(xperf_param args | tr ',' ' ')
-need /bin/xperf-user xperf-user "make userland-static" || { finish; exit; }
+need /bin/xperf-user xperf-user "make userland" || { finish; exit; }
 
 # measure STATE: the four crossings, sent to the host as states-STATE.json
 measure() {

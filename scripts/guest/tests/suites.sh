@@ -7,7 +7,7 @@
 
 args=$(xperf_param args | tr ',' ' ')
 label=$(xperf_param label)
-need /bin/xperf-user xperf-user "make userland-static" || { finish; exit; }
+need /bin/xperf-user xperf-user "make userland" || { finish; exit; }
 if [ "$(xperf_param module 0)" = 1 ]; then
 	need /lib/modules/xperf.ko xperf.ko "make module" || { finish; exit; }
 	check "insmod xperf.ko" insmod /lib/modules/xperf.ko

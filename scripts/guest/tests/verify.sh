@@ -6,7 +6,7 @@
 
 args=$(xperf_param args | tr ',' ' ')
 
-need /bin/xperf-user xperf-user "make userland-static" || { finish; exit; }
+need /bin/xperf-user xperf-user "make userland" || { finish; exit; }
 
 # verified NAME CROSSING [OPTIONS...]: --verify=strict, JSON sent as NAME.json
 verified() {

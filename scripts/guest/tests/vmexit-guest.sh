@@ -8,7 +8,7 @@
 args=$(xperf_param args | tr ',' ' ')
 json=/tmp/vmexit-guest.json
 
-need /bin/xperf-user xperf-user "make userland-static" || { finish; exit; }
+need /bin/xperf-user xperf-user "make userland" || { finish; exit; }
 if [ "$(xperf_param module 0)" != 1 ]; then
 	skip "vmexit --vmm guest: needs xperf.ko, not asked for (xperf.module=1)"
 	finish
