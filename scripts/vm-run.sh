@@ -58,7 +58,7 @@ ACCEL=${ACCEL:-auto}
 SHOW_CONSOLE=${SHOW_CONSOLE:-$V}
 
 command -v "$QEMU" >/dev/null || die "$QEMU not found: apt-get install qemu-system-x86"
-need_cmd timeout
+need_cmd timeout flock
 [[ -f $kernel ]] || die "kernel $kernel missing (make kernel / make kernel-baseline)"
 [[ -f $initrd ]] || die "initramfs $initrd missing (make initramfs)"
 mkdir -p "$(dirname "$log")" "$BUILD_DIR/vm"
@@ -108,8 +108,14 @@ kvm_boots_linux() {
 	[[ -r /dev/kvm && -w /dev/kvm ]] || { KVM_WHY="no usable /dev/kvm"; return 1; }
 	local key cache=$BUILD_DIR/vm/kvm-probe.cache probe_log=$BUILD_DIR/vm/kvm-probe.log
 	key="$(uname -r -v) | $("$QEMU" --version | head -n 1) | $KVM_CPU"
+	# Guests may start side by side (ctest -j): one probe, the others wait
+	# for its answer.
+	mkdir -p "$BUILD_DIR/vm"
+	exec {probe_lock}>"$cache.lock"
+	flock "$probe_lock"
 	if [[ -f $cache && $(head -n 1 "$cache") == "$key" ]]; then
 		KVM_WHY=$(tail -n 1 "$cache")
+		exec {probe_lock}>&-
 		[[ $KVM_WHY == yes ]]
 		return
 	fi
@@ -121,6 +127,7 @@ kvm_boots_linux() {
 		KVM_WHY="QEMU+KVM did not boot a Linux guest here (QEMU status $QEMU_RC, see ${probe_log#"$XPERF_ROOT"/})"
 	fi
 	printf '%s\n%s\n' "$key" "$KVM_WHY" >"$cache"
+	exec {probe_lock}>&-
 	[[ $KVM_WHY == yes ]]
 }
 
