@@ -18,12 +18,17 @@ kernel/xperf.config merged on top of 'make tinyconfig':
 Both flavours share version and configuration, so they differ only by the
 series. Incremental: the source is extracted once, the patched copy is
 re-made only when patches/ changes, and make rebuilds only what changed.
+The sources and builds are shared by every clone on the machine
+(XPERF_KERNEL_HOME, default ~/.cache/xperf; build/src and build/kernel link
+there), and compiles go through ccache where it is installed.
 
 Environment:
   KSRC=DIR        use this (clean) kernel tree instead of the Debian tarball
   KERNEL_TARBALL  default /usr/src/linux-source-6.12.tar.xz
   BUILD_DIR       default <repo>/build
   JOBS            parallel jobs, default \$(nproc)
+  XPERF_KERNEL_HOME  where the sources and builds live [~/.cache/xperf];
+                  none: in build/ of this clone
   XPERF_CCACHE=0  compile without ccache (used where installed, its cache
                   outside the tree: the same kernel, built faster the
                   second time, from any clone)
@@ -50,7 +55,10 @@ for f in "${FRAGMENTS[@]}"; do
 	[[ -f $f ]] || die "config fragment $f missing"
 done
 
-# One kernel build at a time: the machines have two cores.
+# The sources and builds, shared by the clones of this machine
+# (harness-lib.sh). One kernel build at a time: the machines have two cores,
+# and two clones may share a build.
+link_kernel_home
 mkdir -p "$BUILD_DIR/kernel"
 exec 9>"$BUILD_DIR/kernel/.build.lock"
 if ! flock -n 9; then
@@ -204,7 +212,8 @@ verify_config() {
 
 configure() {
 	local src=$1 out=$2 id stamp=$2/.xperf-config.stamp
-	id=$({ echo "$src $SRC_ID"; cat "${FRAGMENTS[@]}"; } | sha256sum | cut -d' ' -f1)
+	# The tree's real path: the same from every clone sharing it.
+	id=$({ echo "$(cd "$src" && pwd -P) $SRC_ID"; cat "${FRAGMENTS[@]}"; } | sha256sum | cut -d' ' -f1)
 	if [[ -f $out/.config && $(cat "$stamp" 2>/dev/null) == "$id" ]]; then
 		return
 	fi

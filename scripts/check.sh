@@ -16,7 +16,9 @@ What 'make check' runs, in order, each step timed:
   kernel baseline   build/kernel/baseline
   kernel debug      build/kernel/debug
   guest images      xperf.ko for the patched and debug kernels, the initramfs
-  ctest             every test, unit, host, fuzz, bench, kernel and vm
+  ctest             every test, unit, host, fuzz, bench, kernel and vm, a
+                    job per core: the guests (one QEMU thread each) side by
+                    side and first, the host tests and benchmarks alone
 
 then the time account: each step, each ctest label, the compiler cache's
 hits and misses over the check, the total; and, last, ctest's summary line.
@@ -24,8 +26,13 @@ A build step that fails stops the check (status 2) after the account.
 Compiles go through ccache where it is installed (scripts/install-deps.sh
 installs it; the cache is ccache's own, outside the tree).
 
+The kernel sources and builds are shared by the clones of this machine
+(XPERF_KERNEL_HOME, default ~/.cache/xperf: scripts/build-kernel.sh -h), so
+a second clone of the same tree rebuilds no kernel.
+
 Environment: BUILD (build tree, default build), JOBS, V=1, and what
-Makefile.vm documents (KSRC, ACCEL, ...). CTEST_ARGS: extra ctest options.
+Makefile.vm documents (KSRC, ACCEL, ...). CTEST_JOBS: ctest's parallel jobs
+[nproc]; CTEST_ARGS: extra ctest options.
 USAGE
 }
 
@@ -117,7 +124,8 @@ start=$SECONDS
 read -r h m < <(ccache_counts)
 set +e
 # shellcheck disable=SC2086
-ctest --test-dir "$build/userland" --output-on-failure ${CTEST_ARGS:-} 2>&1 |
+ctest --test-dir "$build/userland" --output-on-failure --parallel "${CTEST_JOBS:-$(nproc)}" \
+	${CTEST_ARGS:-} 2>&1 |
 	tee "$ctest_log"
 rc=${PIPESTATUS[0]}
 set -e

@@ -44,6 +44,28 @@ need_cmd() {
 	done
 }
 
+# Where the kernel sources and builds live: XPERF_KERNEL_HOME, by default
+# ~/.cache/xperf, shared by every clone on this machine as ccache's cache is,
+# so that a fresh clone finds the kernels an earlier clone built and make
+# rebuilds only what differs (nothing, for the same tree). build/src and
+# build/kernel are symbolic links to its src/ and kernel/ folders, made by
+# the first kernel build of the clone; XPERF_KERNEL_HOME=none (or no HOME)
+# keeps them in the tree, as does a build/src or build/kernel that exists.
+link_kernel_home() {
+	local home=${XPERF_KERNEL_HOME:-}
+	if [[ -z $home ]]; then
+		[[ -n ${XDG_CACHE_HOME:-} || -n ${HOME:-} ]] || return 0
+		home=${XDG_CACHE_HOME:-$HOME/.cache}/xperf
+	fi
+	[[ $home != none ]] || return 0
+	local d
+	for d in src kernel; do
+		[[ -e $BUILD_DIR/$d || -L $BUILD_DIR/$d ]] && continue
+		mkdir -p "$home/$d" "$BUILD_DIR"
+		ln -s "$home/$d" "$BUILD_DIR/$d"
+	done
+}
+
 # Kernel build directories, one per flavour.
 kernel_dir() { echo "$BUILD_DIR/kernel/$1"; }
 kernel_image() { echo "$BUILD_DIR/kernel/$1/arch/x86/boot/bzImage"; }
