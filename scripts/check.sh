@@ -73,7 +73,7 @@ account() {
 		sed -n '/^Label Time Summary:/,/^$/p' "$ctest_log" | tail -n +2 |
 			while read -r label _ secs _ tests; do
 				[[ -n $label ]] || continue
-				printf '    %-24s %6.0f s %s\n' "$label" "$secs" "${tests%)}"
+				printf '    %-24s %6.0f s %s\n' "$label" "$secs" "$tests"
 			done
 	fi
 	local hits1 misses1
