@@ -12,7 +12,9 @@
 option(XPERF_CCACHE "Compile through ccache where it is installed" ON)
 if(XPERF_CCACHE)
   find_program(XPERF_CCACHE_PROGRAM ccache)
-  if(XPERF_CCACHE_PROGRAM)
+  # ccache needs a home for its cache: without one, compile directly.
+  if(XPERF_CCACHE_PROGRAM AND (DEFINED ENV{HOME} OR DEFINED ENV{CCACHE_DIR}
+                               OR DEFINED ENV{XDG_CACHE_HOME}))
     set(xperf_launcher ${CMAKE_COMMAND} -E env CCACHE_BASEDIR=${XPERF_TOP}
         CCACHE_NOHASHDIR=1 ${XPERF_CCACHE_PROGRAM})
     set(CMAKE_C_COMPILER_LAUNCHER ${xperf_launcher})

@@ -77,7 +77,9 @@ kernel_image() { echo "$BUILD_DIR/kernel/$1/arch/x86/boot/bzImage"; }
 # out, so a fresh clone reuses what another clone compiled. Sets KERNEL_CC.
 kernel_cc() {
 	KERNEL_CC=gcc
-	if [[ ${XPERF_CCACHE:-1} != 0 ]] && command -v ccache >/dev/null 2>&1; then
+	# ccache needs a home for its cache: without one, compile directly.
+	if [[ ${XPERF_CCACHE:-1} != 0 ]] && command -v ccache >/dev/null 2>&1 &&
+		[[ -n ${HOME:-}${CCACHE_DIR:-}${XDG_CACHE_HOME:-} ]]; then
 		KERNEL_CC="ccache gcc"
 		export CCACHE_BASEDIR=$XPERF_ROOT CCACHE_NOHASHDIR=1
 	fi
