@@ -62,7 +62,7 @@ ccache_counts() {
 read -r hits0 misses0 < <(ccache_counts)
 
 account() {
-	local i label line total=$((SECONDS - check_start))
+	local i label total=$((SECONDS - check_start))
 	echo
 	echo "check: where the time went"
 	for i in "${!steps[@]}"; do
@@ -95,15 +95,21 @@ cache_note() {
 	printf '   (ccache: %d hits, %d misses)' $((h - $1)) $((m - $2))
 }
 
+# record NAME START HITS MISSES: a step's line of the account, from the
+# time and ccache's counters at its start.
+record() {
+	steps+=("$1")
+	seconds+=($((SECONDS - $2)))
+	cached+=("$(cache_note "$3" "$4")")
+}
+
 step() {
 	local name=$1 start=$SECONDS rc=0 h m
 	shift
 	echo "check: $name"
 	read -r h m < <(ccache_counts)
 	"$@" || rc=$?
-	steps+=("$name")
-	seconds+=($((SECONDS - start)))
-	cached+=("$(cache_note "$h" "$m")")
+	record "$name" "$start" "$h" "$m"
 	if [[ $rc -ne 0 ]]; then
 		account
 		echo "check: $name failed (status $rc)"
@@ -129,9 +135,7 @@ ctest --test-dir "$build/userland" --output-on-failure --parallel "${CTEST_JOBS:
 	tee "$ctest_log"
 rc=${PIPESTATUS[0]}
 set -e
-steps+=(ctest)
-seconds+=($((SECONDS - start)))
-cached+=("$(cache_note "$h" "$m")")
+record ctest "$start" "$h" "$m"
 account
 echo
 # ctest's closing lines as it wrote them, less the label times shown above.

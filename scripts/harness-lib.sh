@@ -72,9 +72,12 @@ kernel_image() { echo "$BUILD_DIR/kernel/$1/arch/x86/boot/bzImage"; }
 
 # The compiler of the kernel and module builds: gcc through ccache where it
 # is installed (scripts/install-deps.sh installs it; the cache is ccache's
-# own, outside the tree), gcc alone where not or with XPERF_CCACHE=0. Paths
-# are hashed relative to the top of the tree and the working directory left
-# out, so a fresh clone reuses what another clone compiled. Sets KERNEL_CC.
+# own, outside the tree), gcc alone where not or with XPERF_CCACHE=0. The
+# kernel's command lines name its source tree's absolute path, so its
+# objects are shared between builds in the same place: the kernel home
+# (link_kernel_home) is that place for every clone. Module objects, below
+# the top of the tree, are hashed relative to it (CCACHE_BASEDIR), the
+# working directory left out. Sets KERNEL_CC.
 kernel_cc() {
 	KERNEL_CC=gcc
 	# ccache needs a home for its cache: without one, compile directly.

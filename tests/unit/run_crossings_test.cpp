@@ -474,14 +474,21 @@ TEST(RunCrossings, APartIsStartedWithTheRunsOptions)
 		EXPECT_NE(std::find(a.begin(), a.end(), flag), a.end()) << flag;
 }
 
+// One part of three samples in one round, for merge_parts.
+Result three_samples(const std::string &crossing, const std::string &variant)
+{
+	Result r;
+	r.crossing = crossing;
+	r.variant = variant;
+	r.cycles = { 1, 2, 3 };
+	r.round_sizes = { 3 };
+	return r;
+}
+
 // Parts that agree on everything still add their counts.
 TEST(RunCrossings, CountsAddUpEvenWhenEveryPartAgrees)
 {
-	Result r;
-	r.crossing = "pgfault";
-	r.variant = "anon-write";
-	r.cycles = { 1, 2, 3 };
-	r.round_sizes = { 3 };
+	Result r = three_samples("pgfault", "anon-write");
 	r.detail = { { "page_size", 4096 }, { "minor_faults_counted", 4 }, { "minor_faults_expected", 4 } };
 	Result merged = merge_parts({ r, r, r });
 	EXPECT_EQ(merged.detail["minor_faults_counted"], 12);
@@ -493,11 +500,7 @@ TEST(RunCrossings, CountsAddUpEvenWhenEveryPartAgrees)
 // A thread id, a CPU, a name: what the parts say, never their average.
 TEST(RunCrossings, IdentitiesAreListedNotAveraged)
 {
-	Result r;
-	r.crossing = "vmexit";
-	r.variant = "cpuid/kernel";
-	r.cycles = { 1, 2, 3 };
-	r.round_sizes = { 3 };
+	Result r = three_samples("vmexit", "cpuid/kernel");
 	std::vector<Result> parts;
 	for (int tid : { 11090, 11103, 11090 }) {
 		r.method = { { "vmm", { { "vcpu_thread", { { "tid", tid }, { "name", "CPU 0/KVM" } } },

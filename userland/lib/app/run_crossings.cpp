@@ -70,15 +70,10 @@ constexpr std::string_view identities[] = {
 	"tid", "pid", "cpu", "cpus", "nr", "port", "name", "path", "found",
 };
 
-bool is_count(std::string_view key)
+template <std::size_t N>
+bool listed(const std::string_view (&keys)[N], std::string_view key)
 {
-	return std::find(std::begin(counts), std::end(counts), key) != std::end(counts);
-}
-
-bool is_identity(std::string_view key)
-{
-	return std::find(std::begin(identities), std::end(identities), key) !=
-	       std::end(identities);
+	return std::find(std::begin(keys), std::end(keys), key) != std::end(keys);
 }
 
 bool all_objects(const std::vector<const nlohmann::json *> &values)
@@ -123,7 +118,7 @@ nlohmann::json sum_counts(const std::vector<const nlohmann::json *> &values)
 
 nlohmann::json merge_values(const std::vector<const nlohmann::json *> &values, std::string_view key)
 {
-	if (is_count(key))
+	if (listed(counts, key))
 		return sum_counts(values);
 	// Objects field by field, even when the parts agree: a count agreeing
 	// in every part is still added.
@@ -134,7 +129,7 @@ nlohmann::json merge_values(const std::vector<const nlohmann::json *> &values, s
 	const nlohmann::json &first = *values.front();
 	if (std::all_of(values.begin(), values.end(), [&](const auto *v) { return *v == first; }))
 		return first;
-	if (!is_identity(key) &&
+	if (!listed(identities, key) &&
 	    std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_number(); })) {
 		std::vector<double> x;
 		for (const auto *v : values)
