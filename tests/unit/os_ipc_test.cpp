@@ -3,14 +3,18 @@
 // gives a sane figure; a peer dies with its owner, also when the owner is
 // killed.
 #include "app/registry.h"
+#include "core/affinity.h"
 #include "core/error.h"
+#include "core/sysroot.h"
 #include "crossings/os_child.h"
+#include "crossings/placement.h"
 #include "os_leaks.h"
 
 #include <gtest/gtest.h>
 
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -54,6 +58,12 @@ std::optional<std::string> unavailable_here(const Crossing &c, const RunContext 
 
 class CommunicationEntry : public testing::TestWithParam<const char *> {};
 
+// The placements "both" gives here: other-cpu needs a second online CPU.
+std::size_t placements_here(int cpu)
+{
+	return cpus_other_than(cpu).empty() ? 1 : 2;
+}
+
 } // namespace
 
 TEST_P(CommunicationEntry, LeavesNothingAndMeasures)
@@ -71,21 +81,87 @@ TEST_P(CommunicationEntry, LeavesNothingAndMeasures)
 	EXPECT_EQ(before.children, after.children);
 	EXPECT_EQ(before.loopback, after.loopback);
 
-	ASSERT_EQ(got.size(), 1u);
-	const Result &r = got.front();
-	EXPECT_EQ(r.crossing, GetParam());
-	EXPECT_EQ(r.cycles.size(), ctx.opt.samples);
-	// A context switch is the ring's trip less the pipe's own cost, each
-	// a median: with a handful of samples on a busy machine the difference
-	// can fall to zero, the trip cannot.
-	if (std::string(GetParam()).rfind("ctxsw", 0) == 0)
-		EXPECT_GT(r.stats.median + r.detail.value("pipe_overhead_cycles", 0.0), 0);
-	else
-		EXPECT_GT(r.stats.median, 0) << r.crossing;
-	if (std::string(GetParam()).rfind("bw-", 0) == 0) {
-		EXPECT_GT(r.detail.value("bytes_per_iteration", 0.0), 0);
+	// select-tcp's connections have no peer that answers: one result.
+	const bool placed = std::string(GetParam()) != "select-tcp";
+	ASSERT_EQ(got.size(), placed ? placements_here(sched_getcpu()) : 1u);
+	for (const Result &r : got) {
+		EXPECT_EQ(r.crossing, GetParam());
+		EXPECT_EQ(r.cycles.size(), ctx.opt.samples);
+		// A context switch is the ring's trip less the pipe's own cost,
+		// each a median: with a handful of samples on a busy machine the
+		// difference can fall to zero, the trip cannot.
+		if (std::string(GetParam()).rfind("ctxsw", 0) == 0)
+			EXPECT_GT(r.stats.median + r.detail.value("pipe_overhead_cycles", 0.0), 0);
+		else
+			EXPECT_GT(r.stats.median, 0) << r.crossing;
+		if (std::string(GetParam()).rfind("bw-", 0) == 0) {
+			EXPECT_GT(r.detail.value("bytes_per_iteration", 0.0), 0);
+		}
 	}
 }
+
+// Each placement is applied to the peer from its start: read back from the
+// kernel (the peer's affinity and the CPU it last ran on) while it lives.
+class PlacedEntry : public testing::TestWithParam<const char *> {};
+
+TEST_P(PlacedEntry, PeerRunsWhereItsPlacementSays)
+{
+	const Crossing *c = find_crossing(GetParam());
+	ASSERT_NE(c, nullptr);
+	RunContext ctx = tiny_context();
+	if (auto why = unavailable_here(*c, ctx))
+		GTEST_SKIP() << *why;
+	ctx.cpu = sched_getcpu();
+	ScopedAffinity pinned({ ctx.cpu });
+	const std::set<int> others = cpus_other_than(ctx.cpu);
+	if (others.empty())
+		GTEST_SKIP() << "one online CPU: no peer can be placed on another";
+
+	std::vector<Result> got = c->run(ctx);
+	ASSERT_EQ(got.size(), 2u);
+	const int other = *others.begin();
+	struct Want {
+		std::string suffix;
+		int cpu;
+	};
+	const Want want[] = { { "/same-cpu", ctx.cpu }, { "/other-cpu", other } };
+	for (std::size_t i = 0; i < 2; i++) {
+		const Result &r = got[i];
+		const auto &place = r.detail.at("placement");
+		ASSERT_GT(r.variant.size(), want[i].suffix.size());
+		EXPECT_EQ(r.variant.substr(r.variant.size() - want[i].suffix.size()),
+			  want[i].suffix);
+		EXPECT_EQ(place.at("measuring_cpu"), ctx.cpu);
+		EXPECT_EQ(place.at("peer_affinity"), std::to_string(want[i].cpu)) << place.dump();
+		EXPECT_EQ(place.at("peer_last_cpu"), want[i].cpu) << place.dump();
+		EXPECT_EQ(r.method.at("placement"), want[i].suffix.substr(1));
+	}
+
+	// Free: the peer may go anywhere, and so may the measuring process
+	// while it measures; afterwards it is where it was.
+	ctx.opt.placement = "free";
+	got = c->run(ctx);
+	ASSERT_EQ(got.size(), 1u);
+	std::set<int> all = others;
+	all.insert(ctx.cpu);
+	EXPECT_EQ(got.front().detail.at("placement").at("peer_affinity"), format_cpu_list(all));
+	EXPECT_EQ(got.front().method.at("placement"), "free");
+	cpu_set_t now;
+	ASSERT_EQ(sched_getaffinity(0, sizeof(now), &now), 0);
+	EXPECT_EQ(CPU_COUNT(&now), 1);
+	EXPECT_TRUE(CPU_ISSET(ctx.cpu, &now));
+}
+
+INSTANTIATE_TEST_SUITE_P(Os, PlacedEntry,
+			 testing::Values("ctxsw-0k", "pipe", "unix", "udp", "tcp", "tcp-connect",
+					 "bw-pipe", "bw-unix", "bw-tcp"),
+			 [](const auto &p) {
+				 std::string n = p.param;
+				 for (char &ch : n)
+					 if (ch == '-')
+						 ch = '_';
+				 return n;
+			 });
 
 INSTANTIATE_TEST_SUITE_P(Os, CommunicationEntry,
 			 testing::Values("select-tcp", "ctxsw-0k", "ctxsw-16k", "pipe", "unix", "udp",
@@ -200,7 +276,7 @@ TEST(TcpConnect, LeavesNoPortInTimeWait)
 	std::size_t after = time_wait_sockets();
 	EXPECT_LT(after, before + 1000) << before << " TIME_WAIT sockets before, " << after
 					<< " after";
-	EXPECT_EQ(r.variant, "connect-reset");
+	EXPECT_EQ(r.variant, "connect-reset/same-cpu");
 	EXPECT_NE(r.detail.value("client_close", "").find("reset"), std::string::npos);
 }
 
@@ -223,5 +299,5 @@ TEST(BwTcp, ItsReceiveBufferStaysAsSet)
 	ASSERT_GT(cap, 0);
 	EXPECT_EQ(r.detail.value("receive_buffer_bytes", 0L), 2 * std::min(requested, cap))
 		<< r.detail.dump();
-	EXPECT_EQ(r.variant, "4m-block-rcvbuf-1m");
+	EXPECT_EQ(r.variant, "4m-block-rcvbuf-1m/same-cpu");
 }

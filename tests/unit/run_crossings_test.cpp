@@ -516,3 +516,20 @@ TEST(RunCrossings, IdentitiesAreListedNotAveraged)
 	// A measure still takes the parts' median.
 	EXPECT_EQ(merged.method["overhead_cycles"], 90);
 }
+
+TEST(RunCrossings, NamesEndingInAnIdentityAreListedToo)
+{
+	Result r = three_samples("pipe", "round-trip/free");
+	std::vector<Result> parts;
+	for (int cpu : { 1, 0, 1 }) {
+		r.detail = { { "placement", { { "peer_last_cpu", cpu }, { "measuring_cpu", 0 } } },
+			     { "message_cpu_cycles", cpu * 10 } };
+		parts.push_back(r);
+	}
+	Result merged = merge_parts(parts);
+	const auto &place = merged.detail["placement"];
+	EXPECT_EQ(place["peer_last_cpu"], nlohmann::json::array({ 1, 0 })) << place.dump();
+	EXPECT_EQ(place["measuring_cpu"], 0);
+	// "cycles" names no identity: the parts' median.
+	EXPECT_EQ(merged.detail["message_cpu_cycles"], 10);
+}

@@ -154,6 +154,7 @@ void fill_meta(const Args &a, RunContext &ctx, const std::string &locked, Report
 				   "may not be time");
 	rep.meta["conditions"] = read_conditions();
 	rep.meta["run"] = { { "cpu", ctx.cpu },
+			    { "placement", a.opt.placement },
 			    { "samples_per_round", a.opt.samples },
 			    { "warmup", a.opt.warmup },
 			    { "rounds", a.opt.rounds },

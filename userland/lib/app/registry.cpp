@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/text_list.h"
 #include "crossings/crossings.h"
+#include "crossings/placement.h"
 #include "vmexit/vmexit.h"
 
 namespace xperf {
@@ -166,6 +167,10 @@ std::vector<CrossingOption> crossing_options()
 		  "vmexit: builtin (KVM API), qemu, or guest (xperf-user runs inside a Linux "
 		  "guest with xperf.ko: the hypervisor running it is the VMM)",
 		  &Options::vmm, vmm_problem },
+		{ "--placement",
+		  "the OS suite's communication entries: where the peer process runs, " +
+			  placement_choices() + "; free also leaves every other OS entry unpinned",
+		  &Options::placement, placement_problem },
 	};
 }
 

@@ -1,8 +1,10 @@
 #include "app/run_crossings.h"
 
+#include "core/affinity.h"
 #include "core/error.h"
 #include "core/sampler.h"
 #include "core/samples_memory.h"
+#include "crossings/placement.h"
 
 #include <fmt/format.h>
 
@@ -35,10 +37,18 @@ verify::Verified measure_crossing(const Crossing &c, const RunContext &ctx, veri
 {
 	try {
 		RunContext own = with_defaults(c, ctx);
+		// LMBench's placement: the measuring process (and what it forks)
+		// wherever the scheduler puts it, for the whole entry.
+		const bool anywhere = free_placement(own.opt) && c.group == Group::os;
+		ScopedAffinity unpinned(anywhere ? cpus_other_than(-1) : std::set<int>{});
 		if (tracer)
 			return verify::run_verified(c, own, *tracer);
 		verify::Verified v;
 		v.results = c.run(own);
+		if (anywhere)
+			for (Result &r : v.results)
+				if (!r.method.contains("placement"))
+					r.method["placement"] = "free";
 		return v;
 	} catch (const Error &e) {
 		throw e.within(fmt::format("crossing {}", c.name));
@@ -64,8 +74,9 @@ constexpr std::string_view counts[] = {
 };
 
 // Fields that name something (a thread, a process, a CPU, a number of a
-// system call or a port): never averaged. Where the parts differ, the run
-// has the list of the distinct values, in the order the parts gave them.
+// system call or a port), and those whose name ends in one after an
+// underscore (peer_last_cpu): never averaged. Where the parts differ, the
+// run has the list of the distinct values, in the order the parts gave them.
 constexpr std::string_view identities[] = {
 	"tid", "pid", "cpu", "cpus", "nr", "port", "name", "path", "found",
 };
@@ -74,6 +85,14 @@ template <std::size_t N>
 bool listed(const std::string_view (&keys)[N], std::string_view key)
 {
 	return std::find(std::begin(keys), std::end(keys), key) != std::end(keys);
+}
+
+bool identity(std::string_view key)
+{
+	if (listed(identities, key))
+		return true;
+	auto underscore = key.rfind('_');
+	return underscore != std::string_view::npos && listed(identities, key.substr(underscore + 1));
 }
 
 bool all_objects(const std::vector<const nlohmann::json *> &values)
@@ -129,7 +148,7 @@ nlohmann::json merge_values(const std::vector<const nlohmann::json *> &values, s
 	const nlohmann::json &first = *values.front();
 	if (std::all_of(values.begin(), values.end(), [&](const auto *v) { return *v == first; }))
 		return first;
-	if (!listed(identities, key) &&
+	if (!identity(key) &&
 	    std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_number(); })) {
 		std::vector<double> x;
 		for (const auto *v : values)

@@ -335,11 +335,27 @@ std::vector<const CompareRow *> rows_for(const Comparison &c, const SuiteRow &sr
 	return out;
 }
 
-std::string row_label(const SuiteRow &sr, const CompareRow &r, std::size_t of)
+// A suite row's label, and which of its crossing's variants this line is
+// when it has several: the variant's last word after a slash when every
+// variant shown shares what comes before it (the placements of a
+// communication entry: "pipe (other-cpu)"), else the whole variant.
+std::string row_label(const SuiteRow &sr, const CompareRow &r,
+		      const std::vector<const CompareRow *> &of)
 {
 	if (sr.label.empty())
 		return r.crossing + " " + r.variant;
-	return of > 1 ? fmt::format("{} ({})", sr.label, r.variant) : std::string(sr.label);
+	if (of.size() <= 1)
+		return std::string(sr.label);
+	auto stem = [](std::string_view v) {
+		auto slash = v.rfind('/');
+		return slash == std::string_view::npos ? std::string_view() : v.substr(0, slash);
+	};
+	std::string_view shared = stem(r.variant);
+	bool same = !shared.empty() && std::all_of(of.begin(), of.end(), [&](const CompareRow *o) {
+		return stem(o->variant) == shared;
+	});
+	return fmt::format("{} ({})", sr.label,
+			   same ? r.variant.substr(shared.size() + 1) : r.variant);
 }
 
 const Result *find_result(const Report &rep, const CompareRow &r)
@@ -423,7 +439,7 @@ Grid lmbench_grid(const Suite &s, const Comparison &c, const std::vector<Column>
 			section = sr.section;
 		}
 		for (const CompareRow *r : rows) {
-			std::vector<std::string> fields{ row_label(sr, *r, rows.size()) };
+			std::vector<std::string> fields{ row_label(sr, *r, rows) };
 			double bytes = cycles ? 0 : bytes_per_iteration(columns, *r);
 			for (const auto &cell : r->cells) {
 				if (!cell) {
@@ -477,7 +493,7 @@ Grid quartiles_grid(const Suite &s, const Comparison &c, const std::vector<Colum
 				if (!r->cells[j])
 					continue;
 				std::vector<std::string> fields{ labels[j] + warned_mark(c, j),
-								 row_label(sr, *r, rows.size()) };
+								 row_label(sr, *r, rows) };
 				for (bool ns : { false, true })
 					for (double Stats::*stat : { &Stats::mean, &Stats::median,
 								     &Stats::q1, &Stats::q3 })

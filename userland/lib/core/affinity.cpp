@@ -9,6 +9,23 @@
 
 namespace xperf {
 
+namespace {
+
+std::string affinity_of(pid_t tid)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (sched_getaffinity(tid, sizeof(set), &set))
+		return "?";
+	std::set<int> cpus;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			cpus.insert(c);
+	return format_cpu_list(cpus);
+}
+
+} // namespace
+
 std::set<int> cpus_other_than(int cpu)
 {
 	auto online = read_text("/", "sys/devices/system/cpu/online");
@@ -51,6 +68,21 @@ std::optional<std::string> pin_thread(pid_t tid, int cpu)
 	if (cpu < 0 || cpu >= CPU_SETSIZE)
 		return fmt::format("CPU {} is not one this process can name", cpu);
 	return set_affinity(tid, { cpu });
+}
+
+std::optional<ThreadPlace> thread_place(pid_t pid, pid_t tid)
+{
+	std::string dir = fmt::format("proc/{}/task/{}/", pid, tid);
+	auto stat = read_text("/", dir + "stat");
+	if (!stat)
+		return std::nullopt;
+	ThreadPlace place;
+	if (auto st = parse_proc_stat(*stat)) {
+		place.name = st->name;
+		place.cpu = st->processor;
+	}
+	place.affinity = affinity_of(tid);
+	return place;
 }
 
 } // namespace xperf

@@ -1,5 +1,5 @@
 // Where threads may run: one place for pinning a thread to a CPU, keeping
-// one off it, and the online CPUs but one.
+// one off it, the online CPUs but one, and where a thread is now.
 #pragma once
 
 #include <sched.h>
@@ -36,5 +36,13 @@ std::optional<std::string> pin_thread(pid_t tid, int cpu);
 // Thread tid (0: the calling one) may run on cpus only; the error in words
 // when it cannot. An empty set changes nothing.
 std::optional<std::string> set_affinity(pid_t tid, const std::set<int> &cpus);
+
+// The CPU a thread last ran on (field 39 of its stat) and its affinity, now.
+struct ThreadPlace {
+	std::string name;
+	std::optional<int> cpu;
+	std::string affinity; // CPU list, "?" when unreadable
+};
+std::optional<ThreadPlace> thread_place(pid_t pid, pid_t tid);
 
 } // namespace xperf

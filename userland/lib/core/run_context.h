@@ -37,6 +37,10 @@ struct Options {
 	// Where the OS suite's file entries make their files; empty: $TMPDIR
 	// or /tmp. Its file system is part of what they measure.
 	std::string scratch_dir;
+	// Where a communication entry's peer runs: both (same-cpu, then
+	// other-cpu), same-cpu, other-cpu, or free (nothing pinned, LMBench's
+	// way, for every OS entry: crossings/placement.h).
+	std::string placement = "both";
 	// VM exits: which exits, started from where, under which VMM.
 	std::string vm_exit = "all";   // cpuid, rdmsr, vmcall, pio, or all
 	std::string vm_from = "all";   // user, kernel, or all

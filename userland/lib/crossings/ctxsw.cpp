@@ -1,5 +1,5 @@
 // ctxsw-0k, ctxsw-16k: LMBench's lat_ctx -s 0 2 and -s 16 2. Two processes
-// on one CPU (the peer inherits the measuring process's affinity) pass a
+// (the peer on the measuring CPU, on another, or free: placement.h) pass a
 // token round a ring of two pipes; each, on getting it, sums its own
 // working set of 0 or 16 KiB before passing it on. One trip round the ring
 // is timed: two switches, and two of each pipe write, pipe read and sum.
@@ -11,6 +11,7 @@
 #include "crossings/crossings.h"
 #include "crossings/ipc.h"
 #include "crossings/os_child.h"
+#include "crossings/placement.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -49,7 +50,7 @@ void pass_on(int in, int out, std::size_t bytes)
 	}
 }
 
-std::vector<Result> run_ctxsw(const RunContext &ctx, const std::string &name, std::size_t bytes)
+Result run_ctxsw(const RunContext &ctx, Placement p, const std::string &name, std::size_t bytes)
 {
 	WorkingSet own(bytes);
 	int token = 1;
@@ -68,7 +69,7 @@ std::vector<Result> run_ctxsw(const RunContext &ctx, const std::string &name, st
 
 	auto [to_peer_r, to_peer_w] = make_pipe();
 	auto [from_peer_r, from_peer_w] = make_pipe();
-	OsChild peer([&] {
+	OsChild peer = place_peer(ctx, p, [&] {
 		to_peer_w.reset();
 		from_peer_r.reset();
 		pass_on(to_peer_r.get(), from_peer_w.get(), bytes);
@@ -90,25 +91,27 @@ std::vector<Result> run_ctxsw(const RunContext &ctx, const std::string &name, st
 		     { "working_set_bytes", bytes },
 		     { "pipe_overhead_cycles", overhead_cycles },
 		     { "pipe_overhead_ns", ctx.tsc.hz > 0 ? overhead_cycles * 1e9 / ctx.tsc.hz : 0.0 },
-		     { "peer", "a forked process on the same CPU" } };
+		     { "peer", "a forked process, placed as placement says" } };
 	r.notes.push_back(fmt::format(
 		"timed: one trip of a token round two processes through two pipes, each summing "
 		"its {} KiB working set; halved, less the median cost of one pipe write, read and "
 		"sum in one process ({:.0f} cycles), as LMBench's lat_ctx subtracts it",
 		bytes / 1024, overhead_cycles));
-	return { std::move(r) };
+	record_peer(r, ctx, p, peer.pid());
+	return r;
 }
 
 } // namespace
 
 std::vector<Result> run_ctxsw_0k(const RunContext &ctx)
 {
-	return run_ctxsw(ctx, "ctxsw-0k", 0);
+	return for_each_placement(ctx, [&](Placement p) { return run_ctxsw(ctx, p, "ctxsw-0k", 0); });
 }
 
 std::vector<Result> run_ctxsw_16k(const RunContext &ctx)
 {
-	return run_ctxsw(ctx, "ctxsw-16k", 16 * 1024);
+	return for_each_placement(
+		ctx, [&](Placement p) { return run_ctxsw(ctx, p, "ctxsw-16k", 16 * 1024); });
 }
 
 } // namespace xperf

@@ -134,10 +134,11 @@ UniqueFd connect_to(const sockaddr_in &addr, int type, ClientOptions options)
 	return fd;
 }
 
-TcpPeer tcp_peer(const std::function<void(int conn)> &serve, ClientOptions options)
+TcpPeer tcp_peer(const RunContext &ctx, Placement p, const std::function<void(int conn)> &serve,
+		 ClientOptions options)
 {
 	LoopbackSocket listener = bind_loopback(SOCK_STREAM);
-	OsChild peer([&] {
+	OsChild peer = place_peer(ctx, p, [&] {
 		UniqueFd conn(::accept4(listener.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
 		if (!conn)
 			fail("accept");

@@ -5,7 +5,9 @@
 #pragma once
 
 #include "core/unique_fd.h"
+#include "core/run_context.h"
 #include "crossings/os_child.h"
+#include "crossings/placement.h"
 
 #include <netinet/in.h>
 
@@ -52,13 +54,14 @@ UniqueFd connect_to(const sockaddr_in &addr, int type, ClientOptions options = {
 // The address a socket is bound to.
 sockaddr_in local_address(int fd);
 
-// A TCP connection over 127.0.0.1 to a peer process that accepts it and
-// runs serve on its end; the client's end made with options. The peer goes
-// first when it goes.
+// A TCP connection over 127.0.0.1 to a peer process, placed as p says,
+// that accepts it and runs serve on its end; the client's end made with
+// options. The peer goes first when it goes.
 struct TcpPeer {
 	UniqueFd client;
 	OsChild peer;
 };
-TcpPeer tcp_peer(const std::function<void(int conn)> &serve, ClientOptions options = {});
+TcpPeer tcp_peer(const RunContext &ctx, Placement p, const std::function<void(int conn)> &serve,
+		 ClientOptions options = {});
 
 } // namespace xperf

@@ -1,6 +1,6 @@
 // bw-pipe, bw-unix, bw-tcp: LMBench's bw_pipe, bw_unix and bw_tcp. As
 // bw_pipe does, each timed iteration moves one fixed block: the measuring
-// process asks its peer process (forked, on the same CPU) for it, the peer
+// process asks its peer process (forked, placed as placement.h says) for it, the peer
 // writes it in 64 KiB writes, the measuring process reads it in reads of
 // up to 64 KiB. The request is one small write per block: asking, rather
 // than a peer writing ahead, keeps what a buffer holds from one iteration
@@ -19,6 +19,7 @@
 #include "crossings/crossings.h"
 #include "crossings/ipc.h"
 #include "crossings/os_child.h"
+#include "crossings/placement.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -71,9 +72,8 @@ void read_block(int data, char *buf)
 	}
 }
 
-std::vector<Result> time_blocks(const RunContext &ctx, const std::string &name,
-				const std::string &variant, int requests, int data,
-				nlohmann::json detail)
+Result time_blocks(const RunContext &ctx, const std::string &name, const std::string &variant,
+		   int requests, int data, nlohmann::json detail)
 {
 	std::vector<char> buf(chunk, 0);
 	auto nothing = [] {};
@@ -86,11 +86,11 @@ std::vector<Result> time_blocks(const RunContext &ctx, const std::string &name,
 	Result r = timed_result(ctx, name, variant, t);
 	detail["bytes_per_iteration"] = block;
 	detail["chunk_bytes"] = chunk;
-	detail["peer"] = "a forked process on the same CPU, writing each block asked for";
+	detail["peer"] = "a forked process writing each block asked for, placed as placement says";
 	r.detail = std::move(detail);
 	r.notes.push_back("timed: a request for 4 MiB written to the peer process, which "
 			  "writes the block in 64 KiB writes; read here in reads of up to 64 KiB");
-	return { std::move(r) };
+	return r;
 }
 
 int socket_option(int fd, int option)
@@ -114,51 +114,61 @@ long rmem_max()
 
 std::vector<Result> run_bw_pipe(const RunContext &ctx)
 {
-	auto [data_r, data_w] = make_pipe();
-	auto [control_r, control_w] = make_pipe();
-	OsChild peer([&] {
-		data_r.reset();
-		control_w.reset();
-		source(control_r.get(), data_w.get());
+	return for_each_placement(ctx, [&](Placement p) {
+		auto [data_r, data_w] = make_pipe();
+		auto [control_r, control_w] = make_pipe();
+		OsChild peer = place_peer(ctx, p, [&] {
+			data_r.reset();
+			control_w.reset();
+			source(control_r.get(), data_w.get());
+		});
+		data_w.reset();
+		control_r.reset();
+		Result r = time_blocks(
+			ctx, "bw-pipe", "4m-block", control_w.get(), data_r.get(),
+			{ { "transport", "a pipe, the request on a second pipe" },
+			  { "pipe_buffer_bytes", ::fcntl(data_r.get(), F_GETPIPE_SZ) } });
+		record_peer(r, ctx, p, peer.pid());
+		return r;
 	});
-	data_w.reset();
-	control_r.reset();
-	return time_blocks(ctx, "bw-pipe", "4m-block", control_w.get(), data_r.get(),
-			   { { "transport", "a pipe, the request on a second pipe" },
-			     { "pipe_buffer_bytes", ::fcntl(data_r.get(), F_GETPIPE_SZ) } });
 }
 
 std::vector<Result> run_bw_unix(const RunContext &ctx)
 {
-	auto [mine, theirs] = make_unix_pair();
-	OsChild peer([&] {
-		mine.reset();
-		source(theirs.get(), theirs.get());
+	return for_each_placement(ctx, [&](Placement p) {
+		auto [mine, theirs] = make_unix_pair();
+		OsChild peer = place_peer(ctx, p, [&] {
+			mine.reset();
+			source(theirs.get(), theirs.get());
+		});
+		theirs.reset();
+		Result r = time_blocks(
+			ctx, "bw-unix", "4m-block", mine.get(), mine.get(),
+			{ { "transport", "an AF_UNIX stream socket pair" },
+			  { "receive_buffer_bytes", socket_option(mine.get(), SO_RCVBUF) } });
+		record_peer(r, ctx, p, peer.pid());
+		return r;
 	});
-	theirs.reset();
-	return time_blocks(ctx, "bw-unix", "4m-block", mine.get(), mine.get(),
-			   { { "transport", "an AF_UNIX stream socket pair" },
-			     { "receive_buffer_bytes", socket_option(mine.get(), SO_RCVBUF) } });
 }
 
 std::vector<Result> run_bw_tcp(const RunContext &ctx)
 {
-	TcpPeer link = tcp_peer([](int conn) { source(conn, conn); },
-				{ .receive_buffer = tcp_receive_buffer });
-	int fd = link.client.get();
-	std::vector<Result> got =
-		time_blocks(ctx, "bw-tcp", "4m-block-rcvbuf-1m", fd, fd,
-			    { { "transport", "a TCP connection over 127.0.0.1" } });
-	// Read after the blocks: a buffer that autotuned would have moved.
-	nlohmann::json &d = got.front().detail;
-	d["receive_buffer_requested_bytes"] = tcp_receive_buffer;
-	d["receive_buffer_bytes"] = socket_option(fd, SO_RCVBUF);
-	d["rmem_max_bytes"] = rmem_max();
-	got.front().notes.push_back(
-		"the receive buffer is set (SO_RCVBUF 1 MiB before connect; the kernel doubles "
-		"it and caps it at net.core.rmem_max): an autotuned window differs from "
-		"connection to connection");
-	return got;
+	return for_each_placement(ctx, [&](Placement p) {
+		TcpPeer link = tcp_peer(ctx, p, [](int conn) { source(conn, conn); },
+					{ .receive_buffer = tcp_receive_buffer });
+		int fd = link.client.get();
+		Result r = time_blocks(ctx, "bw-tcp", "4m-block-rcvbuf-1m", fd, fd,
+				       { { "transport", "a TCP connection over 127.0.0.1" } });
+		// Read after the blocks: a buffer that autotuned would have moved.
+		r.detail["receive_buffer_requested_bytes"] = tcp_receive_buffer;
+		r.detail["receive_buffer_bytes"] = socket_option(fd, SO_RCVBUF);
+		r.detail["rmem_max_bytes"] = rmem_max();
+		r.notes.push_back("the receive buffer is set (SO_RCVBUF 1 MiB before connect; the "
+				  "kernel doubles it and caps it at net.core.rmem_max): an "
+				  "autotuned window differs from connection to connection");
+		record_peer(r, ctx, p, link.peer.pid());
+		return r;
+	});
 }
 
 } // namespace xperf

@@ -6,16 +6,16 @@
 // for a free port slows as they pile up: one run leaves 11 000 of them, and
 // a run started among them took a third longer (Documentation/suites.rst).
 // With the reset, the figure does not depend on what ran in the last
-// minute. The server runs on another CPU when there is one: on the
-// measuring CPU, the scheduler let it run inside the timed region in some
-// iterations and not in others (two modes, 13 and 29 us here), as its
-// wakeup preempted the client or did not.
-#include "core/affinity.h"
+// minute. The server is placed as the other communication entries' peers
+// (placement.h); on the measuring CPU, the scheduler lets it run inside the
+// timed region in some iterations and not in others (two modes, 13 and 29
+// us here), as its wakeup preempts the client or does not.
 #include "core/error.h"
 #include "core/sampler.h"
 #include "crossings/crossings.h"
 #include "crossings/ipc.h"
 #include "crossings/os_child.h"
+#include "crossings/placement.h"
 
 #include <sys/socket.h>
 
@@ -45,27 +45,31 @@ namespace {
 
 std::vector<Result> run_tcp_connect(const RunContext &ctx)
 {
-	LoopbackSocket listener = bind_loopback(SOCK_STREAM);
-	const std::set<int> elsewhere = cpus_other_than(ctx.cpu);
-	OsChild server = [&] {
-		ScopedAffinity away(elsewhere);
-		return OsChild([&] { accept_and_close(listener.fd.get()); });
-	}();
-	const sockaddr_in addr = listener.addr;
-	listener.fd.reset();
-	auto nothing = [] {};
-	Timing t = measure(ctx, 1, nothing,
-			   [&addr] { connect_to(addr, SOCK_STREAM, { .close = Close::reset }); });
-	Result r = timed_result(ctx, "tcp-connect", "connect-reset", t);
-	r.detail = { { "transport", "TCP over 127.0.0.1" },
-		     { "peer", "a forked server process accepting and closing" },
-		     { "server_cpus", elsewhere.empty() ? "the measuring CPU (the only one)"
-							: "the other online CPUs" },
-		     { "client_close", "reset (SO_LINGER 0): no TIME_WAIT" } };
-	r.notes.push_back("timed: socket(), setsockopt(SO_LINGER 0), connect() to the server and "
-			  "close(), which resets the connection: the three-way handshake completes "
-			  "in the kernel; the server's accept() is not waited for");
-	return { std::move(r) };
+	return for_each_placement(ctx, [&](Placement p) {
+		LoopbackSocket listener = bind_loopback(SOCK_STREAM);
+		OsChild server =
+			place_peer(ctx, p, [&] { accept_and_close(listener.fd.get()); });
+		const sockaddr_in addr = listener.addr;
+		listener.fd.reset();
+		auto nothing = [] {};
+		Timing t = measure(ctx, 1, nothing, [&addr] {
+			connect_to(addr, SOCK_STREAM, { .close = Close::reset });
+		});
+		Result r = timed_result(ctx, "tcp-connect", "connect-reset", t);
+		r.detail = { { "transport", "TCP over 127.0.0.1" },
+			     { "peer", "a forked server process accepting and closing" },
+			     { "client_close", "reset (SO_LINGER 0): no TIME_WAIT" } };
+		r.notes.push_back("timed: socket(), setsockopt(SO_LINGER 0), connect() to the "
+				  "server and close(), which resets the connection: the three-way "
+				  "handshake completes in the kernel; the server's accept() is not "
+				  "waited for");
+		if (p == Placement::same_cpu)
+			r.notes.push_back("the server shares the measuring CPU: its wakeup preempts "
+					  "the client inside the timed region in some iterations and "
+					  "not in others, which can make two modes");
+		record_peer(r, ctx, p, server.pid());
+		return r;
+	});
 }
 
 } // namespace xperf

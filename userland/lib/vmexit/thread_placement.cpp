@@ -13,19 +13,6 @@ namespace xperf {
 
 namespace {
 
-std::string affinity_of(pid_t tid)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	if (sched_getaffinity(tid, sizeof(set), &set))
-		return "?";
-	std::set<int> cpus;
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set))
-			cpus.insert(c);
-	return format_cpu_list(cpus);
-}
-
 std::optional<int> parse_int(std::string_view text)
 {
 	int value = 0;
@@ -36,21 +23,6 @@ std::optional<int> parse_int(std::string_view text)
 }
 
 } // namespace
-
-std::optional<ThreadPlace> thread_place(pid_t pid, pid_t tid)
-{
-	std::string dir = fmt::format("proc/{}/task/{}/", pid, tid);
-	auto stat = read_text("/", dir + "stat");
-	if (!stat)
-		return std::nullopt;
-	ThreadPlace place;
-	if (auto st = parse_proc_stat(*stat)) {
-		place.name = st->name;
-		place.cpu = st->processor;
-	}
-	place.affinity = affinity_of(tid);
-	return place;
-}
 
 void ThreadWatch::sample()
 {

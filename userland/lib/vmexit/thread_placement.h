@@ -17,14 +17,6 @@
 
 namespace xperf {
 
-// The CPU a thread last ran on (field 39 of its stat) and its affinity, now.
-struct ThreadPlace {
-	std::string name;
-	std::optional<int> cpu;
-	std::string affinity; // CPU list, "?" when unreadable
-};
-std::optional<ThreadPlace> thread_place(pid_t pid, pid_t tid);
-
 // Every thread of a process, looked at each time sample() is called: the
 // CPUs it was seen on and its last affinity.
 class ThreadWatch {
