@@ -46,17 +46,40 @@ std::map<std::string, std::string> loopback_tcp()
 	return out;
 }
 
+// The names in a folder of /proc; a process that ends meanwhile takes its
+// folder with it, and that is no error here.
+std::vector<std::string> names_in(const fs::path &dir)
+{
+	std::vector<std::string> out;
+	std::error_code ec;
+	for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+		out.push_back(it->path().filename().string());
+	return out;
+}
+
+// A file of /proc whole, or "" when its process ended before it was read.
+std::string read_proc(const fs::path &file)
+{
+	std::ifstream in;
+	in.exceptions(std::ios::goodbit);
+	in.open(file);
+	std::ostringstream text;
+	try {
+		text << in.rdbuf();
+	} catch (const std::exception &) {
+		return "";
+	}
+	return text.str();
+}
+
 // Processes of process group pgid that are not zombies.
 std::vector<pid_t> live_in_group(pid_t pgid)
 {
 	std::vector<pid_t> out;
-	std::error_code ec;
-	for (const auto &e : fs::directory_iterator("/proc", ec)) {
-		std::string name = e.path().filename().string();
+	for (const std::string &name : names_in("/proc")) {
 		if (name.find_first_not_of("0123456789") != std::string::npos)
 			continue;
-		std::ifstream in(e.path() / "stat");
-		std::string stat((std::istreambuf_iterator<char>(in)), {});
+		std::string stat = read_proc(fs::path("/proc") / name / "stat");
 		auto close_paren = stat.rfind(')');
 		if (close_paren == std::string::npos)
 			continue;
@@ -76,11 +99,10 @@ std::map<std::string, std::string> held_by_group(pid_t pgid)
 {
 	std::map<std::string, std::string> all = loopback_tcp(), out;
 	for (pid_t p : live_in_group(pgid)) {
-		std::error_code ec;
 		fs::path fds = fs::path("/proc") / std::to_string(p) / "fd";
-		for (const auto &e : fs::directory_iterator(fds, ec)) {
+		for (const std::string &fd : names_in(fds)) {
 			std::error_code lec;
-			std::string target = fs::read_symlink(e.path(), lec).string();
+			std::string target = fs::read_symlink(fds / fd, lec).string();
 			if (target.rfind("socket:[", 0) != 0)
 				continue;
 			std::string inode = target.substr(8, target.size() - 9);
@@ -111,6 +133,20 @@ bool within(std::chrono::milliseconds limit, Pred done)
 	return done();
 }
 
+// Kills what is left of a process group when the test ends, whichever way:
+// a failed assertion must not leave a run measuring for ever (ctest would
+// wait on it).
+class GroupGuard {
+public:
+	explicit GroupGuard(pid_t pgid) : pgid_(pgid) {}
+	~GroupGuard() { ::kill(-pgid_, SIGKILL); }
+	GroupGuard(const GroupGuard &) = delete;
+	GroupGuard &operator=(const GroupGuard &) = delete;
+
+private:
+	pid_t pgid_;
+};
+
 } // namespace
 
 TEST(OsSuiteInterrupt, CtrlCLeavesNoServerAndNoListener)
@@ -132,6 +168,7 @@ TEST(OsSuiteInterrupt, CtrlCLeavesNoServerAndNoListener)
 			::_exit(127);
 		}
 		::setpgid(pid, pid);
+		GroupGuard guard(pid);
 		// The entry is running once its server is up: every entry here
 		// has a listener until its connections are made, and they after.
 		std::map<std::string, std::string> seen;
