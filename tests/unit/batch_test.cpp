@@ -1,7 +1,9 @@
 // The batch a crossing is timed with when the user gives none: the least
 // round figure at which the timer's step is at most the target share of
-// a crossing's cost, within the caps.
+// a crossing's cost, within the caps; and every result says who chose it.
+#include "app/registry.h"
 #include "core/batch.h"
+#include "core/sampler.h"
 
 #include <gtest/gtest.h>
 
@@ -101,4 +103,126 @@ TEST(Batch, APilotsChoiceReadsBackFromTheMethod)
 	EXPECT_FALSE(
 		pilot_choice_of({ { "batch", 3 }, { "batch_choice", { { "by", "--batch" } } } }));
 	EXPECT_FALSE(pilot_choice_of({ { "batch", 1 } }));
+}
+
+namespace {
+
+RunContext small_run()
+{
+	RunContext ctx;
+	ctx.opt.samples = 200;
+	ctx.opt.warmup = 20;
+	ctx.opt.rounds = 1;
+	ctx.opt.span_s = 0;
+	ctx.opt.part_processes = false;
+	return ctx;
+}
+
+// A body of some work, so that regions differ and show the timer's step.
+void some_adds()
+{
+	detail::spin_adds(50);
+}
+
+Result measured(const RunContext &ctx, std::size_t batch)
+{
+	return timed_result(ctx, "test", "adds", measure(ctx, batch, [] {}, some_adds));
+}
+
+// --verify's traced run marks its iterations.
+struct NoMarks final : IterationMarks {
+	void begin_run() override {}
+	void setup(std::size_t) override {}
+	void timed(std::size_t) override {}
+	void end_run() override {}
+};
+
+} // namespace
+
+// What the pilot saw is in the method, and the batch is the one
+// choose_batch makes of it.
+TEST(Batch, AResultRecordsThePilotsChoice)
+{
+	Result r = measured(small_run(), auto_batch);
+	const nlohmann::json &c = r.method["batch_choice"];
+	ASSERT_TRUE(c.is_object()) << r.method.dump();
+	EXPECT_EQ(c["by"], "pilot");
+	EXPECT_EQ(c["target_share"], batch_target_share);
+	EXPECT_GT(c["pilot_cycles"].get<double>(), 0);
+	BatchChoice again =
+		choose_batch(c["step_cycles"].get<double>(), c["pilot_cycles"].get<double>(),
+			     c["target_share"].get<double>());
+	EXPECT_EQ(r.method["batch"], again.batch);
+	EXPECT_EQ(c["capped"], again.capped);
+}
+
+// --batch is the user's override, --batch 1 unbatched; --verify counts
+// one crossing per region; a later part takes the first part's choice.
+TEST(Batch, TheUsersBatchOrVerifyOrTheRunsChoiceNeedNoPilot)
+{
+	RunContext ctx = small_run();
+	ctx.opt.batch = 1;
+	Result r = measured(ctx, auto_batch);
+	EXPECT_EQ(r.method["batch"], 1);
+	EXPECT_EQ(r.method["batch_choice"], nlohmann::json({ { "by", "--batch" } }));
+	ctx.opt.batch = 7;
+	EXPECT_EQ(measured(ctx, auto_batch).method["batch"], 7);
+
+	ctx.opt.batch = 0;
+	ctx.opt.verify = Options::Verify::report;
+	r = measured(ctx, auto_batch);
+	EXPECT_EQ(r.method["batch"], 1);
+	EXPECT_EQ(r.method["batch_choice"]["by"], "--verify");
+
+	ctx.opt.verify = Options::Verify::off;
+	NoMarks marks;
+	ctx.marks = &marks;
+	r = measured(ctx, auto_batch);
+	EXPECT_EQ(r.method["batch"], 1) << "a traced run counts one crossing's events per region";
+	EXPECT_EQ(r.method["batch_choice"]["by"], "--verify");
+	ctx.marks = nullptr;
+
+	ctx.opt.pilot_batch = choose_batch(26, 290);
+	r = measured(ctx, auto_batch);
+	EXPECT_EQ(r.method["batch"], 20);
+	EXPECT_EQ(r.method["batch_choice"], to_json(*ctx.opt.pilot_batch));
+}
+
+// A crossing's own batch is kept whatever --batch says; on request, the
+// user's or one.
+TEST(Batch, AFixedBatchIsTheCrossingsAndOnRequestTheUsers)
+{
+	RunContext ctx = small_run();
+	ctx.opt.batch = 7;
+	Result r = measured(ctx, 1);
+	EXPECT_EQ(r.method["batch"], 1);
+	EXPECT_EQ(r.method["batch_choice"]["by"], "crossing");
+	r = measured(ctx, batch_on_request);
+	EXPECT_EQ(r.method["batch"], 7);
+	EXPECT_EQ(r.method["batch_choice"]["by"], "--batch");
+	ctx.opt.batch = 0;
+	r = measured(ctx, batch_on_request);
+	EXPECT_EQ(r.method["batch"], 1);
+	EXPECT_EQ(r.method["batch_choice"]["by"], "crossing");
+}
+
+// The crossings whose body repeats with no setup between are batched by
+// the pilot; a fault re-armed in its setup is one per region.
+TEST(Batch, BatchableCrossingsAskThePilot)
+{
+	RunContext ctx = small_run();
+	for (const char *name :
+	     { "getppid", "funccall", "read", "write", "fstat", "sig-install" }) {
+		const Crossing *c = find_crossing(name);
+		ASSERT_TRUE(c) << name;
+		std::vector<Result> rs = c->run(with_defaults(*c, ctx));
+		ASSERT_FALSE(rs.empty()) << name;
+		EXPECT_EQ(rs[0].method["batch_choice"]["by"], "pilot") << name;
+	}
+	for (const char *name : { "pgfault", "alloc" }) {
+		const Crossing *c = find_crossing(name);
+		ASSERT_TRUE(c) << name;
+		for (const Result &r : c->run(with_defaults(*c, ctx)))
+			EXPECT_EQ(r.method["batch_choice"]["by"], "crossing") << name;
+	}
 }
