@@ -226,3 +226,17 @@ TEST(Batch, BatchableCrossingsAskThePilot)
 			EXPECT_EQ(r.method["batch_choice"]["by"], "crossing") << name;
 	}
 }
+
+// The JSON gives the step (over the batch) as a share of the figure.
+TEST(Batch, TheResolutionIsGivenAsAShareOfTheFigure)
+{
+	Result r;
+	r.cycles.assign(100, 210);
+	r.round_sizes = { 100 };
+	r.method = { { "resolution_cycles", 1.05 }, { "batch", 20 } };
+	r.analyse();
+	EXPECT_DOUBLE_EQ(to_json(r)["method"]["resolution_share"].get<double>(), 0.005);
+	r.method.erase("resolution_cycles");
+	EXPECT_FALSE(to_json(r)["method"].contains("resolution_share"))
+		<< "no step recorded (an older file): none made up";
+}
