@@ -1,7 +1,8 @@
 // The OS suite's simple system calls, as LMBench's lat_syscall and
 // lat_select time them: null I/O (one byte read from /dev/zero, one
 // written to /dev/null), stat, fstat, open+close of a file, and select on
-// 100 file descriptors. Each timed region is one call (or --batch calls).
+// 100 file descriptors. Each timed region is one call or a batch of them
+// (auto_batch: where the timer is coarse, as many as its step needs).
 #include "core/error.h"
 #include "core/sampler.h"
 #include "crossings/crossings.h"
