@@ -12,9 +12,10 @@ Runs RUNS (default 5) alternating pairs of
   xperf-user --crossing getppid   (its defaults: the headline figure)
   perf bench syscall basic        (LOOPS calls, default its own 10000000)
 pinned to CPU (default: the last one), and prints each pair, each xperf
-median with its interval (from its parts), and the run-to-run spread of
-both, (max - min) / median. XPERF_ARGS adds xperf-user options. V=1 shows
-the commands.
+median with its interval (from its parts), the batch xperf timed it with
+and the timer's step over that batch as a share of the median, and the
+run-to-run spread of both, (max - min) / median. XPERF_ARGS adds
+xperf-user options (--batch 1: unbatched). V=1 shows the commands.
 USAGE
 }
 
@@ -64,25 +65,29 @@ for i in range(1, runs + 1):
     ns = 1e9 / r["unit_tsc_hz"]
     ci = r["median_ci"]
     half = (ci["hi"] - ci["lo"]) / 2 * ns
+    method = r["method"]
     rows.append((r["stats_ns"]["median"], r["stats_ns"]["mean"],
                  r["stats_ns"]["q1"], r["stats_ns"]["q3"], float(m.group(1)) * 1000, half,
-                 ci.get("parts", 1)))
+                 ci.get("parts", 1), method.get("batch", 1),
+                 method.get("resolution_cycles", 0) / r["stats"]["median"] * 100))
 
 kernel = doc["meta"]["conditions"]["kernel"]["release"]
 cpu = doc["meta"]["conditions"]["cpu"]["model_name"]
 tsc = doc["meta"]["tsc"]
 print(f"getppid on {cpu}, kernel {kernel}, TSC {tsc['hz'] / 1e6:.1f} MHz ({tsc['source']})")
-print(f"{'run':>3} {'xperf median':>13} {'±95%':>8} {'parts':>5} {'xperf q1-q3':>15} "
-      f"{'xperf mean':>11} {'perf bench':>11} {'perf/median':>12}")
-for i, (med, mean, q1, q3, perf, half, parts) in enumerate(rows, 1):
-    print(f"{i:>3} {med:>10.1f} ns {half:>5.1f} ns {parts:>5} {q1:>6.1f}-{q3:<6.1f}ns "
-          f"{mean:>8.1f} ns {perf:>8.1f} ns {perf / med:>12.3f}")
+print(f"{'run':>3} {'xperf median':>13} {'±95%':>8} {'parts':>5} {'batch':>5} {'step':>6} "
+      f"{'xperf q1-q3':>15} {'xperf mean':>11} {'perf bench':>11} {'perf/median':>12}")
+for i, (med, mean, q1, q3, perf, half, parts, batch, step) in enumerate(rows, 1):
+    print(f"{i:>3} {med:>10.1f} ns {half:>5.1f} ns {parts:>5} {batch:>5} {step:>5.2f}% "
+          f"{q1:>6.1f}-{q3:<6.1f}ns {mean:>8.1f} ns {perf:>8.1f} ns {perf / med:>12.3f}")
 meds = [r[0] for r in rows]
 perfs = [r[4] for r in rows]
 mid = statistics.median(meds)
 xspread = (max(meds) - min(meds)) / mid * 100
 print(f"xperf median of medians {mid:.1f} ns, spread (max-min)/median {xspread:.1f} %; "
-      f"typical ±95 % of one run {statistics.median(r[5] for r in rows) / mid * 100:.1f} %")
+      f"typical ±95 % of one run {statistics.median(r[5] for r in rows) / mid * 100:.1f} %; "
+      f"batch {'/'.join(str(b) for b in sorted(set(r[7] for r in rows)))}, the timer's step "
+      f"over it {statistics.median(r[8] for r in rows):.2f} % of the median")
 pmid = statistics.median(perfs)
 print(f"perf bench median {pmid:.1f} ns/op, spread "
       f"{(max(perfs) - min(perfs)) / pmid * 100:.1f} %; "

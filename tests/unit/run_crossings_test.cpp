@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -532,4 +534,63 @@ TEST(RunCrossings, NamesEndingInAnIdentityAreListedToo)
 	EXPECT_EQ(place["measuring_cpu"], 0);
 	// "cycles" names no identity: the parts' median.
 	EXPECT_EQ(merged.detail["message_cpu_cycles"], 10);
+}
+
+namespace {
+
+// A part that "pilots" a batch of its own unless the run hands it one:
+// left alone, every part would choose another.
+std::vector<std::optional<BatchChoice>> handed;
+
+std::vector<Result> piloted_kind(const RunContext &ctx)
+{
+	handed.push_back(ctx.opt.pilot_batch);
+	const double cost = 100.0 * static_cast<double>(handed.size());
+	BatchChoice b = ctx.opt.pilot_batch ? *ctx.opt.pilot_batch : choose_batch(26, cost);
+	Result r = part_of("piloted", ctx, 100);
+	r.method["batch"] = b.batch;
+	r.method["batch_choice"] = to_json(b);
+	return { r };
+}
+
+} // namespace
+
+// Every part of a figure is timed with the batch its first part's pilot
+// chose: the later parts are handed it, and the merged method has one.
+TEST(RunCrossings, TheFirstPartsPilotChoosesTheBatchOfEveryPart)
+{
+	const Crossing piloted{ "piloted", "", piloted_kind };
+	RunContext ctx;
+	ctx.opt.samples = 5;
+	ctx.opt.rounds = 3;
+	ctx.opt.span_s = 0;
+	handed.clear();
+	verify::Verified v = measure_run({ &piloted }, ctx, nullptr);
+	ASSERT_EQ(handed.size(), 3u);
+	EXPECT_FALSE(handed[0]);
+	const BatchChoice first = choose_batch(26, 100);
+	for (std::size_t i = 1; i < handed.size(); i++) {
+		ASSERT_TRUE(handed[i]) << i;
+		EXPECT_EQ(to_json(*handed[i]), to_json(first)) << i;
+	}
+	ASSERT_EQ(v.results.size(), 1u);
+	EXPECT_EQ(v.results[0].method["batch"], first.batch);
+	EXPECT_EQ(v.results[0].method["batch_choice"], to_json(first));
+}
+
+// A part in a process of its own is handed the pilot's figures exactly.
+TEST(RunCrossings, APartIsHandedThePilotsFigures)
+{
+	const Crossing first{ "first", "", first_kind };
+	RunContext pass;
+	pass.opt.pilot_batch = choose_batch(21, 1911.123456789012, 0.004);
+	std::vector<std::string> a = part_arguments({ &first }, pass);
+	auto it = std::find(a.begin(), a.end(), "--part-batch-pilot");
+	ASSERT_GE(std::distance(it, a.end()), 4) << "the flag and its three figures";
+	EXPECT_EQ(std::stod(*(it + 1)), 21);
+	EXPECT_EQ(std::stod(*(it + 2)), 1911.123456789012);
+	EXPECT_EQ(std::stod(*(it + 3)), 0.004);
+	RunContext none;
+	a = part_arguments({ &first }, none);
+	EXPECT_EQ(std::find(a.begin(), a.end(), "--part-batch-pilot"), a.end());
 }

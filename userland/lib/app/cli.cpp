@@ -66,6 +66,9 @@ struct Args {
 	bool part = false;
 	double part_tsc_hz = 0;
 	std::string part_tsc_source;
+	// The run's first part's pilot (step, cost, target share), which
+	// chose the batch of the crossing this part measures.
+	std::vector<double> part_batch_pilot;
 };
 
 std::string render(Format f, const std::string &table, const nlohmann::json &json,
@@ -211,6 +214,8 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 	if (a.part) {
 		ctx.tsc.hz = a.part_tsc_hz;
 		ctx.tsc.source = a.part_tsc_source;
+		if (const auto &p = a.part_batch_pilot; p.size() == 3)
+			ctx.opt.pilot_batch = choose_batch(p[0], p[1], p[2]);
 		verify::Verified v = measure_run(to_run, ctx, nullptr);
 		rep.results = std::move(v.results);
 		sink.write(report_to_json(rep, true).dump() + "\n");
@@ -434,7 +439,9 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 	app.add_option("--cpu", a.opt.cpu, "CPU to pin to (default: the one we start on)")
 		->check(whole_number(0, CPU_SETSIZE - 1));
 	app.add_option("--batch", a.opt.batch,
-		       "time this many crossings as one (default: 1, funccall 1000)")
+		       "time this many crossings as one (default: where the crossing can repeat "
+		       "with no setup between, enough that the timer's step is at most 0.5% of "
+		       "its cost; else 1)")
 		->check(whole_number(1, 1000000));
 	h.ci_width = app.add_option("--ci-width", a.opt.ci_width,
 		       "adaptive: after the rounds, more rounds of the entries whose median's 95% "
@@ -455,6 +462,7 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 	app.add_flag("--part", a.part)->group("");
 	app.add_option("--part-tsc-hz", a.part_tsc_hz)->check(real_number(1e6, 1e11))->group("");
 	app.add_option("--part-tsc-source", a.part_tsc_source)->group("");
+	app.add_option("--part-batch-pilot", a.part_batch_pilot)->expected(3)->group("");
 	// Hidden: the statistics benchmark's injected difference.
 	app.add_option("--inject-adds", a.opt.inject_adds)
 		->check(whole_number(0, 1000000))

@@ -64,6 +64,12 @@ std::vector<std::string> part_arguments(const std::vector<const Crossing *> &to_
 		args.insert(args.end(), { "--dir", o.scratch_dir });
 	if (o.batch)
 		args.insert(args.end(), { "--batch", std::to_string(o.batch) });
+	// What the pilot saw, exactly: the part's choose_batch() chooses alike.
+	if (const auto &p = o.pilot_batch)
+		args.insert(args.end(),
+			    { "--part-batch-pilot", fmt::format("{:.17g}", p->step_cycles),
+			      fmt::format("{:.17g}", p->pilot_cycles),
+			      fmt::format("{:.17g}", p->target_share) });
 	if (o.inject_adds)
 		args.insert(args.end(), { "--inject-adds", std::to_string(o.inject_adds) });
 	return args;

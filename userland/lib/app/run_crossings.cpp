@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <limits>
 #include <new>
+#include <optional>
 #include <string_view>
 
 namespace xperf {
@@ -238,7 +239,8 @@ public:
 		PassRunner pass_process, Progress *progress)
 		: to_run_(to_run), ctx_(ctx), pass_process_(pass_process), progress_(progress),
 		  wall_s_(to_run.size()), last_s_(to_run.size()), rounds_(to_run.size()),
-		  samples_(to_run.size()), stop_(to_run.size(), AdaptiveStop::running)
+		  samples_(to_run.size()), stop_(to_run.size(), AdaptiveStop::running),
+		  pilot_batch_(to_run.size())
 	{
 		pass_ = ctx.opt;
 		pass_.rounds = 1;
@@ -255,6 +257,7 @@ public:
 			progress_->step(fmt::format("{}  {}", what, c->name), done, total);
 		RunContext pass = ctx_;
 		pass.opt = pass_;
+		pass.opt.pilot_batch = pilot_batch_[i];
 		// Each crossing's part in a process of its own when asked.
 		double t0 = detail::wall_ns();
 		std::vector<Result> got = pass_process_ && ctx_.opt.part_processes
@@ -269,6 +272,9 @@ public:
 		for (auto &r : got)
 			if (r.crossing == c->name) {
 				n += r.cycles.size();
+				// The first part's pilot chooses for every part.
+				if (!pilot_batch_[i])
+					pilot_batch_[i] = pilot_choice_of(r.method);
 				keep(std::move(r));
 			}
 		samples_[i] = n; // the samples of its last part
@@ -346,6 +352,9 @@ private:
 	std::vector<unsigned> rounds_;
 	std::vector<std::size_t> samples_;
 	std::vector<AdaptiveStop> stop_;
+	// Per crossing: the batch its first part's pilot chose, for the later
+	// parts (one per crossing: no crossing has two batched results).
+	std::vector<std::optional<BatchChoice>> pilot_batch_;
 	std::size_t kept_ = 0;
 };
 

@@ -104,6 +104,11 @@ nlohmann::json stats_to_json(const Stats &s)
 nlohmann::json to_json(const Result &r, bool include_raw)
 {
 	Estimate e = r.figure();
+	// The step over the figure: what one step of the timer (over the
+	// batch) moves the median by, as a share of it.
+	nlohmann::json method = r.method;
+	if (method.contains("resolution_cycles") && r.stats.median > 0)
+		method["resolution_share"] = r.step_cycles() / r.stats.median;
 	nlohmann::json j = {
 		{ "crossing", r.crossing },
 		{ "variant", r.variant },
@@ -125,7 +130,7 @@ nlohmann::json to_json(const Result &r, bool include_raw)
 			      { "sizes", r.round_sizes },
 			      { "medians", r.drift.round_medians },
 			      { "spread", r.drift.spread } } },
-		{ "method", r.method },
+		{ "method", method },
 		{ "path", r.path },
 		{ "detail", r.detail },
 		{ "notes", r.notes },

@@ -1,11 +1,13 @@
 // What a crossing needs to know to run: the user's options and the timer.
 #pragma once
 
+#include "core/batch.h"
 #include "core/tsc.h"
 
 #include <sys/types.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace xperf {
@@ -26,7 +28,11 @@ struct Options {
 	// to back see one state of it.
 	double span_s = 10.0;
 	int cpu = -1;		  // -1: stay on the CPU we start on
-	std::size_t batch = 0;	  // crossings timed as one; 0: the crossing's default
+	std::size_t batch = 0;	  // crossings timed as one; 0: the crossing's own (auto_batch)
+	// The batch the first part of a run chose by its pilot for the
+	// crossing being measured: its later parts take it, so that every part
+	// of a figure is timed alike.
+	std::optional<BatchChoice> pilot_batch;
 	double ci_width = 0;	  // adaptive: relative width of the median's CI; 0: off
 	std::size_t max_samples = 1000000; // adaptive sampling stops here (per result)
 	unsigned max_rounds = 100;	   // adaptive passes stop here (per crossing)

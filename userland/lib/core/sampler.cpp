@@ -139,6 +139,33 @@ bool ci_within(const std::vector<double> &cycles, const std::vector<std::size_t>
 	return r.relative_ci_width() <= width;
 }
 
+BatchChoice fixed_batch(const Options &opt, std::size_t batch)
+{
+	if (batch == batch_on_request)
+		return opt.batch ? BatchChoice{ opt.batch, BatchBy::user } : BatchChoice{};
+	return BatchChoice{ std::max<std::size_t>(batch, 1), BatchBy::crossing };
+}
+
+std::optional<BatchChoice> given_batch(const RunContext &ctx)
+{
+	const Options &opt = ctx.opt;
+	if (opt.batch)
+		return BatchChoice{ opt.batch, BatchBy::user };
+	if (ctx.marks || opt.verify != Options::Verify::off)
+		return BatchChoice{ 1, BatchBy::verify };
+	return opt.pilot_batch;
+}
+
+PilotStage pilot_stage(const Stamps &empty, const Stamps &full, std::size_t batch,
+		       std::vector<double> &lengths)
+{
+	for (const Stamps *s : { &empty, &full })
+		for (std::size_t i = 0; i < s->size(); i++)
+			lengths.push_back(static_cast<double>(s->end()[i] - s->start()[i]));
+	return { (median_region(full) - median_region(empty)) / static_cast<double>(batch),
+		 resolution(lengths) };
+}
+
 } // namespace detail
 
 Result timed_result(const RunContext &ctx, std::string crossing, std::string variant,
@@ -155,7 +182,8 @@ Result timed_result(const RunContext &ctx, std::string crossing, std::string var
 			   t.overhead_cycles, "per crossing: (region - median empty region) / batch",
 			   ctx.opt.warmup, ctx.cpu, ctx.tsc.source }
 			   .to_json();
-	r.method["batch"] = t.batch;
+	r.method["batch"] = t.batching.batch;
+	r.method["batch_choice"] = to_json(t.batching);
 	r.method["part_processes"] = t.part_processes;
 	if (t.injected_adds)
 		r.method["injected_adds"] = t.injected_adds;

@@ -6,13 +6,17 @@
 // reported and subtracted.
 #pragma once
 
+#include "core/batch.h"
 #include "core/result.h"
 #include "core/round_counters.h"
 #include "core/run_context.h"
 #include "core/tsc.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,7 +26,7 @@ struct Timing {
 	std::vector<double> cycles; // net cycles per crossing
 	std::vector<std::size_t> round_sizes;
 	double overhead_cycles = 0; // median of the empty timed region
-	std::size_t batch = 1;
+	BatchChoice batching;	    // crossings per timed region, and who chose it
 	// TSC at the start and end of every timed region, when asked for: the
 	// kernel's stamps of the same crossings fall between them.
 	std::vector<uint64_t> starts, ends;
@@ -37,6 +41,16 @@ struct Timing {
 	uint64_t span_tsc = 0;
 	double span_wall_ns = 0;
 };
+
+// measure()'s batch for a crossing whose body can run again and again with
+// no setup between: the user's --batch, else one under --verify (its check
+// counts one crossing's events per region), else what a short pilot of the
+// crossing chooses against the timer's step (choose_batch), or, in a later
+// part of a run, what the run's first part's pilot chose.
+inline constexpr std::size_t auto_batch = 0;
+// measure()'s batch for a crossing timed one per region unless the user
+// gives --batch (the legs: one kernel record per region).
+inline constexpr std::size_t batch_on_request = std::numeric_limits<std::size_t>::max();
 
 namespace detail {
 
@@ -113,18 +127,63 @@ void wait_for_part(double wall0, unsigned round, const Options &opt);
 bool ci_within(const std::vector<double> &cycles, const std::vector<std::size_t> &round_sizes,
 	       double width);
 
+// A batch that needs no pilot: the crossing's, or batch_on_request's.
+BatchChoice fixed_batch(const Options &opt, std::size_t batch);
+// auto_batch's choice where no pilot is needed: --batch; one in the traced
+// run of --verify (iteration marks) and in the run beside it; or the run's
+// first part's pilot.
+std::optional<BatchChoice> given_batch(const RunContext &ctx);
+
+// The pilot: regions of the crossing and empty ones, a batch of 1 first
+// and ten times more until a region holds pilot_steps timer steps of the
+// crossing's cost, so that the cost is known to a few percent even where
+// it is below the step (a function call).
+inline constexpr std::size_t pilot_regions = 301;
+inline constexpr double pilot_steps = 20;
+struct PilotStage {
+	double cost_cycles; // per crossing, net of the empty region
+	double step_cycles; // the timer's step over every region so far
+};
+// One stage's figures from its regions; lengths gathers every region's.
+PilotStage pilot_stage(const Stamps &empty, const Stamps &full, std::size_t batch,
+		       std::vector<double> &lengths);
+
+template <class Setup, class Body>
+BatchChoice pilot_batch(Setup &setup, Body &body)
+{
+	auto nothing = [] {};
+	Stamps empty(pilot_regions), full(pilot_regions);
+	std::vector<double> lengths;
+	for (std::size_t batch = 1;; batch = std::min(10 * batch, batch_max)) {
+		for (int pass = 0; pass < 2; pass++) { // the first warms this batch's loops
+			time_loop(empty, batch, nothing, nothing);
+			time_loop(full, batch, setup, body);
+		}
+		PilotStage s = pilot_stage(empty, full, batch, lengths);
+		if (batch == batch_max ||
+		    static_cast<double>(batch) * s.cost_cycles >= pilot_steps * s.step_cycles)
+			return choose_batch(s.step_cycles, s.cost_cycles);
+	}
+}
+
 template <class Setup, class Body>
 Timing measure_rounds(const RunContext &ctx, std::size_t batch, Setup setup, Body body,
 		      bool keep_stamps)
 {
 	Timing t;
-	t.batch = batch ? batch : 1;
+	if (batch != auto_batch)
+		t.batching = fixed_batch(ctx.opt, batch);
+	else if (auto given = given_batch(ctx))
+		t.batching = *given;
+	else
+		t.batching = pilot_batch(setup, body);
+	const std::size_t per_region = t.batching.batch;
 	auto nothing = [] {};
 
 	{
 		detail::Stamps empty(std::max<std::size_t>(ctx.opt.samples, 1000));
-		detail::time_loop(empty, t.batch, nothing, nothing); // warm the loop itself
-		detail::time_loop(empty, t.batch, nothing, nothing);
+		detail::time_loop(empty, per_region, nothing, nothing); // warm the loop itself
+		detail::time_loop(empty, per_region, nothing, nothing);
 		t.overhead_cycles = detail::median_region(empty);
 	}
 	// Each round is a part in its own process unless something here must
@@ -133,7 +192,7 @@ Timing measure_rounds(const RunContext &ctx, std::size_t batch, Setup setup, Bod
 	const bool own_process = ctx.opt.part_processes && !ctx.marks && !keep_stamps;
 	auto warm_up = [&] {
 		detail::Stamps warm(ctx.opt.warmup);
-		detail::time_loop(warm, t.batch, setup, body);
+		detail::time_loop(warm, per_region, setup, body);
 	};
 	if (!own_process)
 		warm_up();
@@ -172,26 +231,26 @@ Timing measure_rounds(const RunContext &ctx, std::size_t batch, Setup setup, Bod
 				// from one run to the next. Handed back after timing.
 				detail::Stamps own(ctx.opt.samples);
 				CounterSnapshot before = take_snapshot();
-				detail::time_loop(own, t.batch, setup, body);
+				detail::time_loop(own, per_region, setup, body);
 				*counted = between(before, take_snapshot());
 				std::copy(own.start(), own.start() + 2 * own.size(),
 					  round_stamps.start());
 			});
 			t.counters.push_back(*counted);
 		} else if (ctx.marks) {
-			detail::time_loop(round_stamps, t.batch, marked_setup, body);
+			detail::time_loop(round_stamps, per_region, marked_setup, body);
 			// The round's bookkeeping is no iteration's timed region.
 			ctx.marks->setup(iteration);
 		} else {
 			CounterSnapshot before = take_snapshot();
-			detail::time_loop(round_stamps, t.batch, setup, body);
+			detail::time_loop(round_stamps, per_region, setup, body);
 			t.counters.push_back(between(before, take_snapshot()));
 		}
 		const uint64_t *start = round_stamps.start(), *end = round_stamps.end();
 		for (std::size_t i = 0; i < ctx.opt.samples; i++) {
 			double region = static_cast<double>(end[i] - start[i]);
 			t.cycles.push_back((region - t.overhead_cycles) /
-					   static_cast<double>(t.batch));
+					   static_cast<double>(per_region));
 		}
 		if (keep_stamps) {
 			t.starts.insert(t.starts.end(), start, start + ctx.opt.samples);
@@ -209,6 +268,8 @@ Timing measure_rounds(const RunContext &ctx, std::size_t batch, Setup setup, Bod
 
 } // namespace detail
 
+// The crossing's rounds: batch crossings per timed region (1 where a setup
+// must run before each), auto_batch or batch_on_request.
 template <class Setup, class Body>
 Timing measure(const RunContext &ctx, std::size_t batch, Setup setup, Body body,
 	       bool keep_stamps = false)

@@ -14,9 +14,8 @@ __attribute__((noinline, noipa)) void xperf_empty_function()
 
 std::vector<Result> run_funccall(const RunContext &ctx)
 {
-	// A call costs less than the timer: time many as one.
-	std::size_t batch = ctx.opt.batch ? ctx.opt.batch : 1000;
-	Timing t = measure(ctx, batch, [] {}, [] { xperf_empty_function(); });
+	// A call costs less than the timer's step: the pilot times many as one.
+	Timing t = measure(ctx, auto_batch, [] {}, [] { xperf_empty_function(); });
 	return { timed_result(ctx, "funccall", "noinline", t) };
 }
 

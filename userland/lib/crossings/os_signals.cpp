@@ -83,7 +83,7 @@ std::vector<Result> run_sig_install(const RunContext &ctx)
 	sa.sa_sigaction = count_signal;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	Timing t = measure(ctx, ctx.opt.batch, [] {}, [&] {
+	Timing t = measure(ctx, auto_batch, [] {}, [&] {
 		if (__builtin_expect(::sigaction(SIGUSR1, &sa, &old) != 0, 0))
 			throw_errno("sigaction");
 	});
@@ -103,7 +103,7 @@ std::vector<Result> run_sig_handler(const RunContext &ctx)
 	// A round in a process of its own has a pid of its own: read untimed.
 	pid_t self = 0;
 	Timing t = measure(
-		ctx, ctx.opt.batch, [&] { self = ::getpid(); },
+		ctx, auto_batch, [&] { self = ::getpid(); },
 		[&] {
 			if (__builtin_expect(::kill(self, SIGUSR1) != 0, 0))
 				throw_errno("kill");
@@ -126,7 +126,7 @@ std::vector<Result> run_prot_fault(const RunContext &ctx)
 	volatile char *p = map.data();
 	(void)*p;
 	SignalAction action(SIGSEGV, skip_faulting_store);
-	Timing t = measure(ctx, ctx.opt.batch, [] {}, [p] { xperf_store_byte(p); });
+	Timing t = measure(ctx, auto_batch, [] {}, [p] { xperf_store_byte(p); });
 	Result r = scratch.result(ctx, "prot-fault", "shared-file-write", t,
 				"a store to a read-only shared mapping of a file page that is "
 				"mapped in, the SIGSEGV it raises, a handler that steps over the store, "

@@ -1,7 +1,8 @@
 // The OS suite's simple system calls, as LMBench's lat_syscall and
 // lat_select time them: null I/O (one byte read from /dev/zero, one
 // written to /dev/null), stat, fstat, open+close of a file, and select on
-// 100 file descriptors. Each timed region is one call (or --batch calls).
+// 100 file descriptors. Each timed region is one call or a batch of them
+// (auto_batch: where the timer is coarse, as many as its step needs).
 #include "core/error.h"
 #include "core/sampler.h"
 #include "crossings/crossings.h"
@@ -63,7 +64,7 @@ std::vector<Result> run_null_read(const RunContext &ctx)
 {
 	UniqueFd fd = open_device("/dev/zero", O_RDONLY);
 	char c;
-	Timing t = measure(ctx, ctx.opt.batch, [] {},
+	Timing t = measure(ctx, auto_batch, [] {},
 			   [&] { check_one(::read(fd.get(), &c, 1), 1, "read /dev/zero"); });
 	return { syscall_result(ctx, "read", "dev-zero-1b", t, "read(2) of one byte from /dev/zero") };
 }
@@ -72,7 +73,7 @@ std::vector<Result> run_null_write(const RunContext &ctx)
 {
 	UniqueFd fd = open_device("/dev/null", O_WRONLY);
 	char c = 0;
-	Timing t = measure(ctx, ctx.opt.batch, [] {},
+	Timing t = measure(ctx, auto_batch, [] {},
 			   [&] { check_one(::write(fd.get(), &c, 1), 1, "write /dev/null"); });
 	return { syscall_result(ctx, "write", "dev-null-1b", t, "write(2) of one byte to /dev/null") };
 }
@@ -82,7 +83,7 @@ std::vector<Result> run_stat(const RunContext &ctx)
 	StatTarget target(ctx, "stat");
 	struct stat st {};
 	const char *path = target.path.c_str();
-	Timing t = measure(ctx, ctx.opt.batch, [] {},
+	Timing t = measure(ctx, auto_batch, [] {},
 			   [&] { check_one(::stat(path, &st), 0, "stat"); });
 	Result r = syscall_result(ctx, "stat", "scratch-file", t,
 				  "stat(2) of a 512-byte file in the scratch folder, by its full path");
@@ -95,7 +96,7 @@ std::vector<Result> run_fstat(const RunContext &ctx)
 	StatTarget target(ctx, "fstat");
 	struct stat st {};
 	int fd = target.fd.get();
-	Timing t = measure(ctx, ctx.opt.batch, [] {},
+	Timing t = measure(ctx, auto_batch, [] {},
 			   [&] { check_one(::fstat(fd, &st), 0, "fstat"); });
 	Result r = syscall_result(ctx, "fstat", "scratch-file", t,
 				  "fstat(2) of an open 512-byte file in the scratch folder");
@@ -107,7 +108,7 @@ std::vector<Result> run_open_close(const RunContext &ctx)
 {
 	StatTarget target(ctx, "open-close");
 	const char *path = target.path.c_str();
-	Timing t = measure(ctx, ctx.opt.batch, [] {}, [&] {
+	Timing t = measure(ctx, auto_batch, [] {}, [&] {
 		int fd = ::open(path, O_RDONLY | O_CLOEXEC);
 		if (__builtin_expect(fd < 0, 0))
 			throw_errno("open");
@@ -140,7 +141,7 @@ std::vector<Result> run_select_file(const RunContext &ctx)
 		fds.push_back(std::move(fd));
 	}
 	timeval zero{};
-	Timing t = measure(ctx, ctx.opt.batch, [] {}, [&] {
+	Timing t = measure(ctx, auto_batch, [] {}, [&] {
 		// select overwrites its set: a fresh copy each call, as lat_select does.
 		fd_set ready = set;
 		int n = ::select(highest + 1, nullptr, &ready, nullptr, &zero);
