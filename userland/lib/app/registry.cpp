@@ -40,7 +40,8 @@ const Crossing table[] = {
 	  nullptr, Group::os },
 	{ "sig-handler", "a signal sent to oneself and its handler run (lat_sig catch)",
 	  run_sig_handler, nullptr, Group::os },
-	{ "prot-fault", "a store to a read-only page, its SIGSEGV handler fixing it up (lat_sig prot)",
+	{ "prot-fault", "a store to a read-only page, its SIGSEGV handler fixing it up; and that less "
+			"a caught signal (lat_sig prot)",
 	  run_prot_fault, nullptr, Group::os, 1000, 100 },
 	{ "file-fault", "minor fault on a page of a mapped file, re-armed with MADV_DONTNEED "
 			"(lat_pagefault)",
