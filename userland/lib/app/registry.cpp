@@ -43,8 +43,8 @@ const Crossing table[] = {
 	{ "prot-fault", "a store to a read-only page, its SIGSEGV handler fixing it up; and that less "
 			"a caught signal (lat_sig prot)",
 	  run_prot_fault, nullptr, Group::os, 1000, 100 },
-	{ "file-fault", "minor fault on a page of a mapped file, re-armed with MADV_DONTNEED "
-			"(lat_pagefault)",
+	{ "file-fault", "minor fault on a page of a mapped file, re-armed with MADV_DONTNEED; and "
+			"every page of a fresh mapping read, per page (lat_pagefault)",
 	  run_file_fault, nullptr, Group::os, 500, 50 },
 	{ "fork-exit", "fork(2), the child's exit and the wait (lat_proc fork)", run_fork_exit,
 	  nullptr, Group::os, 40, 3 },
