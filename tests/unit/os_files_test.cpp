@@ -3,6 +3,7 @@
 // children, files, signal handlers), in one process and with its rounds in
 // processes of their own.
 #include "os_leaks.h"
+#include "test_paths.h"
 
 #include "app/registry.h"
 #include "core/error.h"
@@ -10,13 +11,17 @@
 #include "crossings/os_scratch.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -39,6 +44,8 @@ const char *const entries[] = {
 const std::map<std::string, std::vector<std::string>> variants = {
 	{ "prot-fault", { "shared-file-write", "less-catch" } },
 	{ "file-fault", { "shared-file-read", "per-page" } },
+	{ "fork-exec", { "static-hello", "dynamic-hello" } },
+	{ "fork-sh", { "sh-c-hello", "dynamic-hello" } },
 };
 
 // A variant whose iteration is many crossings, with fewer samples than asked.
@@ -82,6 +89,7 @@ RunContext tiny(const std::string &dir, bool part_processes, unsigned rounds)
 	ctx.opt.part_processes = part_processes;
 	ctx.opt.span_s = 0;
 	ctx.opt.scratch_dir = dir;
+	ctx.opt.programs_dir = std::filesystem::path(XPERF_USER_BIN).parent_path();
 	ctx.tsc = tsc();
 	return ctx;
 }
@@ -242,6 +250,71 @@ TEST(OsFileEntries, FileFaultPerPageTouchesEveryPageAndCountsItsFaults)
 	if (r.detail.contains("fault_around_bytes")) {
 		EXPECT_NEAR(per, static_cast<double>(page) / window, 0.01) << "one fault per window";
 	}
+}
+
+// lat_proc exec and shell run a dynamically linked hello: the dynamic-hello
+// variants run xperf-hello, which the dynamic loader it names really loads
+// (asked to list what it loads, it lists libc), and say so in detail.
+TEST(OsFileEntries, DynamicHelloRunsADynamicallyLinkedProgramAndSaysWhich)
+{
+	Folder folder;
+	RunContext ctx = tiny(folder.path(), false, 1);
+	const std::string hello = ctx.opt.programs_dir + "/xperf-hello";
+	for (const char *name : { "fork-exec", "fork-sh" }) {
+		std::vector<Result> results = find_crossing(name)->run(ctx);
+		ASSERT_EQ(results.size(), 2u) << name;
+		const Result &r = results[1];
+		ASSERT_EQ(r.variant, "dynamic-hello") << name;
+		EXPECT_EQ(r.detail.value("program", ""), hello) << name;
+		EXPECT_EQ(r.detail.value("linking", ""), "dynamic") << name;
+		const std::string interp = r.detail.value("interpreter", "");
+		EXPECT_EQ(::access(interp.c_str(), X_OK), 0) << name << ": " << interp;
+		ASSERT_TRUE(r.detail.contains("needed")) << name;
+		EXPECT_NE(r.detail["needed"].dump().find("libc.so"), std::string::npos) << name;
+		EXPECT_EQ(results[0].detail.value("linking", "static"), "static") << name;
+	}
+	// The loader, told to list what it loads instead of running it
+	// (what ldd does), finds libc: the program is dynamically linked.
+	std::string cmd = "LD_TRACE_LOADED_OBJECTS=1 " + hello;
+	std::unique_ptr<FILE, int (*)(FILE *)> p(::popen(cmd.c_str(), "r"), ::pclose);
+	ASSERT_TRUE(p);
+	std::string listed;
+	char buf[256];
+	while (std::fgets(buf, sizeof(buf), p.get()))
+		listed += buf;
+	EXPECT_NE(listed.find("libc.so"), std::string::npos) << listed;
+}
+
+// Without xperf-hello beside xperf-user (or where the options say), or
+// with a program there that is not dynamically linked, fork-exec and
+// fork-sh cannot run here: unavailable, saying what is missing and what to do.
+TEST(OsFileEntries, WithoutADynamicHelloForkExecAndForkShAreUnavailable)
+{
+	Folder scratch, programs;
+	RunContext ctx = tiny(scratch.path(), false, 1);
+	ctx.opt.programs_dir = programs.path();
+	auto expect_unavailable = [&](const char *why) {
+		for (const char *name : { "fork-exec", "fork-sh" }) {
+			try {
+				find_crossing(name)->check(ctx);
+				ADD_FAILURE() << name << ": ran " << why;
+			} catch (const Error &e) {
+				EXPECT_EQ(e.kind(), ErrorKind::unavailable) << name << ": " << e.what();
+				EXPECT_NE(e.reason().find("xperf-hello"), std::string::npos) << e.what();
+				EXPECT_NE(e.remedy().find("make userland"), std::string::npos) << e.what();
+			}
+		}
+	};
+	expect_unavailable("without xperf-hello");
+
+	// A script: runnable, but no ELF, no dynamic loader.
+	const std::string fake = programs.path() + "/xperf-hello";
+	{
+		std::ofstream out(fake);
+		out << "#!/bin/sh\nexit 0\n";
+	}
+	ASSERT_EQ(::chmod(fake.c_str(), 0755), 0);
+	expect_unavailable("with a script as xperf-hello");
 }
 
 namespace {

@@ -37,6 +37,11 @@ struct Options {
 	// Where the OS suite's file entries make their files; empty: $TMPDIR
 	// or /tmp. Its file system is part of what they measure.
 	std::string scratch_dir;
+	// Where xperf-hello is, the program of fork-exec's and fork-sh's
+	// dynamic-hello; empty: beside this program (/proc/self/exe), where
+	// the build, the install and the guest initramfs put it. A test, which
+	// is another program, names the folder.
+	std::string programs_dir;
 	// VM exits: which exits, started from where, under which VMM.
 	std::string vm_exit = "all";   // cpuid, rdmsr, vmcall, pio, or all
 	std::string vm_from = "all";   // user, kernel, or all
