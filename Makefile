@@ -47,13 +47,14 @@ userland: $(USERLAND_BUILD)/CMakeCache.txt
 # A static xperf-user, for a guest or machine without Debian 12's libraries
 # (the initramfs carries the dynamic one with its libraries, so the check
 # does not build this; GUEST_XPERF_USER=build/userland-static/userland/xperf-user
-# puts it in the initramfs instead).
+# puts it in the initramfs instead). xperf-hello beside it stays dynamic:
+# it is what fork-exec's and fork-sh's dynamic-hello variants run.
 $(STATIC_BUILD)/CMakeCache.txt:
 	$(Q)cmake -S . -B $(STATIC_BUILD) -DCMAKE_BUILD_TYPE=Release -DXPERF_STATIC=ON \
 		-DXPERF_TESTS=OFF $(if $(filter 1,$(V)),,> /dev/null)
 
 userland-static: $(STATIC_BUILD)/CMakeCache.txt
-	$(Q)cmake --build $(STATIC_BUILD) -j $(JOBS) --target xperf-user
+	$(Q)cmake --build $(STATIC_BUILD) -j $(JOBS) --target xperf-user xperf-hello
 
 # The main job: every crossing on this machine, then the patched guest
 # kernel under QEMU with xperf.ko, showing the two legs of a crossing.

@@ -14,7 +14,9 @@ is left out with a warning; the guest tests that need it then skip.
 xperf-user is the host's build (make userland), its debug information
 stripped; when it is linked dynamically its shared libraries and loader
 go in beside it, at the paths the host has them (the guest runs the same
-userland as the host: one build serves both).
+userland as the host: one build serves both). xperf-hello, the dynamically
+linked program of fork-exec's and fork-sh's dynamic-hello variants, goes
+in from beside xperf-user to beside it, with its libraries.
 
 Environment (defaults in brackets):
   BUSYBOX       static busybox                [/bin/busybox]
@@ -119,9 +121,12 @@ add_optional() {
 # at the path the host's loader found it (no /lib -> usr/lib link in the
 # guest), where the guest's loader looks for it.
 declare -A packed_dirs=([/]=1 [/bin]=1 [/lib]=1 [/lib/modules]=1 [/xperf]=1)
+declare -A packed_libs=()
 add_shared_libraries() {
 	local lib dir d
 	while read -r lib; do
+		[[ -z ${packed_libs[$lib]:-} ]] || continue
+		packed_libs[$lib]=1
 		dir=$(dirname "$lib") d=
 		while [[ -z ${packed_dirs[$dir]:-} ]]; do
 			packed_dirs[$dir]=1
@@ -135,6 +140,8 @@ add_shared_libraries() {
 	done < <(ldd "$1" | sed -n 's|.*=> \(/[^ ]*\) .*|\1|p; s|^[[:space:]]*\(/[^ ]*\) .*|\1|p' | sort -u)
 }
 add_optional /bin/xperf-user "$GUEST_XPERF_USER" "xperf-user" shared-ok
+add_optional /bin/xperf-hello "$(dirname "$GUEST_XPERF_USER")/xperf-hello" \
+	"xperf-hello (dynamically linked)" shared-ok
 add_optional /bin/xperf-ringcheck "$RINGCHECK" "xperf-ringcheck (static)"
 add_optional /bin/xperf-smpstress "$SMPSTRESS" "xperf-smpstress (static)"
 add_optional /lib/modules/xperf.ko "$XPERF_MODULE" "xperf.ko"

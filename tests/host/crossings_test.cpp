@@ -9,9 +9,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace xperf;
@@ -180,6 +182,58 @@ TEST(Binary, EachPartOfARunIsAProcessOfItsOwn)
 	EXPECT_GE(j["results"][1]["detail"]["minor_faults_counted"].get<long>(), 3 * (150 + 10));
 	EXPECT_EQ(j["results"][1]["detail"]["minor_faults_expected"], 3 * (150 + 10));
 	EXPECT_TRUE(j["meta"].contains("conditions")) << "the run's meta, not a part's";
+}
+
+// The OS entries' LMBench variants through the real binary, each round in
+// an xperf-user of its own: less-catch beside its round trip, per-page's
+// counts added over the parts, xperf-hello found beside xperf-user.
+TEST(Binary, TheLmbenchVariantsRunInPartsWithXperfHelloBesideTheBinary)
+{
+	std::string cmd = std::string(XPERF_USER_BIN) +
+			  " --crossing prot-fault,file-fault,fork-exec -n 50 --warmup 2 --rounds 2 "
+			  "--span 0 --json";
+	auto j = nlohmann::json::parse(output_of(cmd));
+	std::map<std::string, nlohmann::json> got;
+	for (const auto &r : j["results"])
+		got[r["crossing"].get<std::string>() + "/" + r["variant"].get<std::string>()] = r;
+	for (const char *k : { "prot-fault/shared-file-write", "prot-fault/less-catch",
+			       "file-fault/shared-file-read", "file-fault/per-page",
+			       "fork-exec/static-hello", "fork-exec/dynamic-hello" })
+		ASSERT_EQ(got.count(k), 1u) << k;
+
+	EXPECT_LT(got["prot-fault/less-catch"]["stats"]["median"].get<double>(),
+		  got["prot-fault/shared-file-write"]["stats"]["median"].get<double>());
+	const auto &per = got["file-fault/per-page"]["detail"];
+	EXPECT_EQ(per["pages_counted"].get<long>(), 2 * 4 * per["pages_per_iteration"].get<long>())
+		<< "four mappings counted in each of the two parts, added";
+	const auto &dyn = got["fork-exec/dynamic-hello"];
+	EXPECT_EQ(dyn["method"]["part_processes"], "exec");
+	EXPECT_EQ(dyn["detail"]["program"],
+		  (std::filesystem::path(XPERF_USER_BIN).parent_path() / "xperf-hello").string());
+	EXPECT_EQ(dyn["detail"]["linking"], "dynamic");
+}
+
+// xperf-user copied alone, without xperf-hello beside it: fork-exec, named,
+// is unavailable here (status 2), and the message says what to do.
+TEST(Binary, WithoutXperfHelloBesideItForkExecIsUnavailableWithTheRemedy)
+{
+	char tmpl[] = "/tmp/xperf-alone.XXXXXX";
+	ASSERT_NE(::mkdtemp(tmpl), nullptr);
+	const std::filesystem::path dir = tmpl, alone = dir / "xperf-user";
+	std::filesystem::copy_file(XPERF_USER_BIN, alone);
+	std::string cmd = alone.string() + " --crossing fork-exec -n 2 --warmup 1 --rounds 1 2>&1";
+	std::unique_ptr<FILE, int (*)(FILE *)> p(popen(cmd.c_str(), "r"), pclose);
+	ASSERT_TRUE(p);
+	std::string said;
+	char buf[4096];
+	while (std::size_t n = std::fread(buf, 1, sizeof(buf), p.get()))
+		said.append(buf, n);
+	int status = pclose(p.release());
+	std::filesystem::remove_all(dir);
+	ASSERT_TRUE(WIFEXITED(status)) << said;
+	EXPECT_EQ(WEXITSTATUS(status), 2) << said;
+	EXPECT_NE(said.find((dir / "xperf-hello").string()), std::string::npos) << said;
+	EXPECT_NE(said.find("make userland"), std::string::npos) << said;
 }
 
 TEST(Adaptive, SamplesUntilTheMedianIsPinnedDown)

@@ -41,16 +41,19 @@ const Crossing table[] = {
 	  nullptr, Group::os },
 	{ "sig-handler", "a signal sent to oneself and its handler run (lat_sig catch)",
 	  run_sig_handler, nullptr, Group::os },
-	{ "prot-fault", "a store to a read-only page, its SIGSEGV handler fixing it up (lat_sig prot)",
+	{ "prot-fault", "a store to a read-only page, its SIGSEGV handler fixing it up; and that less "
+			"a caught signal (lat_sig prot)",
 	  run_prot_fault, nullptr, Group::os, 1000, 100 },
-	{ "file-fault", "minor fault on a page of a mapped file, re-armed with MADV_DONTNEED "
-			"(lat_pagefault)",
+	{ "file-fault", "minor fault on a page of a mapped file, re-armed with MADV_DONTNEED; and "
+			"every page of a fresh mapping read, per page (lat_pagefault)",
 	  run_file_fault, nullptr, Group::os, 500, 50 },
 	{ "fork-exit", "fork(2), the child's exit and the wait (lat_proc fork)", run_fork_exit,
 	  nullptr, Group::os, 40, 3 },
-	{ "fork-exec", "fork(2), execve(2) of a tiny static program and the wait (lat_proc exec)",
+	{ "fork-exec", "fork(2), execve(2) of a tiny static program, and of a dynamic one, and the "
+		       "wait (lat_proc exec)",
 	  run_fork_exec, check_fork_exec, Group::os, 30, 2 },
-	{ "fork-sh", "fork(2), /bin/sh -c of a tiny static program and the wait (lat_proc shell)",
+	{ "fork-sh", "fork(2), /bin/sh -c of a tiny static program, and of a dynamic one, and the "
+		     "wait (lat_proc shell)",
 	  run_fork_sh, check_fork_sh, Group::os, 12, 1 },
 	{ "file-create-0k", "creating an empty file in the scratch folder (lat_fs)",
 	  run_file_create_0k, nullptr, Group::os, 300, 30 },

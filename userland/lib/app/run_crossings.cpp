@@ -69,6 +69,7 @@ namespace {
 // distinct values (an identity, a word).
 constexpr std::string_view counts[] = {
 	"minor_faults_expected", "minor_faults_counted",	  // pgfault
+	"pages_counted",					  // file-fault per-page
 	"iterations", "matched", "ambiguous", "migrated",	  // legs
 	"produced", "read", "dropped", "queued", "records",	  // xperf.ko's counters
 	"io_debugcon", "expected_io_debugcon", "vmm_exits_in_run", // vmexit

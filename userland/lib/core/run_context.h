@@ -47,6 +47,11 @@ struct Options {
 	// other-cpu), same-cpu, other-cpu, or free (nothing pinned, LMBench's
 	// way, for every OS entry: crossings/placement.h).
 	std::string placement = "both";
+	// Where xperf-hello is, the program of fork-exec's and fork-sh's
+	// dynamic-hello; empty: beside this program (/proc/self/exe), where
+	// the build, the install and the guest initramfs put it. A test, which
+	// is another program, names the folder.
+	std::string programs_dir;
 	// VM exits: which exits, started from where, under which VMM.
 	std::string vm_exit = "all";   // cpuid, rdmsr, vmcall, pio, or all
 	std::string vm_from = "all";   // user, kernel, or all

@@ -31,8 +31,9 @@ std::vector<Result> run_file_fault(const RunContext &ctx);
 std::vector<Result> run_fork_exit(const RunContext &ctx);
 std::vector<Result> run_fork_exec(const RunContext &ctx);
 std::vector<Result> run_fork_sh(const RunContext &ctx);
-// Unavailable where the scratch folder is mounted noexec, or (fork-sh)
-// where there is no /bin/sh.
+// Unavailable where the scratch folder is mounted noexec, where xperf-hello
+// is not beside xperf-user or not dynamically linked, or (fork-sh) where
+// there is no /bin/sh.
 void check_fork_exec(const RunContext &ctx);
 void check_fork_sh(const RunContext &ctx);
 std::vector<Result> run_file_create_0k(const RunContext &ctx);

@@ -8,10 +8,13 @@
 // the scratch folder by the entry: no libc and no dynamic loader in it, so
 // the figure is the kernel's fork, exec and exit (LMBench's hello-s, its
 // STATIC build), the same on the host and in the guest whatever
-// xperf-user's own size and linking.
+// xperf-user's own size and linking. The dynamic-hello variants run
+// xperf-hello instead, the same program dynamically linked (LMBench's
+// default hello): the figure adds the dynamic loader and libc's start.
 #include "core/error.h"
 #include "core/sampler.h"
 #include "crossings/crossings.h"
+#include "crossings/elf_linking.h"
 #include "crossings/os_scratch.h"
 
 #include <elf.h>
@@ -25,6 +28,7 @@
 
 #include <array>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -169,6 +173,90 @@ void check_exec_here(const RunContext &ctx)
 				  "give a folder on a file system that allows exec with --dir");
 }
 
+// xperf-hello: beside this program unless the options say where.
+std::string dynamic_hello_path(const Options &opt)
+{
+	std::filesystem::path dir = opt.programs_dir;
+	if (dir.empty()) {
+		std::error_code ec;
+		dir = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
+	}
+	return (dir / "xperf-hello").string();
+}
+
+struct DynamicHello {
+	std::string path;
+	ElfLinking linking;
+};
+
+// xperf-hello, and that it is there, runnable and dynamically linked with
+// its loader present; else unavailable, with the remedy.
+DynamicHello find_dynamic_hello(const Options &opt)
+{
+	const std::string remedy = "build it with make userland (its target is xperf-hello, next "
+				   "to xperf-user) and keep it in the folder of xperf-user when "
+				   "installing or copying xperf-user";
+	DynamicHello h{ dynamic_hello_path(opt), {} };
+	if (::access(h.path.c_str(), X_OK))
+		throw unavailable(fmt::format("{}, the dynamically linked program of the "
+					      "dynamic-hello variant, cannot run: {}",
+					      h.path, std::strerror(errno)),
+				  remedy);
+	auto linking = elf_linking_of(h.path);
+	if (!linking || linking->interpreter.empty())
+		throw unavailable(fmt::format("{} is not a dynamically linked x86-64 program (no "
+					      "ELF header, or no PT_INTERP naming its loader)",
+					      h.path),
+				  remedy);
+	if (::access(linking->interpreter.c_str(), X_OK))
+		throw unavailable(fmt::format("{}: its dynamic loader {} cannot run here: {}", h.path,
+					      linking->interpreter, std::strerror(errno)),
+				  "install the C library it was built against, or build xperf-hello "
+				  "on this system");
+	h.linking = std::move(*linking);
+	return h;
+}
+
+// What ran: the program, and that it is dynamically linked, with what.
+void describe(Result &r, const DynamicHello &h)
+{
+	r.detail["program"] = h.path;
+	r.detail["linking"] = "dynamic";
+	r.detail["interpreter"] = h.linking.interpreter;
+	r.detail["needed"] = h.linking.needed;
+}
+
+// fork, execve of program with no environment (as lat_proc exec), wait.
+Timing time_exec(const RunContext &ctx, const char *what, const std::string &program)
+{
+	std::string arg0 = program;
+	char *argv[] = { arg0.data(), nullptr };
+	char *envp[] = { nullptr };
+	return time_fork(ctx, what, [&] {
+		::close(1);
+		::execve(program.c_str(), argv, envp);
+		_exit(exec_failed);
+	});
+}
+
+// fork, /bin/sh -c program with this process's environment (as lat_proc
+// shell), wait.
+Timing time_sh(const RunContext &ctx, const char *what, const std::string &program)
+{
+	return time_fork(ctx, what, [&] {
+		::close(1);
+		::execl(shell, "sh", "-c", program.c_str(), static_cast<char *>(nullptr));
+		_exit(exec_failed);
+	});
+}
+
+std::string shell_target()
+{
+	char target[256] = {};
+	ssize_t n = ::readlink(shell, target, sizeof(target) - 1);
+	return n > 0 ? std::string(target, static_cast<std::size_t>(n)) : shell;
+}
+
 } // namespace
 
 std::vector<Result> run_fork_exit(const RunContext &ctx)
@@ -182,26 +270,30 @@ std::vector<Result> run_fork_exit(const RunContext &ctx)
 void check_fork_exec(const RunContext &ctx)
 {
 	check_exec_here(ctx);
+	find_dynamic_hello(ctx.opt);
 }
 
 std::vector<Result> run_fork_exec(const RunContext &ctx)
 {
 	Scratch scratch(ctx, "fork-exec");
 	std::string hello = write_hello(scratch);
-	char *argv[] = { hello.data(), nullptr };
-	char *envp[] = { nullptr };
-	Timing t = time_fork(ctx, "fork-exec", [&] {
-		::close(1);
-		::execve(hello.c_str(), argv, envp);
-		_exit(exec_failed);
-	});
+	Timing t = time_exec(ctx, "fork-exec", hello);
 	Result r = fork_result(ctx, "fork-exec", "static-hello", t,
 			       "fork(2), the child's execve(2) of a static 'hello' of " +
 				       std::to_string(hello_image().size()) +
 				       " bytes with no environment, its exit, the parent's waitpid "
 				       "(LMBench lat_proc exec with hello-s)");
 	scratch.describe(r);
-	return { r };
+
+	DynamicHello dyn = find_dynamic_hello(ctx.opt);
+	Timing td = time_exec(ctx, "fork-exec", dyn.path);
+	Result d = fork_result(ctx, "fork-exec", "dynamic-hello", td,
+			       "fork(2), the child's execve(2) of xperf-hello, dynamically linked "
+			       "(detail.interpreter, detail.needed), with no environment, its "
+			       "exit, the parent's waitpid (LMBench lat_proc exec, whose hello is "
+			       "dynamically linked too)");
+	describe(d, dyn);
+	return { std::move(r), std::move(d) };
 }
 
 void check_fork_sh(const RunContext &ctx)
@@ -210,27 +302,32 @@ void check_fork_sh(const RunContext &ctx)
 		throw unavailable(fmt::format("{} is missing here: {}", shell, std::strerror(errno)),
 				  "install a shell at /bin/sh");
 	check_exec_here(ctx);
+	find_dynamic_hello(ctx.opt);
 }
 
 std::vector<Result> run_fork_sh(const RunContext &ctx)
 {
 	Scratch scratch(ctx, "fork-sh");
 	std::string hello = write_hello(scratch);
-	Timing t = time_fork(ctx, "fork-sh", [&] {
-		::close(1);
-		::execl(shell, "sh", "-c", hello.c_str(), static_cast<char *>(nullptr));
-		_exit(exec_failed);
-	});
-	char target[256] = {};
-	ssize_t n = ::readlink(shell, target, sizeof(target) - 1);
+	Timing t = time_sh(ctx, "fork-sh", hello);
 	Result r = fork_result(ctx, "fork-sh", "sh-c-hello", t,
 			       "fork(2), the child's execl of /bin/sh -c with the static 'hello' "
 			       "(the shell running it as it does, with the environment of "
 			       "xperf-user), their exit, the parent's waitpid (LMBench lat_proc "
 			       "shell)");
-	r.detail["shell"] = n > 0 ? std::string(target, static_cast<std::size_t>(n)) : shell;
+	r.detail["shell"] = shell_target();
 	scratch.describe(r);
-	return { r };
+
+	DynamicHello dyn = find_dynamic_hello(ctx.opt);
+	Timing td = time_sh(ctx, "fork-sh", dyn.path);
+	Result d = fork_result(ctx, "fork-sh", "dynamic-hello", td,
+			       "fork(2), the child's execl of /bin/sh -c with xperf-hello, "
+			       "dynamically linked (detail.interpreter, detail.needed), the "
+			       "environment of xperf-user, their exit, the parent's waitpid "
+			       "(LMBench lat_proc shell, whose hello is dynamically linked too)");
+	d.detail["shell"] = shell_target();
+	describe(d, dyn);
+	return { std::move(r), std::move(d) };
 }
 
 } // namespace xperf

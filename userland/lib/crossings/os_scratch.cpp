@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -73,7 +74,7 @@ Result Scratch::result(const RunContext &ctx, std::string crossing, std::string 
 	return r;
 }
 
-UniqueFd make_file(const std::string &path, std::size_t size)
+UniqueFd make_file(const std::string &path, std::size_t size, std::size_t block)
 {
 	UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
 	if (!fd)
@@ -83,8 +84,13 @@ UniqueFd make_file(const std::string &path, std::size_t size)
 	std::vector<char> data(size);
 	for (std::size_t i = 0; i < size; i++)
 		data[i] = static_cast<char>(i * 131 + 7);
-	if (size && ::write(fd.get(), data.data(), size) != static_cast<ssize_t>(size))
-		throw_errno("cannot write " + path);
+	if (!block)
+		block = size;
+	for (std::size_t at = 0; at < size; at += block) {
+		std::size_t n = std::min(block, size - at);
+		if (::write(fd.get(), data.data() + at, n) != static_cast<ssize_t>(n))
+			throw_errno("cannot write " + path);
+	}
 	return fd;
 }
 

@@ -49,9 +49,11 @@ std::string scratch_parent(const Options &opt);
 // only: tmpfs or ramfs.
 bool memory_file_system(const std::string &type);
 
-// Creates (or truncates) path with size bytes written in one write(2), and
-// returns it open read-write.
-UniqueFd make_file(const std::string &path, std::size_t size);
+// Creates (or truncates) path with size bytes written in writes of block
+// bytes (0: one write(2)), and returns it open read-write. The size of the
+// writes is the size of the file's folios in the page cache of some file
+// systems (ext4 with large folios), and so what a fault on its mapping maps.
+UniqueFd make_file(const std::string &path, std::size_t size, std::size_t block = 0);
 
 // The name of the file system dir is on ("ext4", "tmpfs", ...), or its
 // statfs magic in hex when it has no name here.
