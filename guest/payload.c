@@ -300,9 +300,44 @@ static inline __attribute__((always_inline)) uint64_t tsc_end(int rdtscp)
 }
 
 /*
- * The timed loop, spelled out per exit so that no call or branch on the
- * exit kind sits inside the timed region. stride 0 for the warm-up: every
- * iteration writes out[0], which the timed loop then overwrites.
+ * Runs LOOP(op) with the op of exit kind from "from": the loop is spelled
+ * out per exit, so that no call or branch on the exit kind sits inside it.
+ * Expects kind, from, v and the loop's own variables in scope.
+ */
+#define FOR_EXIT(LOOP)							\
+	do {								\
+		if (from == XPERF_FROM_USER_VIA_KERNEL) {		\
+			LOOP(v = user_syscall(kind));			\
+			break;						\
+		}							\
+		switch ((enum xperf_vmexit_kind)kind) {			\
+		case XPERF_VMEXIT_NONE:					\
+		case XPERF_VMEXIT_KINDS:				\
+			LOOP(asm volatile("" : : : "memory"));		\
+			break;						\
+		case XPERF_VMEXIT_CPUID:				\
+			LOOP(v = exit_cpuid());				\
+			break;						\
+		case XPERF_VMEXIT_RDMSR:				\
+			LOOP(v = rdmsr(params.msr));			\
+			break;						\
+		case XPERF_VMEXIT_VMCALL:				\
+			if (params.hypercall == XPERF_HC_VMMCALL) {	\
+				LOOP(v = vmmcall(XPERF_VMEXIT_HC_NR));	\
+			} else {					\
+				LOOP(v = vmcall(XPERF_VMEXIT_HC_NR));	\
+			}						\
+			break;						\
+		case XPERF_VMEXIT_PIO:					\
+			LOOP(v = exit_pio());				\
+			break;						\
+		}							\
+	} while (0)
+
+/*
+ * Each round trip between its own two timer reads. stride 0 for the
+ * warm-up: every iteration writes out[0], which the timed loop then
+ * overwrites.
  */
 #define TIMED_LOOP(op)							\
 	for (i = 0; i < n; i++) {					\
@@ -319,32 +354,7 @@ timed_loop_with(int rdtscp, uint32_t kind, uint32_t from, uint32_t *out, uint32_
 	uint64_t v = 0;
 	uint32_t i;
 
-	if (from == XPERF_FROM_USER_VIA_KERNEL) {
-		TIMED_LOOP(v = user_syscall(kind));
-		return v;
-	}
-	switch ((enum xperf_vmexit_kind)kind) {
-	case XPERF_VMEXIT_NONE:
-	case XPERF_VMEXIT_KINDS:
-		TIMED_LOOP(asm volatile("" : : : "memory"));
-		break;
-	case XPERF_VMEXIT_CPUID:
-		TIMED_LOOP(v = exit_cpuid());
-		break;
-	case XPERF_VMEXIT_RDMSR:
-		TIMED_LOOP(v = rdmsr(params.msr));
-		break;
-	case XPERF_VMEXIT_VMCALL:
-		if (params.hypercall == XPERF_HC_VMMCALL) {
-			TIMED_LOOP(v = vmmcall(XPERF_VMEXIT_HC_NR));
-		} else {
-			TIMED_LOOP(v = vmcall(XPERF_VMEXIT_HC_NR));
-		}
-		break;
-	case XPERF_VMEXIT_PIO:
-		TIMED_LOOP(v = exit_pio());
-		break;
-	}
+	FOR_EXIT(TIMED_LOOP);
 	return v;
 }
 
@@ -354,6 +364,26 @@ static uint64_t timed_loop(uint32_t kind, uint32_t from, uint32_t *out, uint32_t
 	if (results->timer == XPERF_TIMER_RDTSCP)
 		return timed_loop_with(1, kind, from, out, n, stride);
 	return timed_loop_with(0, kind, from, out, n, stride);
+}
+
+#define BARE_LOOP(op)							\
+	for (i = 0; i < n; i++) {					\
+		op;							\
+	}
+
+/*
+ * n round trips back to back between two timer reads, as kvm-unit-tests'
+ * x86/vmexit.c times them: the guest TSC over the whole loop.
+ */
+static uint64_t back_to_back(uint32_t kind, uint32_t from, uint32_t n)
+{
+	uint64_t v = 0, t0;
+	uint32_t i;
+
+	t0 = xperf_tsc_begin();
+	FOR_EXIT(BARE_LOOP);
+	(void)v;
+	return xperf_tsc_end_lfence() - t0;
 }
 
 static void mark(uint32_t record, uint32_t what)
@@ -366,7 +396,10 @@ static void mark(uint32_t record, uint32_t what)
 		outl(XPERF_VM_PORT_MARK, v);
 }
 
-/* One record: warm-up, then the timed round trips; runs at CPL0 or CPL3. */
+/*
+ * One record: warm-up, the round trips back to back, then the timed ones;
+ * runs at CPL0 or CPL3.
+ */
 static void measure(uint32_t kind, uint32_t from)
 {
 	uint32_t idx = results->nrecords;
@@ -388,6 +421,9 @@ static void measure(uint32_t kind, uint32_t from)
 	measuring = rec;
 	mark(idx, XPERF_MARK_WARMUP);
 	timed_loop(kind, from, out, params.warmup, 0);
+	mark(idx, XPERF_MARK_LOOP);
+	rec->loop_cycles = back_to_back(kind, from, params.samples);
+	rec->loop_count = params.samples;
 	/* The guest's clock over the same stretch as the VMM's between the marks. */
 	mark(idx, XPERF_MARK_TIMED);
 	t0 = xperf_tsc_begin();

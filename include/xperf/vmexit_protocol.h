@@ -21,7 +21,7 @@
 #ifndef XPERF_VMEXIT_PROTOCOL_H
 #define XPERF_VMEXIT_PROTOCOL_H
 
-#define XPERF_VM_PROTOCOL_VERSION	3
+#define XPERF_VM_PROTOCOL_VERSION	4
 
 /* Guest physical layout; the guest identity-maps the first GiB. */
 #define XPERF_VM_LOAD_ADDR	0x100000	/* payload image, multiboot load_addr */
@@ -53,10 +53,14 @@
 #define XPERF_VM_NO_MEMORY	2	/* the samples do not fit guest memory */
 #define XPERF_VM_FAULT		3	/* an exception outside a measurement */
 
-/* Phase marks: (record << 8) | mark, written to XPERF_VM_PORT_MARK. */
+/*
+ * Phase marks: (record << 8) | mark, written to XPERF_VM_PORT_MARK. A
+ * record's phases come in this order: warm-up, loop, timed, end.
+ */
 #define XPERF_MARK_WARMUP	1
 #define XPERF_MARK_TIMED	2
 #define XPERF_MARK_END		3
+#define XPERF_MARK_LOOP		4	/* the round trips timed as one */
 
 #define XPERF_VM_MAX_RECORDS	16
 
@@ -98,6 +102,10 @@ struct xperf_vm_params {
  * One measurement: count u32 samples from samples[first]. An exception while
  * measuring (a #GP for OUTB at CPL3 where the hypervisor ignores IOPL, say)
  * ends this record only: fault is its vector + 1, count 0.
+ *
+ * Before the timed round trips, loop_count more run back to back between
+ * two TSC reads and nothing else, as kvm-unit-tests' x86/vmexit.c times
+ * its loop: loop_cycles is the guest TSC over all of them.
  */
 struct xperf_vm_record {
 	uint32_t exit;		/* enum xperf_vmexit_kind */
@@ -106,9 +114,10 @@ struct xperf_vm_record {
 	uint32_t first;
 	uint64_t value;		/* what the last round trip returned (rax) */
 	uint32_t fault;		/* 0, or exception vector + 1 */
-	uint32_t reserved;
+	uint32_t loop_count;
 	uint64_t fault_rip;
 	uint64_t tsc_span;	/* guest TSC from the timed mark to the end mark */
+	uint64_t loop_cycles;
 };
 
 struct xperf_vm_results {
@@ -258,9 +267,10 @@ static inline int xperf_vm_parse_params(const char *s, struct xperf_vm_params *p
 /*
  * Text, so that a human can read a debugcon log, and self-checking:
  *
- *   @xperf-vmexit 3                  the protocol version
+ *   @xperf-vmexit 4                  the protocol version
  *   h STATUS NRECORDS TIMER FAULT_VECTOR FAULT_RECORD FAULT_ERROR FAULT_RIP
- *   r EXIT FROM COUNT VALUE FAULT FAULT_RIP TSC_SPAN   a record, then its samples:
+ *   r EXIT FROM COUNT VALUE FAULT FAULT_RIP TSC_SPAN LOOP_COUNT LOOP_CYCLES
+ *                                    a record, then its samples:
  *   s SAMPLE SAMPLE ...              at most 16 a line
  *   c FNV1A32                        of every byte from '@' to here
  *
@@ -353,7 +363,9 @@ static inline void xperf_vm_stream_write(struct xperf_vm_stream *st,
 		xperf_vm_stream_hex(st, rec->value, ' ');
 		xperf_vm_stream_hex(st, rec->fault, ' ');
 		xperf_vm_stream_hex(st, rec->fault_rip, ' ');
-		xperf_vm_stream_hex(st, rec->tsc_span, '\n');
+		xperf_vm_stream_hex(st, rec->tsc_span, ' ');
+		xperf_vm_stream_hex(st, rec->loop_count, ' ');
+		xperf_vm_stream_hex(st, rec->loop_cycles, '\n');
 		for (k = 0; k < rec->count; k++) {
 			if (k % XPERF_STREAM_PER_LINE == 0) {
 				xperf_vm_stream_put(st, 's', 1);

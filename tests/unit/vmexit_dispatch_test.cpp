@@ -93,6 +93,36 @@ TEST(VmexitDispatch, CountsDebugconExitsPerRecordAndTimesTheTimedOnes)
 	EXPECT_EQ(d.exit_counts().at("io"), 3 + warmup + timed);
 }
 
+// The round trips timed back to back come between the warm-up and the
+// timed phase: the VMM counts their exits apart and times the phase, and
+// the timed phase's own figures stay those of the timed round trips.
+TEST(VmexitDispatch, CountsTheBackToBackRoundTripsApart)
+{
+	RunPage page;
+	ExitDispatcher d;
+	const uint32_t warmup = 2, loop = 4, timed = 3;
+	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(0, XPERF_MARK_WARMUP)), 0);
+	for (uint32_t i = 0; i < warmup; i++)
+		d.handle(page.outb(XPERF_VMEXIT_PORT, 0), 10 + i);
+	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(0, XPERF_MARK_LOOP)), 100);
+	for (uint32_t i = 0; i < loop; i++)
+		d.handle(page.outb(XPERF_VMEXIT_PORT, 0), 200 + i);
+	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(0, XPERF_MARK_TIMED)), 1000);
+	for (uint32_t i = 0; i < timed; i++)
+		d.handle(page.outb(XPERF_VMEXIT_PORT, 0), 2000 + 100 * i);
+	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(0, XPERF_MARK_END)), 3000);
+
+	ASSERT_EQ(d.records().size(), 1u);
+	const HostRecordView &r = d.records()[0];
+	EXPECT_EQ(r.loop_debugcon_exits, loop);
+	EXPECT_EQ(r.debugcon_exits, warmup + timed);
+	EXPECT_EQ(r.loop_ns, 100);
+	EXPECT_EQ(r.timed_ns, 1000);
+	EXPECT_EQ(r.pio_gaps_ns, std::vector<int64_t>(timed - 1, 100))
+		<< "only the timed phase's exits are spaced";
+	EXPECT_TRUE(d.debugcon().empty());
+}
+
 TEST(VmexitDispatch, StringOutputOutsideRecordsIsTheStream)
 {
 	RunPage page;

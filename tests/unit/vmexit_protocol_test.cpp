@@ -56,9 +56,9 @@ GuestImage two_records()
 	g.r.status = XPERF_VM_OK;
 	g.r.nrecords = 2;
 	g.r.timer = XPERF_TIMER_LFENCE;
-	g.r.rec[0] = { XPERF_VMEXIT_NONE, XPERF_FROM_KERNEL, 3, 0, 0, 0, 0, 0, 3000 };
-	g.r.rec[1] = { XPERF_VMEXIT_PIO, XPERF_FROM_KERNEL, 20, 3, 0xdeadbeefcafe, 14, 0, 0x1000ab,
-		       123456789 };
+	g.r.rec[0] = { XPERF_VMEXIT_NONE, XPERF_FROM_KERNEL, 3, 0, 0, 0, 3, 0, 3000, 12 };
+	g.r.rec[1] = { XPERF_VMEXIT_PIO, XPERF_FROM_KERNEL, 20, 3, 0xdeadbeefcafe, 14, 20, 0x1000ab,
+		       123456789, 98765432100 };
 	for (uint32_t i = 0; i < 23; i++)
 		g.samples.push_back(1000 + i * 977);
 	g.samples[22] = 0xffffffff;
@@ -130,6 +130,9 @@ TEST(VmexitStream, DecodesWhatTheGuestEncodes)
 	EXPECT_EQ(r.records[1].fault, 14u);
 	EXPECT_EQ(r.records[1].fault_rip, 0x1000abu);
 	EXPECT_EQ(r.records[1].tsc_span, 123456789u);
+	EXPECT_EQ(r.records[1].loop_count, 20u);
+	EXPECT_EQ(r.records[1].loop_cycles, 98765432100u) << "a loop's TSC span needs 64 bits";
+	EXPECT_EQ(r.records[0].loop_cycles, 12u);
 	ASSERT_EQ(r.records[0].samples.size(), 3u);
 	ASSERT_EQ(r.records[1].samples.size(), 20u);
 	EXPECT_EQ(r.records[0].samples[0], g.samples[0]);
@@ -188,6 +191,8 @@ TEST(VmexitMemory, ReadsResultsFromGuestMemory)
 	GuestResults r = read_guest_results(mem);
 	ASSERT_EQ(r.records.size(), 2u);
 	EXPECT_EQ(r.records[1].samples.back(), 0xffffffffu);
+	EXPECT_EQ(r.records[1].loop_count, 20u);
+	EXPECT_EQ(r.records[1].loop_cycles, 98765432100u);
 
 	// Samples claimed past the end of memory.
 	g.r.rec[1].count = 21;

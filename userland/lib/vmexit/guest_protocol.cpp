@@ -41,8 +41,9 @@ GuestResults read_guest_results(std::span<const unsigned char> memory)
 		if (std::size_t{ rec.first } + rec.count > capacity)
 			throw std::runtime_error(fmt::format(
 				"guest record {} claims samples beyond guest memory", i));
-		GuestRecord g{ rec.exit, rec.from, rec.value, rec.fault, rec.fault_rip, rec.tsc_span,
-			       {} };
+		GuestRecord g{ rec.exit,	rec.from,      rec.value,
+			       rec.fault,	rec.fault_rip, rec.tsc_span,
+			       rec.loop_count, rec.loop_cycles, {} };
 		g.samples.resize(rec.count);
 		std::memcpy(g.samples.data(),
 			    memory.data() + XPERF_VM_SAMPLES_GPA + std::size_t{ rec.first } * 4,
@@ -176,6 +177,8 @@ private:
 		g.fault = f.next32();
 		g.fault_rip = f.next();
 		g.tsc_span = f.next();
+		g.loop_count = f.next32();
+		g.loop_cycles = f.next();
 		f.done();
 		g.samples.reserve(rec_count_);
 		r_.records.push_back(std::move(g));
