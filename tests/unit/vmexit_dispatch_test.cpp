@@ -123,6 +123,21 @@ TEST(VmexitDispatch, CountsTheBackToBackRoundTripsApart)
 	EXPECT_TRUE(d.debugcon().empty());
 }
 
+// A run's tag rides above the record in every mark: the VMM keeps the
+// records apart by their index alone.
+TEST(VmexitDispatch, TheTagOfAMarkIsNotPartOfItsRecord)
+{
+	RunPage page;
+	ExitDispatcher d;
+	const uint32_t tag = 0x5 << 16;
+	d.handle(page.outl(XPERF_VM_PORT_MARK, tag | mark(2, XPERF_MARK_WARMUP)), 0);
+	d.handle(page.outl(XPERF_VM_PORT_MARK, tag | mark(2, XPERF_MARK_TIMED)), 10);
+	d.handle(page.outl(XPERF_VM_PORT_MARK, tag | mark(2, XPERF_MARK_END)), 20);
+	ASSERT_EQ(d.records().size(), 3u);
+	EXPECT_EQ(d.records()[2].end_ns, 20);
+	EXPECT_EQ(d.current_record(), 2);
+}
+
 TEST(VmexitDispatch, StringOutputOutsideRecordsIsTheStream)
 {
 	RunPage page;
@@ -218,6 +233,12 @@ TEST(VmexitQemu, CommandUsesKvmANamedCpuAndTheProtocolPorts)
 	EXPECT_NE(cmd.find("isa-debug-exit,iobase=0xf4,iosize=4"), std::string::npos) << cmd;
 	EXPECT_NE(cmd.find("-name xperf-vmexit,debug-threads=on "), std::string::npos)
 		<< "--verify finds the vCPU thread by the name QEMU gives it only then: " << cmd;
+	p.state = XPERF_STATE_XSAVE;
+	std::string xsave;
+	for (const auto &a : qemu_command("qemu-system-x86_64", "img", "dc.out", "guest.ram", p))
+		xsave += a + " ";
+	EXPECT_NE(xsave.find("-cpu qemu64,+xsave "), std::string::npos)
+		<< "qemu64 has no XSAVE for the xsave state to set: " << xsave;
 	auto append = std::find(argv.begin(), argv.end(), "-append");
 	ASSERT_NE(append, argv.end());
 	xperf_vm_params back{};

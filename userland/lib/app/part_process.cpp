@@ -52,7 +52,8 @@ std::vector<std::string> part_arguments(const std::vector<const Crossing *> &to_
 		std::to_string(pass.cpu), "--exit",
 		o.vm_exit,	"--from",
 		o.vm_from,	"--vmm",
-		o.vmm,		"--json",
+		o.vmm,		"--guest-state",
+		o.vm_state,	"--json",
 	};
 	// Not given, an entry's own precision applies in the part too.
 	if (o.samples_given)

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/text_list.h"
 #include "crossings/crossings.h"
+#include "vmexit/guest_state.h"
 #include "vmexit/vmexit.h"
 
 namespace xperf {
@@ -166,6 +167,11 @@ std::vector<CrossingOption> crossing_options()
 		  "vmexit: builtin (KVM API), qemu, or guest (xperf-user runs inside a Linux "
 		  "guest with xperf.ko: the hypervisor running it is the VMM)",
 		  &Options::vmm, vmm_problem },
+		{ "--guest-state",
+		  "vmexit: the payload's guest states, one guest each, a comma list of " +
+			  guest_state_choices() +
+			  "; a state names its variants (cpuid/kernel+apic)",
+		  &Options::vm_state, guest_state_problem },
 	};
 }
 

@@ -140,7 +140,8 @@ ExitDispatcher::Action ExitDispatcher::handle_io(const kvm_run &run, int64_t now
 
 void ExitDispatcher::handle_mark(uint32_t value, int64_t now_ns)
 {
-	const uint32_t record = value >> 8, what = value & 0xff;
+	// The tag above them tells runs apart; within one run it is the same.
+	const uint32_t record = value >> 8 & 0xff, what = value & 0xff;
 	if (record >= XPERF_VM_MAX_RECORDS)
 		throw std::runtime_error(fmt::format("the guest marked record {}, at most {} exist",
 						     record, XPERF_VM_MAX_RECORDS));

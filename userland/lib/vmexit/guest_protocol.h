@@ -33,6 +33,7 @@ struct GuestResults {
 	uint32_t timer = 0;  // XPERF_TIMER_*
 	uint32_t fault_vector = 0, fault_record = 0;
 	uint64_t fault_error = 0, fault_rip = 0;
+	xperf_vm_guest_state state{}; // what the guest set and read back
 	std::vector<GuestRecord> records;
 };
 
