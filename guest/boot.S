@@ -106,8 +106,9 @@ boot_gdt_desc:
 	.text
 /*
  * enter_user(rip, rsp, arg): run rip at CPL3 on stack rsp with arg in rdi,
- * IOPL 3 so that user OUTB reaches the VMM rather than a #GP in the guest;
- * returns when user code makes the done system call.
+ * RFLAGS user_rflags: IOPL 3 so that user OUTB reaches the VMM rather than
+ * a #GP in the guest, IF as the guest state asks; returns when user code
+ * makes the done system call.
  */
 	.globl enter_user
 enter_user:
@@ -122,7 +123,7 @@ enter_user:
 	mov	%rdx, %rdi
 	pushq	$(SEL_UDATA | 3)
 	push	%rsi
-	pushq	$0x3002				/* IOPL 3, interrupts off */
+	pushq	user_rflags(%rip)
 	pushq	$(SEL_UCODE | 3)
 	push	%rax
 	iretq
@@ -190,6 +191,34 @@ exception_common:
 	and	$-16, %rsp
 	call	guest_fault
 	lea	16(%r12), %rsp
+	iretq
+
+/*
+ * Every vector from 32 up: an external interrupt, counted and acknowledged
+ * by guest_interrupt(). The CPU pushed 5 words; with the 9 caller-saved
+ * registers the stack is 16-byte aligned for the call.
+ */
+	.globl	interrupt_stub
+interrupt_stub:
+	push	%rax
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	call	guest_interrupt
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rax
 	iretq
 
 	.globl	fault_resume

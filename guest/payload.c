@@ -70,6 +70,8 @@ struct table_ptr {
 
 extern char exception_stubs[], kernel_stack_top[];
 void syscall_gate(void);
+void interrupt_stub(void);
+void guest_interrupt(void);
 void enter_user(void (*fn)(void), char *stack_top, uint64_t arg);
 void guest_main(uint64_t multiboot_info);
 void guest_fault(uint64_t *frame);
@@ -85,13 +87,16 @@ void recover_jump(struct recover_point *p) __attribute__((noreturn));
 uint64_t syscall_dispatch(uint64_t nr);
 
 static struct xperf_vm_params params;
+/* enter_user's RFLAGS (boot.S); IF too where the guest state asks for it. */
+uint64_t user_rflags = RFLAGS_FIXED | RFLAGS_IOPL3;
+static volatile uint32_t interrupts_taken;
 static struct xperf_vm_results *const results = (struct xperf_vm_results *)XPERF_VM_RESULTS_GPA;
 static uint32_t *const samples = (uint32_t *)XPERF_VM_SAMPLES_GPA;
 static uint32_t next_sample;
 
 static uint64_t gdt[7] __attribute__((aligned(16)));
 static struct tss64 tss __attribute__((aligned(16)));
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 static char user_stack[16384] __attribute__((aligned(16)));
 static struct xperf_vm_stream stream;
 
@@ -146,7 +151,10 @@ static void set_gate(unsigned vector, void *handler, unsigned dpl)
 	idt[vector].offset_high = (uint32_t)(at >> 32);
 }
 
-/* Exceptions; #UD doubles as the system call (boot.S says why). */
+/*
+ * Exceptions, #UD doubling as the system call (boot.S says why), and
+ * external interrupts, which only a guest state with interrupts on takes.
+ */
 static void setup_idt(void)
 {
 	struct table_ptr p;
@@ -154,6 +162,8 @@ static void setup_idt(void)
 
 	for (i = 0; i < 32; i++)
 		set_gate(i, exception_stubs + 16 * i, 0);
+	for (; i < 256; i++)
+		set_gate(i, interrupt_stub, 0);
 	set_gate(VECTOR_UD, syscall_gate, 0);
 	p.limit = sizeof(idt) - 1;
 	p.base = (uint64_t)idt;
@@ -162,6 +172,7 @@ static void setup_idt(void)
 
 static __attribute__((noreturn)) void finish(uint32_t status)
 {
+	results->state.interrupts = interrupts_taken;
 	results->status = status;
 	results->version = XPERF_VM_PROTOCOL_VERSION;
 	results->magic = XPERF_VM_HEADER_MAGIC;
@@ -202,11 +213,11 @@ void guest_fault(uint64_t *frame)
 	if (measuring_cpl == 3) {
 		frame[FRAME_CS] = SEL_UCODE | 3;
 		frame[FRAME_SS] = SEL_UDATA | 3;
-		frame[FRAME_RFLAGS] = RFLAGS_FIXED | RFLAGS_IOPL3;
+		frame[FRAME_RFLAGS] = user_rflags;
 	} else {
 		frame[FRAME_CS] = SEL_KCODE;
 		frame[FRAME_SS] = SEL_KDATA;
-		frame[FRAME_RFLAGS] = RFLAGS_FIXED;
+		frame[FRAME_RFLAGS] = RFLAGS_FIXED | (user_rflags & RFLAGS_IF);
 	}
 }
 
@@ -221,6 +232,125 @@ static int current_cpl(void)
 
 	asm volatile("mov %%cs, %0" : "=r"(cs));
 	return cs & 3;
+}
+
+/* ---- the guest state ------------------------------------------------- */
+
+#define APIC_PAGE	0xfee00000ul	/* the xAPIC's registers, never moved here */
+#define APIC_SVR_ON	0x1ff		/* software-enabled, spurious vector 0xff */
+#define PTE_MMIO_2M	0x9bul		/* present, writable, PWT, PCD, 2 MiB */
+#define PTE_ADDR	0x000ffffffffff000ul
+#define PIC1_DATA	0x21
+#define PIC2_DATA	0xa1
+
+/* 3 to 4 GiB, uncached: the APIC's page lies beyond the first GiB, which
+ * is all boot.S and the built-in VMM map. */
+static uint64_t high_pd[512] __attribute__((aligned(4096)));
+
+static void map_apic_page(void)
+{
+	uint64_t *pml4 = (uint64_t *)(read_cr3() & PTE_ADDR);
+	uint64_t *pdpt = (uint64_t *)(pml4[0] & PTE_ADDR);
+	unsigned i;
+
+	for (i = 0; i < 512; i++)
+		high_pd[i] = (3ul << 30 | (uint64_t)i << 21) | PTE_MMIO_2M;
+	pdpt[3] = (uint64_t)high_pd | 0x3;
+	write_cr3(read_cr3());
+}
+
+/* What the guest's CPU model offers of the states, by CPUID. */
+static uint32_t states_offered(void)
+{
+	uint32_t b, c, d, offered = XPERF_STATE_STI;
+
+	cpuid_eax(1, &b, &c, &d);
+	if (d >> 9 & 1)
+		offered |= XPERF_STATE_APIC | (c >> 21 & 1 ? XPERF_STATE_X2APIC : 0);
+	if (c >> 26 & 1)
+		offered |= XPERF_STATE_XSAVE;
+	if (cpuid_ext_edx() >> 20 & 1)
+		offered |= XPERF_STATE_NX;
+	return offered;
+}
+
+/*
+ * Sets what g->asked names and the CPU offers, as kvm-unit-tests' startup
+ * does (reset_apic, enable_apic, enable_x2apic, mask_pic_interrupts,
+ * enable_nx, sti), each bit in g->set only once read back. Interrupts go
+ * on last, when guest_interrupt() knows how to acknowledge them.
+ */
+static void set_state(struct xperf_vm_guest_state *g)
+{
+	uint32_t want = g->asked & g->offered;
+
+	if (want & XPERF_STATES_IRQCHIP) {
+		/* Nothing from the 8259, whatever the firmware left unmasked. */
+		outb(PIC1_DATA, 0xff);
+		outb(PIC2_DATA, 0xff);
+	}
+	if (want & XPERF_STATE_APIC) {
+		map_apic_page();
+		wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EN);
+		mmio_write32(APIC_PAGE + APIC_SVR, APIC_SVR_ON);
+		if ((rdmsr(MSR_APIC_BASE) & APIC_BASE_EN) &&
+		    (mmio_read32(APIC_PAGE + APIC_SVR) & APIC_SVR_ON) == APIC_SVR_ON)
+			g->set |= XPERF_STATE_APIC;
+	}
+	if ((want & XPERF_STATE_X2APIC) && (g->set & XPERF_STATE_APIC)) {
+		wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+		if ((rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) &&
+		    (rdmsr(MSR_X2APIC_SVR) & APIC_SVR_ON) == APIC_SVR_ON)
+			g->set |= XPERF_STATE_X2APIC;
+	}
+	if (want & XPERF_STATE_NX) {
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NX);
+		if (rdmsr(MSR_EFER) & EFER_NX)
+			g->set |= XPERF_STATE_NX;
+	}
+	if (want & XPERF_STATE_XSAVE) {
+		uint32_t b, c, d;
+		/* x87, SSE and AVX, of what CPUID 0xd says XCR0 may hold */
+		uint64_t xcr0 = cpuid_eax(0xd, &b, &c, &d) & 0x7;
+
+		write_cr4(read_cr4() | CR4_OSXSAVE);
+		xsetbv(0, xcr0);
+		if ((read_cr4() & CR4_OSXSAVE) && xgetbv(0) == xcr0)
+			g->set |= XPERF_STATE_XSAVE;
+	}
+	if (want & XPERF_STATE_STI) {
+		user_rflags |= RFLAGS_IF;
+		asm volatile("sti" : : : "memory");
+		if (read_rflags() & RFLAGS_IF)
+			g->set |= XPERF_STATE_STI;
+	}
+}
+
+/* The registers the state lives in, for the host to check. */
+static void read_state(struct xperf_vm_guest_state *g)
+{
+	if (g->offered & XPERF_STATE_APIC)
+		g->apic_base = rdmsr(MSR_APIC_BASE);
+	if (g->set & XPERF_STATE_X2APIC)
+		g->apic_svr = rdmsr(MSR_X2APIC_SVR);
+	else if (g->set & XPERF_STATE_APIC)
+		g->apic_svr = mmio_read32(APIC_PAGE + APIC_SVR);
+	g->cr0 = read_cr0();
+	g->cr4 = read_cr4();
+	g->efer = rdmsr(MSR_EFER);
+	if (g->cr4 & CR4_OSXSAVE)
+		g->xcr0 = xgetbv(0);
+	g->rflags = read_rflags();
+}
+
+/* An external interrupt: counted, and acknowledged to the APIC it came from. */
+void guest_interrupt(void)
+{
+	interrupts_taken++;
+	if (results->state.set & XPERF_STATE_X2APIC)
+		wrmsr(MSR_X2APIC_EOI, 0);
+	else if (results->state.set & XPERF_STATE_APIC)
+		mmio_write32(APIC_PAGE + APIC_EOI, 0);
 }
 
 /* ---- the exits ------------------------------------------------------- */
@@ -286,12 +416,7 @@ static inline uint32_t clamp32(uint64_t v)
 /* CPUID 0x80000001 EDX[27]; QEMU's qemu64 model leaves it out. */
 static int has_rdtscp(void)
 {
-	uint32_t b, c, d;
-
-	if (cpuid_eax(0x80000000, &b, &c, &d) < 0x80000001)
-		return 0;
-	cpuid_eax(0x80000001, &b, &c, &d);
-	return d >> 27 & 1;
+	return cpuid_ext_edx() >> 27 & 1;
 }
 
 static inline __attribute__((always_inline)) uint64_t tsc_end(int rdtscp)
@@ -300,9 +425,44 @@ static inline __attribute__((always_inline)) uint64_t tsc_end(int rdtscp)
 }
 
 /*
- * The timed loop, spelled out per exit so that no call or branch on the
- * exit kind sits inside the timed region. stride 0 for the warm-up: every
- * iteration writes out[0], which the timed loop then overwrites.
+ * Runs LOOP(op) with the op of exit kind from "from": the loop is spelled
+ * out per exit, so that no call or branch on the exit kind sits inside it.
+ * Expects kind, from, v and the loop's own variables in scope.
+ */
+#define FOR_EXIT(LOOP)							\
+	do {								\
+		if (from == XPERF_FROM_USER_VIA_KERNEL) {		\
+			LOOP(v = user_syscall(kind));			\
+			break;						\
+		}							\
+		switch ((enum xperf_vmexit_kind)kind) {			\
+		case XPERF_VMEXIT_NONE:					\
+		case XPERF_VMEXIT_KINDS:				\
+			LOOP(asm volatile("" : : : "memory"));		\
+			break;						\
+		case XPERF_VMEXIT_CPUID:				\
+			LOOP(v = exit_cpuid());				\
+			break;						\
+		case XPERF_VMEXIT_RDMSR:				\
+			LOOP(v = rdmsr(params.msr));			\
+			break;						\
+		case XPERF_VMEXIT_VMCALL:				\
+			if (params.hypercall == XPERF_HC_VMMCALL) {	\
+				LOOP(v = vmmcall(XPERF_VMEXIT_HC_NR));	\
+			} else {					\
+				LOOP(v = vmcall(XPERF_VMEXIT_HC_NR));	\
+			}						\
+			break;						\
+		case XPERF_VMEXIT_PIO:					\
+			LOOP(v = exit_pio());				\
+			break;						\
+		}							\
+	} while (0)
+
+/*
+ * Each round trip between its own two timer reads. stride 0 for the
+ * warm-up: every iteration writes out[0], which the timed loop then
+ * overwrites.
  */
 #define TIMED_LOOP(op)							\
 	for (i = 0; i < n; i++) {					\
@@ -319,32 +479,7 @@ timed_loop_with(int rdtscp, uint32_t kind, uint32_t from, uint32_t *out, uint32_
 	uint64_t v = 0;
 	uint32_t i;
 
-	if (from == XPERF_FROM_USER_VIA_KERNEL) {
-		TIMED_LOOP(v = user_syscall(kind));
-		return v;
-	}
-	switch ((enum xperf_vmexit_kind)kind) {
-	case XPERF_VMEXIT_NONE:
-	case XPERF_VMEXIT_KINDS:
-		TIMED_LOOP(asm volatile("" : : : "memory"));
-		break;
-	case XPERF_VMEXIT_CPUID:
-		TIMED_LOOP(v = exit_cpuid());
-		break;
-	case XPERF_VMEXIT_RDMSR:
-		TIMED_LOOP(v = rdmsr(params.msr));
-		break;
-	case XPERF_VMEXIT_VMCALL:
-		if (params.hypercall == XPERF_HC_VMMCALL) {
-			TIMED_LOOP(v = vmmcall(XPERF_VMEXIT_HC_NR));
-		} else {
-			TIMED_LOOP(v = vmcall(XPERF_VMEXIT_HC_NR));
-		}
-		break;
-	case XPERF_VMEXIT_PIO:
-		TIMED_LOOP(v = exit_pio());
-		break;
-	}
+	FOR_EXIT(TIMED_LOOP);
 	return v;
 }
 
@@ -356,9 +491,29 @@ static uint64_t timed_loop(uint32_t kind, uint32_t from, uint32_t *out, uint32_t
 	return timed_loop_with(0, kind, from, out, n, stride);
 }
 
+#define BARE_LOOP(op)							\
+	for (i = 0; i < n; i++) {					\
+		op;							\
+	}
+
+/*
+ * n round trips back to back between two timer reads, as kvm-unit-tests'
+ * x86/vmexit.c times them: the guest TSC over the whole loop.
+ */
+static uint64_t back_to_back(uint32_t kind, uint32_t from, uint32_t n)
+{
+	uint64_t v = 0, t0;
+	uint32_t i;
+
+	t0 = xperf_tsc_begin();
+	FOR_EXIT(BARE_LOOP);
+	(void)v;
+	return xperf_tsc_end_lfence() - t0;
+}
+
 static void mark(uint32_t record, uint32_t what)
 {
-	uint32_t v = record << 8 | what;
+	uint32_t v = params.tag << 16 | record << 8 | what;
 
 	if (measuring_cpl == 3)
 		user_syscall((uint64_t)v << 16 | XPERF_SYS_MARK);
@@ -366,7 +521,10 @@ static void mark(uint32_t record, uint32_t what)
 		outl(XPERF_VM_PORT_MARK, v);
 }
 
-/* One record: warm-up, then the timed round trips; runs at CPL0 or CPL3. */
+/*
+ * One record: warm-up, the round trips back to back, then the timed ones;
+ * runs at CPL0 or CPL3.
+ */
 static void measure(uint32_t kind, uint32_t from)
 {
 	uint32_t idx = results->nrecords;
@@ -388,6 +546,9 @@ static void measure(uint32_t kind, uint32_t from)
 	measuring = rec;
 	mark(idx, XPERF_MARK_WARMUP);
 	timed_loop(kind, from, out, params.warmup, 0);
+	mark(idx, XPERF_MARK_LOOP);
+	rec->loop_cycles = back_to_back(kind, from, params.samples);
+	rec->loop_count = params.samples;
 	/* The guest's clock over the same stretch as the VMM's between the marks. */
 	mark(idx, XPERF_MARK_TIMED);
 	t0 = xperf_tsc_begin();
@@ -479,6 +640,12 @@ void guest_main(uint64_t multiboot_info)
 	    (uint64_t)planned_records() * params.samples * sizeof(uint32_t) >
 		    params.mem_bytes - XPERF_VM_SAMPLES_GPA)
 		finish(XPERF_VM_NO_MEMORY);
+	results->state.asked = params.state;
+	results->state.offered = states_offered();
+	set_state(&results->state);
+	read_state(&results->state);
+	if (results->state.set != params.state)
+		finish(XPERF_VM_STATE_MISSING);
 
 	if (params.froms >> XPERF_FROM_KERNEL & 1)
 		measure_from(XPERF_FROM_KERNEL);

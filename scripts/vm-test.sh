@@ -17,7 +17,8 @@ Boots, each under scripts/vm-run.sh:
      xperf.ko loaded, xperf-ringcheck, every crossing again, unload
      (guest tests scripts/guest/tests/boot.sh and crossings.sh), --verify
      in the guest (verify.sh), and the six VM-exit round trips from inside
-     the guest with xperf.ko as its kernel side (vmexit-guest.sh);
+     the guest with xperf.ko as its kernel side (vmexit-guest.sh), and the
+     payload's guest states under the guest's own KVM (vmexit-state.sh);
   3. the baseline kernel with pti=on, then pti=off: the same, no module;
 
 then prints the overhead table, patched-without-module against baseline,
@@ -26,7 +27,7 @@ logs: build/vm/<run>.log. Exits non-zero if any check failed.
 
 Environment:
   VM_GUEST_TESTS  guest tests of the patched and baseline boots, in order
-                  [boot,crossings,smp-stress,verify,vmexit-guest]
+                  [boot,crossings,smp-stress,verify,vmexit-guest,vmexit-state]
                   (scripts/guest/tests/NAME.sh)
   VM_KERNELS      which boots: all [default], or debug (the debug variant
                   only: make vm-test-debug)
@@ -46,7 +47,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/harness-lib.sh"
 [[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
 [[ $# -eq 0 ]] || { usage >&2; exit 2; }
 
-VM_GUEST_TESTS=${VM_GUEST_TESTS:-boot,crossings,smp-stress,verify,vmexit-guest}
+VM_GUEST_TESTS=${VM_GUEST_TESTS:-boot,crossings,smp-stress,verify,vmexit-guest,vmexit-state}
 VM_XPERF_ARGS=${VM_XPERF_ARGS:---samples=2000,--rounds=3,--span=0}
 HOST_XPERF_USER=${HOST_XPERF_USER:-$BUILD_DIR/userland/userland/xperf-user}
 VM_KERNELS=${VM_KERNELS:-all}

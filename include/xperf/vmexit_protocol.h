@@ -9,7 +9,7 @@
  * code the guest runs.
  *
  * Host -> guest: a command line ("xperf-vmexit exits=0x1e froms=0x7 n=1000
- * ..."), written by the built-in VMM into the page at XPERF_VM_PARAMS_GPA, or
+ * ... state=0x5 tag=0x1"), written by the built-in VMM into the page at XPERF_VM_PARAMS_GPA, or
  * passed by QEMU as the multiboot command line (-append).
  *
  * Guest -> host: struct xperf_vm_results at XPERF_VM_RESULTS_GPA and the
@@ -21,7 +21,7 @@
 #ifndef XPERF_VMEXIT_PROTOCOL_H
 #define XPERF_VMEXIT_PROTOCOL_H
 
-#define XPERF_VM_PROTOCOL_VERSION	3
+#define XPERF_VM_PROTOCOL_VERSION	5
 
 /* Guest physical layout; the guest identity-maps the first GiB. */
 #define XPERF_VM_LOAD_ADDR	0x100000	/* payload image, multiboot load_addr */
@@ -52,11 +52,33 @@
 #define XPERF_VM_BAD_PARAMS	1
 #define XPERF_VM_NO_MEMORY	2	/* the samples do not fit guest memory */
 #define XPERF_VM_FAULT		3	/* an exception outside a measurement */
+#define XPERF_VM_STATE_MISSING	4	/* a guest state asked for could not be set */
 
-/* Phase marks: (record << 8) | mark, written to XPERF_VM_PORT_MARK. */
+/*
+ * Guest states a run may ask for (state=): the guest sets them before it
+ * measures anything and reads them back from its registers. The states
+ * kvm-unit-tests' x86 startup and x86/vmexit.c leave set, and a guest
+ * OS's XSAVE, so that a run shows which of them moves an exit's cost.
+ */
+#define XPERF_STATE_APIC	0x01	/* xAPIC software-enabled, 8259 masked */
+#define XPERF_STATE_X2APIC	0x02	/* then x2APIC mode; asked with APIC only */
+#define XPERF_STATE_STI		0x04	/* RFLAGS.IF set while measuring */
+#define XPERF_STATE_NX		0x08	/* EFER.NX */
+#define XPERF_STATE_XSAVE	0x10	/* CR4.OSXSAVE, XCR0 = x87|SSE|AVX as offered */
+#define XPERF_STATES		0x1f
+/* States that need an interrupt controller: the built-in VMM creates KVM's. */
+#define XPERF_STATES_IRQCHIP	(XPERF_STATE_APIC | XPERF_STATE_X2APIC | XPERF_STATE_STI)
+
+/*
+ * Phase marks: (tag << 16) | (record << 8) | mark, written to
+ * XPERF_VM_PORT_MARK, tag from the command line: the runs of one process
+ * mark apart. A record's phases come in this order: warm-up, loop, timed,
+ * end.
+ */
 #define XPERF_MARK_WARMUP	1
 #define XPERF_MARK_TIMED	2
 #define XPERF_MARK_END		3
+#define XPERF_MARK_LOOP		4	/* the round trips timed as one */
 
 #define XPERF_VM_MAX_RECORDS	16
 
@@ -92,12 +114,18 @@ struct xperf_vm_params {
 	uint32_t hypercall;	/* XPERF_HC_* */
 	uint32_t output;	/* XPERF_OUT_* */
 	uint64_t mem_bytes;	/* guest memory size */
+	uint32_t state;		/* XPERF_STATE_* to set before measuring */
+	uint32_t tag;		/* 0..0xff, carried by the phase marks */
 };
 
 /*
  * One measurement: count u32 samples from samples[first]. An exception while
  * measuring (a #GP for OUTB at CPL3 where the hypervisor ignores IOPL, say)
  * ends this record only: fault is its vector + 1, count 0.
+ *
+ * Before the timed round trips, loop_count more run back to back between
+ * two TSC reads and nothing else, as kvm-unit-tests' x86/vmexit.c times
+ * its loop: loop_cycles is the guest TSC over all of them.
  */
 struct xperf_vm_record {
 	uint32_t exit;		/* enum xperf_vmexit_kind */
@@ -106,9 +134,25 @@ struct xperf_vm_record {
 	uint32_t first;
 	uint64_t value;		/* what the last round trip returned (rax) */
 	uint32_t fault;		/* 0, or exception vector + 1 */
-	uint32_t reserved;
+	uint32_t loop_count;
 	uint64_t fault_rip;
 	uint64_t tsc_span;	/* guest TSC from the timed mark to the end mark */
+	uint64_t loop_cycles;
+};
+
+/* The state the guest measured in, as it read it back (0: not read). */
+struct xperf_vm_guest_state {
+	uint32_t asked;		/* XPERF_STATE_* of the command line */
+	uint32_t offered;	/* those the guest's CPUID offers */
+	uint32_t set;		/* those set and read back */
+	uint32_t interrupts;	/* external interrupts taken while measuring */
+	uint64_t apic_base;	/* IA32_APIC_BASE, where CPUID offers an APIC */
+	uint64_t apic_svr;	/* spurious-interrupt vector register, APIC set */
+	uint64_t cr0;
+	uint64_t cr4;
+	uint64_t efer;
+	uint64_t xcr0;		/* where CR4.OSXSAVE is set */
+	uint64_t rflags;	/* as the first measurement starts */
 };
 
 struct xperf_vm_results {
@@ -122,6 +166,7 @@ struct xperf_vm_results {
 	uint32_t fault_record;	/* record being measured at the fault */
 	uint64_t fault_error;
 	uint64_t fault_rip;
+	struct xperf_vm_guest_state state;
 	struct xperf_vm_record rec[XPERF_VM_MAX_RECORDS];
 };
 
@@ -246,11 +291,16 @@ static inline int xperf_vm_parse_params(const char *s, struct xperf_vm_params *p
 			p->msr = XPERF_VM_CAST(uint32_t, v), bit = 4;
 		else if (xperf_vm_key_is(tok, eq, "mem") && v)
 			p->mem_bytes = v, bit = 7;
+		else if (xperf_vm_key_is(tok, eq, "state") && !(v & ~XPERF_STATES) &&
+			 (!(v & XPERF_STATE_X2APIC) || (v & XPERF_STATE_APIC)))
+			p->state = XPERF_VM_CAST(uint32_t, v), bit = 8;
+		else if (xperf_vm_key_is(tok, eq, "tag") && v <= 0xffu)
+			p->tag = XPERF_VM_CAST(uint32_t, v), bit = 9;
 		else
 			return -1;
 		seen |= 1u << bit;
 	}
-	return seen == 0xffu ? 0 : -1;
+	return seen == 0x3ffu ? 0 : -1;
 }
 
 /* ---- the result stream -------------------------------------------------- */
@@ -258,9 +308,12 @@ static inline int xperf_vm_parse_params(const char *s, struct xperf_vm_params *p
 /*
  * Text, so that a human can read a debugcon log, and self-checking:
  *
- *   @xperf-vmexit 3                  the protocol version
+ *   @xperf-vmexit 5                  the protocol version
  *   h STATUS NRECORDS TIMER FAULT_VECTOR FAULT_RECORD FAULT_ERROR FAULT_RIP
- *   r EXIT FROM COUNT VALUE FAULT FAULT_RIP TSC_SPAN   a record, then its samples:
+ *   g ASKED OFFERED SET INTERRUPTS APIC_BASE APIC_SVR CR0 CR4 EFER XCR0 RFLAGS
+ *                                    the guest state (xperf_vm_guest_state)
+ *   r EXIT FROM COUNT VALUE FAULT FAULT_RIP TSC_SPAN LOOP_COUNT LOOP_CYCLES
+ *                                    a record, then its samples:
  *   s SAMPLE SAMPLE ...              at most 16 a line
  *   c FNV1A32                        of every byte from '@' to here
  *
@@ -342,6 +395,19 @@ static inline void xperf_vm_stream_write(struct xperf_vm_stream *st,
 	xperf_vm_stream_hex(st, r->fault_record, ' ');
 	xperf_vm_stream_hex(st, r->fault_error, ' ');
 	xperf_vm_stream_hex(st, r->fault_rip, '\n');
+	xperf_vm_stream_put(st, 'g', 1);
+	xperf_vm_stream_put(st, ' ', 1);
+	xperf_vm_stream_hex(st, r->state.asked, ' ');
+	xperf_vm_stream_hex(st, r->state.offered, ' ');
+	xperf_vm_stream_hex(st, r->state.set, ' ');
+	xperf_vm_stream_hex(st, r->state.interrupts, ' ');
+	xperf_vm_stream_hex(st, r->state.apic_base, ' ');
+	xperf_vm_stream_hex(st, r->state.apic_svr, ' ');
+	xperf_vm_stream_hex(st, r->state.cr0, ' ');
+	xperf_vm_stream_hex(st, r->state.cr4, ' ');
+	xperf_vm_stream_hex(st, r->state.efer, ' ');
+	xperf_vm_stream_hex(st, r->state.xcr0, ' ');
+	xperf_vm_stream_hex(st, r->state.rflags, '\n');
 	for (i = 0; i < r->nrecords && i < XPERF_VM_MAX_RECORDS; i++) {
 		const struct xperf_vm_record *rec = &r->rec[i];
 
@@ -353,7 +419,9 @@ static inline void xperf_vm_stream_write(struct xperf_vm_stream *st,
 		xperf_vm_stream_hex(st, rec->value, ' ');
 		xperf_vm_stream_hex(st, rec->fault, ' ');
 		xperf_vm_stream_hex(st, rec->fault_rip, ' ');
-		xperf_vm_stream_hex(st, rec->tsc_span, '\n');
+		xperf_vm_stream_hex(st, rec->tsc_span, ' ');
+		xperf_vm_stream_hex(st, rec->loop_count, ' ');
+		xperf_vm_stream_hex(st, rec->loop_cycles, '\n');
 		for (k = 0; k < rec->count; k++) {
 			if (k % XPERF_STREAM_PER_LINE == 0) {
 				xperf_vm_stream_put(st, 's', 1);

@@ -6,6 +6,7 @@
 #include "core/host_setup.h"
 #include "core/module_session.h"
 #include "core/tsc.h"
+#include "vmexit/guest_state.h"
 #include "vmexit/kvm_vm.h"
 #include "vmexit/six.h"
 #include "vmexit/vmexit.h"
@@ -142,10 +143,28 @@ TEST_F(BuiltinVmm, TheVmmSawEveryPioExitAndNoFastPathOne)
 {
 	for (const auto &r : results) {
 		uint64_t seen = r.detail["vmm_exits"]["io_debugcon"];
-		if (r.detail["exit"] == "pio")
+		uint64_t loop = r.detail["vmm_exits"]["io_debugcon_loop"];
+		if (r.detail["exit"] == "pio") {
 			EXPECT_EQ(seen, ctx.opt.warmup + ctx.opt.samples * ctx.opt.rounds) << r.variant;
-		else
+			EXPECT_EQ(loop, ctx.opt.samples * ctx.opt.rounds) << r.variant;
+		} else {
 			EXPECT_EQ(seen, 0u) << r.variant << " reached the VMM";
+			EXPECT_EQ(loop, 0u) << r.variant << " reached the VMM back to back";
+		}
+	}
+}
+
+// Each variant is also timed back to back, as kvm-unit-tests does: as many
+// round trips as samples, and a figure of its own.
+TEST_F(BuiltinVmm, EachVariantIsAlsoTimedBackToBack)
+{
+	for (const auto &r : results) {
+		const auto &loop = r.detail["loop"];
+		ASSERT_TRUE(loop.is_object()) << r.variant << " " << r.detail.dump();
+		EXPECT_EQ(loop["round_trips"], ctx.opt.samples * ctx.opt.rounds) << r.variant;
+		EXPECT_GT(loop["cycles_per_round_trip"].get<double>(), 0) << r.variant;
+		EXPECT_GT(r.method["host"]["loop_wall_ns_per_round_trip"].get<double>(), 0)
+			<< r.variant;
 	}
 }
 
@@ -242,6 +261,56 @@ TEST(QemuVmm, RunsThePayloadUnderKvm)
 		EXPECT_TRUE(r.part_counters[0].preemptions.has_value()) << r.variant;
 	}
 	expect_fast_path_cheaper(results);
+}
+
+// Every guest state in a guest of its own, each with its variants, and in
+// each the registers the guest read back.
+void expect_every_state_measured(const std::vector<Result> &results, const std::string &variant)
+{
+	auto v = by_variant(results);
+	for (const GuestState &s : guest_states("all")) {
+		auto it = v.find(variant + s.suffix());
+		ASSERT_NE(it, v.end()) << variant << s.suffix() << " missing; notes: "
+				       << nlohmann::json(results.front().notes).dump();
+		const auto &g = it->second->detail["guest_state"];
+		EXPECT_EQ(g["name"], s.name);
+		EXPECT_EQ(g["set"], nlohmann::json(state_bit_names(s.bits))) << g.dump();
+		EXPECT_TRUE(it->second->detail["loop"].is_object()) << it->first;
+	}
+	// kvm-unit-tests' state: x2APIC mode, interrupts on, EFER.NX, by the
+	// registers themselves.
+	const auto &kut = v.at(variant + "+kvm-unit-tests")->detail["guest_state"]["registers"];
+	auto bit = [&kut](const char *reg, int n) {
+		return std::stoull(kut[reg].get<std::string>(), nullptr, 16) >> n & 1;
+	};
+	EXPECT_EQ(bit("ia32_apic_base", 10), 1u) << kut.dump();
+	EXPECT_EQ(bit("rflags", 9), 1u) << kut.dump();
+	EXPECT_EQ(bit("efer", 11), 1u) << kut.dump();
+	EXPECT_EQ(bit("cr4", 18), 0u) << kut.dump();
+}
+
+TEST(BuiltinVmmStates, EveryGuestStateIsMeasuredAndReadBack)
+{
+	if (auto why = kvm_unusable())
+		GTEST_SKIP() << "KVM cannot run a guest here: " << *why;
+	RunContext ctx = small_run("builtin", "kernel");
+	ctx.opt.vm_exit = "cpuid";
+	ctx.opt.rounds = 1;
+	ctx.opt.vm_state = "all";
+	expect_every_state_measured(run_vmexit(ctx), "cpuid/kernel");
+}
+
+TEST(QemuVmm, RunsEveryGuestState)
+{
+	if (auto why = kvm_unusable())
+		GTEST_SKIP() << "KVM cannot run a guest here: " << *why;
+	if (!qemu_present())
+		GTEST_SKIP() << "qemu-system-x86_64 is not in PATH";
+	RunContext ctx = small_run("qemu", "kernel");
+	ctx.opt.vm_exit = "cpuid";
+	ctx.opt.rounds = 1;
+	ctx.opt.vm_state = "all";
+	expect_every_state_measured(run_vmexit(ctx), "cpuid/kernel");
 }
 
 // --vmm guest: this machine's kernel as the guest. Without xperf.ko (the

@@ -450,6 +450,7 @@ TEST(RunCrossings, APartIsStartedWithTheRunsOptions)
 	pass.opt.vm_exit = "cpuid";
 	pass.opt.vm_from = "user";
 	pass.opt.vmm = "qemu";
+	pass.opt.vm_state = "default,kvm-unit-tests";
 	pass.cpu = 1;
 	pass.tsc.hz = 2.5e9;
 	pass.tsc.source = "cpuid-0x15";
@@ -470,6 +471,7 @@ TEST(RunCrossings, APartIsStartedWithTheRunsOptions)
 	EXPECT_EQ(after("--exit"), "cpuid");
 	EXPECT_EQ(after("--from"), "user");
 	EXPECT_EQ(after("--vmm"), "qemu");
+	EXPECT_EQ(after("--guest-state"), "default,kvm-unit-tests");
 	EXPECT_EQ(std::stod(after("--part-tsc-hz")), 2.5e9);
 	EXPECT_EQ(after("--part-tsc-source"), "cpuid-0x15");
 	for (const char *flag : { "--part", "--one-process", "--json" })

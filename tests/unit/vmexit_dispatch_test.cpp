@@ -93,6 +93,51 @@ TEST(VmexitDispatch, CountsDebugconExitsPerRecordAndTimesTheTimedOnes)
 	EXPECT_EQ(d.exit_counts().at("io"), 3 + warmup + timed);
 }
 
+// The round trips timed back to back come between the warm-up and the
+// timed phase: the VMM counts their exits apart and times the phase, and
+// the timed phase's own figures stay those of the timed round trips.
+TEST(VmexitDispatch, CountsTheBackToBackRoundTripsApart)
+{
+	RunPage page;
+	ExitDispatcher d;
+	const uint32_t warmup = 2, loop = 4, timed = 3;
+	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(0, XPERF_MARK_WARMUP)), 0);
+	for (uint32_t i = 0; i < warmup; i++)
+		d.handle(page.outb(XPERF_VMEXIT_PORT, 0), 10 + i);
+	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(0, XPERF_MARK_LOOP)), 100);
+	for (uint32_t i = 0; i < loop; i++)
+		d.handle(page.outb(XPERF_VMEXIT_PORT, 0), 200 + i);
+	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(0, XPERF_MARK_TIMED)), 1000);
+	for (uint32_t i = 0; i < timed; i++)
+		d.handle(page.outb(XPERF_VMEXIT_PORT, 0), 2000 + 100 * i);
+	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(0, XPERF_MARK_END)), 3000);
+
+	ASSERT_EQ(d.records().size(), 1u);
+	const HostRecordView &r = d.records()[0];
+	EXPECT_EQ(r.loop_debugcon_exits, loop);
+	EXPECT_EQ(r.debugcon_exits, warmup + timed);
+	EXPECT_EQ(r.loop_ns, 100);
+	EXPECT_EQ(r.timed_ns, 1000);
+	EXPECT_EQ(r.pio_gaps_ns, std::vector<int64_t>(timed - 1, 100))
+		<< "only the timed phase's exits are spaced";
+	EXPECT_TRUE(d.debugcon().empty());
+}
+
+// A run's tag rides above the record in every mark: the VMM keeps the
+// records apart by their index alone.
+TEST(VmexitDispatch, TheTagOfAMarkIsNotPartOfItsRecord)
+{
+	RunPage page;
+	ExitDispatcher d;
+	const uint32_t tag = 0x5 << 16;
+	d.handle(page.outl(XPERF_VM_PORT_MARK, tag | mark(2, XPERF_MARK_WARMUP)), 0);
+	d.handle(page.outl(XPERF_VM_PORT_MARK, tag | mark(2, XPERF_MARK_TIMED)), 10);
+	d.handle(page.outl(XPERF_VM_PORT_MARK, tag | mark(2, XPERF_MARK_END)), 20);
+	ASSERT_EQ(d.records().size(), 3u);
+	EXPECT_EQ(d.records()[2].end_ns, 20);
+	EXPECT_EQ(d.current_record(), 2);
+}
+
 TEST(VmexitDispatch, StringOutputOutsideRecordsIsTheStream)
 {
 	RunPage page;
@@ -188,6 +233,12 @@ TEST(VmexitQemu, CommandUsesKvmANamedCpuAndTheProtocolPorts)
 	EXPECT_NE(cmd.find("isa-debug-exit,iobase=0xf4,iosize=4"), std::string::npos) << cmd;
 	EXPECT_NE(cmd.find("-name xperf-vmexit,debug-threads=on "), std::string::npos)
 		<< "--verify finds the vCPU thread by the name QEMU gives it only then: " << cmd;
+	p.state = XPERF_STATE_XSAVE;
+	std::string xsave;
+	for (const auto &a : qemu_command("qemu-system-x86_64", "img", "dc.out", "guest.ram", p))
+		xsave += a + " ";
+	EXPECT_NE(xsave.find("-cpu qemu64,+xsave "), std::string::npos)
+		<< "qemu64 has no XSAVE for the xsave state to set: " << xsave;
 	auto append = std::find(argv.begin(), argv.end(), "-append");
 	ASSERT_NE(append, argv.end());
 	xperf_vm_params back{};

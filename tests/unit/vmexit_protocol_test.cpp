@@ -29,6 +29,8 @@ xperf_vm_params sample_params()
 	p.hypercall = XPERF_HC_VMMCALL;
 	p.output = XPERF_OUT_STREAM;
 	p.mem_bytes = 64u << 20;
+	p.state = XPERF_STATE_APIC | XPERF_STATE_X2APIC | XPERF_STATE_NX;
+	p.tag = 0xab;
 	return p;
 }
 
@@ -36,7 +38,8 @@ bool operator==(const xperf_vm_params &a, const xperf_vm_params &b)
 {
 	return a.exits == b.exits && a.froms == b.froms && a.samples == b.samples &&
 	       a.warmup == b.warmup && a.msr == b.msr && a.hypercall == b.hypercall &&
-	       a.output == b.output && a.mem_bytes == b.mem_bytes;
+	       a.output == b.output && a.mem_bytes == b.mem_bytes && a.state == b.state &&
+	       a.tag == b.tag;
 }
 
 int parse(const std::string &text, xperf_vm_params *out)
@@ -56,12 +59,23 @@ GuestImage two_records()
 	g.r.status = XPERF_VM_OK;
 	g.r.nrecords = 2;
 	g.r.timer = XPERF_TIMER_LFENCE;
-	g.r.rec[0] = { XPERF_VMEXIT_NONE, XPERF_FROM_KERNEL, 3, 0, 0, 0, 0, 0, 3000 };
-	g.r.rec[1] = { XPERF_VMEXIT_PIO, XPERF_FROM_KERNEL, 20, 3, 0xdeadbeefcafe, 14, 0, 0x1000ab,
-		       123456789 };
+	g.r.rec[0] = { XPERF_VMEXIT_NONE, XPERF_FROM_KERNEL, 3, 0, 0, 0, 3, 0, 3000, 12 };
+	g.r.rec[1] = { XPERF_VMEXIT_PIO, XPERF_FROM_KERNEL, 20, 3, 0xdeadbeefcafe, 14, 20, 0x1000ab,
+		       123456789, 98765432100 };
 	for (uint32_t i = 0; i < 23; i++)
 		g.samples.push_back(1000 + i * 977);
 	g.samples[22] = 0xffffffff;
+	g.r.state = { XPERF_STATE_APIC | XPERF_STATE_XSAVE,
+		      XPERF_STATES,
+		      XPERF_STATE_APIC,
+		      7,
+		      0xfee00900,
+		      0x1ff,
+		      0x80010031,
+		      0x40020,
+		      0xd00,
+		      0x7,
+		      0x202 };
 	return g;
 }
 
@@ -114,6 +128,10 @@ TEST(VmexitParams, RejectsWhatTheGuestCannotRun)
 	EXPECT_NE(parse(with("n=30000", "n=0"), &p), 0) << "no samples";
 	EXPECT_NE(parse(with("msr=0x10", "msr=0xg0"), &p), 0) << "bad digit";
 	EXPECT_NE(parse(with("hc=vmmcall", "hc=syscall"), &p), 0) << "unknown hypercall instruction";
+	EXPECT_NE(parse(with("state=0xb", "state=0x20"), &p), 0) << "a state the guest does not know";
+	EXPECT_NE(parse(with("state=0xb", "state=0xa"), &p), 0) << "x2APIC without the xAPIC first";
+	EXPECT_EQ(parse(with("state=0xb", "state=0x0"), &p), 0) << "the default state";
+	EXPECT_NE(parse(with("tag=0xab", "tag=0x100"), &p), 0) << "the tag is a byte of the marks";
 }
 
 TEST(VmexitStream, DecodesWhatTheGuestEncodes)
@@ -130,11 +148,39 @@ TEST(VmexitStream, DecodesWhatTheGuestEncodes)
 	EXPECT_EQ(r.records[1].fault, 14u);
 	EXPECT_EQ(r.records[1].fault_rip, 0x1000abu);
 	EXPECT_EQ(r.records[1].tsc_span, 123456789u);
+	EXPECT_EQ(r.records[1].loop_count, 20u);
+	EXPECT_EQ(r.records[1].loop_cycles, 98765432100u) << "a loop's TSC span needs 64 bits";
+	EXPECT_EQ(r.records[0].loop_cycles, 12u);
 	ASSERT_EQ(r.records[0].samples.size(), 3u);
 	ASSERT_EQ(r.records[1].samples.size(), 20u);
 	EXPECT_EQ(r.records[0].samples[0], g.samples[0]);
 	EXPECT_EQ(r.records[1].samples[0], g.samples[3]);
 	EXPECT_EQ(r.records[1].samples[19], 0xffffffffu);
+	// The state the guest measured in, as it read it back.
+	EXPECT_EQ(r.state.asked, g.r.state.asked);
+	EXPECT_EQ(r.state.offered, g.r.state.offered);
+	EXPECT_EQ(r.state.set, g.r.state.set);
+	EXPECT_EQ(r.state.interrupts, 7u);
+	EXPECT_EQ(r.state.apic_base, 0xfee00900u);
+	EXPECT_EQ(r.state.apic_svr, 0x1ffu);
+	EXPECT_EQ(r.state.cr0, 0x80010031u);
+	EXPECT_EQ(r.state.cr4, 0x40020u);
+	EXPECT_EQ(r.state.efer, 0xd00u);
+	EXPECT_EQ(r.state.xcr0, 0x7u);
+	EXPECT_EQ(r.state.rflags, 0x202u);
+}
+
+TEST(VmexitStream, AStreamWithoutItsGuestStateIsRejected)
+{
+	std::string text = encode(two_records());
+	std::size_t g = text.find("\ng ");
+	ASSERT_NE(g, std::string::npos) << text;
+	std::string body = text.substr(0, g + 1) + text.substr(text.find('\n', g + 1) + 1);
+	body = body.substr(0, body.rfind("c "));
+	char sum[16];
+	std::snprintf(sum, sizeof(sum), "%x",
+		      xperf_vm_fnv1a(XPERF_FNV_OFFSET, body.data(), body.size()));
+	EXPECT_THROW(decode_stream(body + "c " + sum + "\n"), std::runtime_error);
 }
 
 TEST(VmexitStream, ACorruptByteFailsTheChecksum)
@@ -188,6 +234,10 @@ TEST(VmexitMemory, ReadsResultsFromGuestMemory)
 	GuestResults r = read_guest_results(mem);
 	ASSERT_EQ(r.records.size(), 2u);
 	EXPECT_EQ(r.records[1].samples.back(), 0xffffffffu);
+	EXPECT_EQ(r.state.set, static_cast<uint32_t>(XPERF_STATE_APIC));
+	EXPECT_EQ(r.state.xcr0, 0x7u);
+	EXPECT_EQ(r.records[1].loop_count, 20u);
+	EXPECT_EQ(r.records[1].loop_cycles, 98765432100u);
 
 	// Samples claimed past the end of memory.
 	g.r.rec[1].count = 21;

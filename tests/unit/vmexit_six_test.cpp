@@ -74,6 +74,23 @@ TEST(VmexitSix, TheRoundTripIsComparedWithTheFastPathFromTheSamePlace)
 	EXPECT_TRUE(rs[2].notes.empty());
 }
 
+// Each guest state is its own run: its round trip is set against its fast
+// path only.
+TEST(VmexitSix, TheRoundTripIsComparedWithinItsGuestState)
+{
+	std::vector<Result> rs = { row("cpuid", "kernel", 100), row("pio", "kernel", 400),
+				   row("cpuid", "kernel", 300), row("pio", "kernel", 600) };
+	rs[2].detail["guest_state"] = { { "name", "apic" } };
+	rs[3].detail["guest_state"] = { { "name", "apic" } };
+	add_comparison_notes(rs);
+	ASSERT_EQ(rs[1].notes.size(), 1u);
+	EXPECT_NE(rs[1].notes[0].find("median 100 cycles vs pio/kernel 400"), std::string::npos)
+		<< rs[1].notes[0];
+	ASSERT_EQ(rs[3].notes.size(), 1u);
+	EXPECT_NE(rs[3].notes[0].find("median 300 cycles vs pio/kernel 600"), std::string::npos)
+		<< rs[3].notes[0];
+}
+
 // Under TCG there is no fast path to set apart: no note at all.
 TEST(VmexitSix, NoFastPathNoteWhereKvmDidNotRunTheVm)
 {

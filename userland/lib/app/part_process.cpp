@@ -53,7 +53,8 @@ std::vector<std::string> part_arguments(const std::vector<const Crossing *> &to_
 		o.vm_exit,	"--from",
 		o.vm_from,	"--vmm",
 		o.vmm,		"--placement",
-		o.placement,	"--json",
+		o.placement,	"--guest-state",
+		o.vm_state,	"--json",
 	};
 	// Not given, an entry's own precision applies in the part too.
 	if (o.samples_given)

@@ -4,6 +4,7 @@
 #include "core/text_list.h"
 #include "crossings/crossings.h"
 #include "crossings/placement.h"
+#include "vmexit/guest_state.h"
 #include "vmexit/vmexit.h"
 
 namespace xperf {
@@ -174,6 +175,11 @@ std::vector<CrossingOption> crossing_options()
 		  "the OS suite's communication entries: where the peer process runs, " +
 			  placement_choices() + "; free also leaves every other OS entry unpinned",
 		  &Options::placement, placement_problem },
+		{ "--guest-state",
+		  "vmexit: the payload's guest states, one guest each, a comma list of " +
+			  guest_state_choices() +
+			  "; a state names its variants (cpuid/kernel+apic)",
+		  &Options::vm_state, guest_state_problem },
 	};
 }
 

@@ -56,6 +56,8 @@ struct Options {
 	std::string vm_exit = "all";   // cpuid, rdmsr, vmcall, pio, or all
 	std::string vm_from = "all";   // user, kernel, or all
 	std::string vmm = "builtin";   // builtin (KVM API) or qemu
+	// The payload's guest states, a comma list (vmexit/guest_state.h).
+	std::string vm_state = "default";
 	// --verify: trace which path each iteration took; strict fails on a mismatch.
 	enum class Verify { off, report, strict } verify = Verify::off;
 };

@@ -22,7 +22,9 @@ struct VmExitRun {
 	Vmm vmm = Vmm::builtin;
 	uint32_t exit = 0;   // XPERF_VMEXIT_*
 	uint32_t from = 0;   // XPERF_FROM_*
-	uint32_t record = 0; // the payload's record, whose index its phase marks carry
+	// The payload's record, whose index its phase marks carry, and above it
+	// the tag of the guest run it was in (its phase marks carry both).
+	uint32_t record = 0;
 	uint32_t msr = 0;    // what the guest's RDMSR reads
 	// Set: the vCPU ran on this thread, not the measuring one (QEMU's).
 	std::optional<FollowedThread> vcpu;

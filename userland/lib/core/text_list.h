@@ -15,18 +15,23 @@ inline void append_item(std::string &list, std::string_view sep, std::string_vie
 	list += item;
 }
 
-// The items of a comma list, empty ones kept ("a,,b": "a", "", "b"); they
-// point into text.
-inline std::vector<std::string_view> comma_items(std::string_view text)
+// The items of a list separated by sep, empty ones kept ("a,,b": "a", "",
+// "b"); they point into text.
+inline std::vector<std::string_view> split_items(std::string_view text, char sep)
 {
 	std::vector<std::string_view> items;
 	while (true) {
-		auto comma = text.find(',');
-		items.push_back(text.substr(0, comma));
-		if (comma == std::string_view::npos)
+		auto at = text.find(sep);
+		items.push_back(text.substr(0, at));
+		if (at == std::string_view::npos)
 			return items;
-		text.remove_prefix(comma + 1);
+		text.remove_prefix(at + 1);
 	}
+}
+
+inline std::vector<std::string_view> comma_items(std::string_view text)
+{
+	return split_items(text, ',');
 }
 
 } // namespace xperf

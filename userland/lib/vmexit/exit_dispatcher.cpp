@@ -105,7 +105,7 @@ ExitDispatcher::Action ExitDispatcher::handle_io(const kvm_run &run, int64_t now
 	case XPERF_VMEXIT_PORT:
 		if (in_record_) {
 			HostRecordView &r = records_[static_cast<std::size_t>(current_)];
-			r.debugcon_exits++;
+			(loop_ ? r.loop_debugcon_exits : r.debugcon_exits)++;
 			if (timed_ && last_pio_ns_ >= 0)
 				r.pio_gaps_ns.push_back(now_ns - last_pio_ns_);
 			last_pio_ns_ = timed_ ? now_ns : -1;
@@ -140,7 +140,8 @@ ExitDispatcher::Action ExitDispatcher::handle_io(const kvm_run &run, int64_t now
 
 void ExitDispatcher::handle_mark(uint32_t value, int64_t now_ns)
 {
-	const uint32_t record = value >> 8, what = value & 0xff;
+	// The tag above them tells runs apart; within one run it is the same.
+	const uint32_t record = value >> 8 & 0xff, what = value & 0xff;
 	if (record >= XPERF_VM_MAX_RECORDS)
 		throw std::runtime_error(fmt::format("the guest marked record {}, at most {} exist",
 						     record, XPERF_VM_MAX_RECORDS));
@@ -148,10 +149,16 @@ void ExitDispatcher::handle_mark(uint32_t value, int64_t now_ns)
 		records_.resize(record + 1);
 	HostRecordView &r = records_[record];
 	current_ = static_cast<int>(record);
+	loop_ = what == XPERF_MARK_LOOP;
 	switch (what) {
 	case XPERF_MARK_WARMUP:
 		r.pio_gaps_ns.reserve(timed_samples_);
 		r.warmup_ns = now_ns;
+		in_record_ = true;
+		timed_ = false;
+		break;
+	case XPERF_MARK_LOOP:
+		r.loop_ns = now_ns;
 		in_record_ = true;
 		timed_ = false;
 		break;

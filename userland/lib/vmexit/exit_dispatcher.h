@@ -13,8 +13,10 @@ namespace xperf {
 
 // The VMM's view of one guest record, from the guest's phase marks.
 struct HostRecordView {
-	int64_t warmup_ns = -1, timed_ns = -1, end_ns = -1; // when each mark arrived
-	uint64_t debugcon_exits = 0;  // KVM_EXIT_IO on the debugcon port, warm-up included
+	// When each mark arrived.
+	int64_t warmup_ns = -1, loop_ns = -1, timed_ns = -1, end_ns = -1;
+	uint64_t debugcon_exits = 0; // KVM_EXIT_IO on the debugcon port, warm-up included
+	uint64_t loop_debugcon_exits = 0; // the same, of the round trips timed as one
 	std::vector<int64_t> pio_gaps_ns; // between successive timed debugcon exits
 };
 
@@ -53,7 +55,7 @@ private:
 	std::map<std::string, uint64_t> counts_;
 	int current_ = -1;
 	std::size_t timed_samples_;
-	bool in_record_ = false, timed_ = false;
+	bool in_record_ = false, timed_ = false, loop_ = false;
 	int64_t last_pio_ns_ = -1;
 };
 

@@ -11,10 +11,11 @@ namespace xperf {
 std::string encode_params(const xperf_vm_params &p)
 {
 	return fmt::format("xperf-vmexit exits={:#x} froms={:#x} n={} warmup={} msr={:#x} hc={} "
-			   "out={} mem={:#x}",
+			   "out={} mem={:#x} state={:#x} tag={:#x}",
 			   p.exits, p.froms, p.samples, p.warmup, p.msr,
 			   p.hypercall == XPERF_HC_VMMCALL ? "vmmcall" : "vmcall",
-			   p.output == XPERF_OUT_STREAM ? "stream" : "memory", p.mem_bytes);
+			   p.output == XPERF_OUT_STREAM ? "stream" : "memory", p.mem_bytes, p.state,
+			   p.tag);
 }
 
 GuestResults read_guest_results(std::span<const unsigned char> memory)
@@ -35,14 +36,16 @@ GuestResults read_guest_results(std::span<const unsigned char> memory)
 	r.fault_record = raw.fault_record;
 	r.fault_error = raw.fault_error;
 	r.fault_rip = raw.fault_rip;
+	r.state = raw.state;
 	const std::size_t capacity = (memory.size() - XPERF_VM_SAMPLES_GPA) / sizeof(uint32_t);
 	for (uint32_t i = 0; i < raw.nrecords; i++) {
 		const xperf_vm_record &rec = raw.rec[i];
 		if (std::size_t{ rec.first } + rec.count > capacity)
 			throw std::runtime_error(fmt::format(
 				"guest record {} claims samples beyond guest memory", i));
-		GuestRecord g{ rec.exit, rec.from, rec.value, rec.fault, rec.fault_rip, rec.tsc_span,
-			       {} };
+		GuestRecord g{ rec.exit,	rec.from,      rec.value,
+			       rec.fault,	rec.fault_rip, rec.tsc_span,
+			       rec.loop_count, rec.loop_cycles, {} };
 		g.samples.resize(rec.count);
 		std::memcpy(g.samples.data(),
 			    memory.data() + XPERF_VM_SAMPLES_GPA + std::size_t{ rec.first } * 4,
@@ -100,7 +103,8 @@ private:
 };
 
 // The stream's lines after the first, one method per tag: h the header,
-// r a record, s its samples, c the checksum of everything before it.
+// g the guest state, r a record, s its samples, c the checksum of
+// everything before it.
 class StreamDecoder {
 public:
 	// line: the line without its newline; raw: with it, for the checksum.
@@ -114,6 +118,9 @@ public:
 		switch (line[0]) {
 		case 'h':
 			header(f);
+			break;
+		case 'g':
+			state(f);
 			break;
 		case 'r':
 			record(f);
@@ -136,6 +143,8 @@ public:
 	{
 		if (!checked_)
 			throw std::runtime_error("VM-exit result stream is truncated (no checksum line)");
+		if (!state_)
+			throw std::runtime_error("VM-exit result stream has no guest state line");
 		if (r_.records.size() != want_)
 			throw std::runtime_error(fmt::format(
 				"VM-exit result stream has {} records of {}", r_.records.size(), want_));
@@ -162,9 +171,28 @@ private:
 		if (want_ > XPERF_VM_MAX_RECORDS)
 			throw f.bad("too many records");
 	}
+	void state(Fields &f)
+	{
+		if (!header_ || state_ || !r_.records.empty())
+			throw f.bad("the guest state belongs right after the header, once");
+		state_ = true;
+		xperf_vm_guest_state &g = r_.state;
+		g.asked = f.next32();
+		g.offered = f.next32();
+		g.set = f.next32();
+		g.interrupts = f.next32();
+		g.apic_base = f.next();
+		g.apic_svr = f.next();
+		g.cr0 = f.next();
+		g.cr4 = f.next();
+		g.efer = f.next();
+		g.xcr0 = f.next();
+		g.rflags = f.next();
+		f.done();
+	}
 	void record(Fields &f)
 	{
-		if (!header_ || r_.records.size() == want_)
+		if (!state_ || r_.records.size() == want_)
 			throw f.bad("unexpected record");
 		if (rec_ && rec_->samples.size() != rec_count_)
 			throw f.bad("previous record is short of samples");
@@ -176,6 +204,8 @@ private:
 		g.fault = f.next32();
 		g.fault_rip = f.next();
 		g.tsc_span = f.next();
+		g.loop_count = f.next32();
+		g.loop_cycles = f.next();
 		f.done();
 		g.samples.reserve(rec_count_);
 		r_.records.push_back(std::move(g));
@@ -205,7 +235,7 @@ private:
 
 	GuestResults r_;
 	uint32_t fnv_ = XPERF_FNV_OFFSET;
-	bool header_ = false, checked_ = false;
+	bool header_ = false, state_ = false, checked_ = false;
 	GuestRecord *rec_ = nullptr;
 	std::size_t want_ = 0;	    // records the header declares
 	std::size_t rec_count_ = 0; // samples the current record declares
@@ -254,6 +284,8 @@ std::string_view guest_status_name(uint32_t status)
 		return "the samples do not fit guest memory";
 	case XPERF_VM_FAULT:
 		return "the guest took an exception outside a measurement";
+	case XPERF_VM_STATE_MISSING:
+		return "the guest could not set the state asked for";
 	default:
 		return "unknown status";
 	}

@@ -21,6 +21,10 @@ struct GuestRecord {
 	uint32_t fault = 0; // exception vector + 1, 0: none
 	uint64_t fault_rip = 0;
 	uint64_t tsc_span = 0; // guest TSC over the timed phase
+	// Round trips back to back between two TSC reads, and the guest TSC
+	// over them (kvm-unit-tests' way).
+	uint32_t loop_count = 0;
+	uint64_t loop_cycles = 0;
 	std::vector<uint32_t> samples;
 };
 
@@ -29,6 +33,7 @@ struct GuestResults {
 	uint32_t timer = 0;  // XPERF_TIMER_*
 	uint32_t fault_vector = 0, fault_record = 0;
 	uint64_t fault_error = 0, fault_rip = 0;
+	xperf_vm_guest_state state{}; // what the guest set and read back
 	std::vector<GuestRecord> records;
 };
 

@@ -212,6 +212,16 @@ Vm::Vm(const Kvm &kvm, std::size_t mem_bytes)
 					 errno_text());
 }
 
+void Vm::create_irqchip()
+{
+	if (!vcpus_.empty())
+		throw std::logic_error("KVM_CREATE_IRQCHIP after a vCPU");
+	if (::ioctl(fd_.get(), KVM_CREATE_IRQCHIP, 0))
+		throw std::runtime_error("KVM refused an in-kernel interrupt controller "
+					 "(KVM_CREATE_IRQCHIP): " +
+					 errno_text());
+}
+
 Vcpu &Vm::add_vcpu()
 {
 	const auto id = static_cast<unsigned long>(vcpus_.size());

@@ -90,6 +90,9 @@ public:
 	Vm(const Vm &) = delete;
 	Vm &operator=(const Vm &) = delete;
 
+	// KVM's in-kernel 8259 PICs, I/O APIC and a local APIC per vCPU, as
+	// QEMU has them; before the first add_vcpu().
+	void create_irqchip();
 	// A new vCPU, the VM's until the VM goes.
 	Vcpu &add_vcpu();
 	std::span<unsigned char> memory() const

@@ -264,6 +264,17 @@ bool stream_results(const xperf_vm_params &p)
 	return p.samples <= 2000;
 }
 
+namespace {
+
+// qemu64 offers no XSAVE, which the xsave state needs; x2APIC it has
+// under KVM.
+std::string qemu_cpu(const xperf_vm_params &p)
+{
+	return p.state & XPERF_STATE_XSAVE ? "qemu64,+xsave" : "qemu64";
+}
+
+} // namespace
+
 std::vector<std::string> qemu_command(const std::string &qemu, const std::string &image,
 				      const std::string &debugcon, const std::string &ram,
 				      const xperf_vm_params &p)
@@ -273,7 +284,7 @@ std::vector<std::string> qemu_command(const std::string &qemu, const std::string
 		qemu,
 		// KVM with a named model: -cpu host fails under the build machines'
 		// nested KVM (QEMU cannot set MSR 0x10a).
-		"-accel", "kvm", "-cpu", "qemu64",
+		"-accel", "kvm", "-cpu", qemu_cpu(p),
 		"-m", mem,
 		"-object", fmt::format("memory-backend-file,id=ram,size={},mem-path={},share=on", mem, ram),
 		"-machine", "pc,memory-backend=ram",
@@ -394,7 +405,7 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMark
 	out.vmm = { { "name", "qemu" },
 		    { "accelerator", "kvm" },
 		    { "version", version.text },
-		    { "cpu", "qemu64" },
+		    { "cpu", qemu_cpu(p) },
 		    { "command", cmdline },
 		    { "results_via", stream ? "the debugcon stream" : "the guest-memory file" },
 		    { "memory_bytes", p.mem_bytes } };

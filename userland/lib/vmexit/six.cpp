@@ -134,35 +134,40 @@ double median_cycles(const std::vector<uint32_t> &samples)
 
 void add_cpuid_level_note(std::vector<Result> &out, std::string_view why)
 {
-	const Result *user = nullptr, *kernel = nullptr;
-	for (const auto &r : out) {
-		if (r.variant == "cpuid/user")
+	auto cpuid_from = [](const Result &r, std::string_view from) {
+		return r.detail.value("exit", "") == "cpuid" && r.detail.value("from", "") == from;
+	};
+	Result *user = nullptr;
+	const Result *kernel = nullptr;
+	for (auto &r : out) {
+		if (cpuid_from(r, "user"))
 			user = &r;
-		if (r.variant == "cpuid/kernel")
+		if (cpuid_from(r, "kernel"))
 			kernel = &r;
 	}
 	if (!user || !kernel || user->detail["returned"] == kernel->detail["returned"])
 		return;
-	std::string note = fmt::format("cpuid/user returned max leaf {:#x} where the guest kernel "
-				       "got {:#x}: {}",
-				       user->detail["returned"].get<uint64_t>(),
-				       kernel->detail["returned"].get<uint64_t>(), why);
-	for (auto &r : out)
-		if (r.variant == "cpuid/user")
-			r.notes.push_back(note);
+	user->notes.push_back(fmt::format("{} returned max leaf {:#x} where the guest kernel got "
+					  "{:#x}: {}",
+					  user->variant, user->detail["returned"].get<uint64_t>(),
+					  kernel->detail["returned"].get<uint64_t>(), why));
 }
 
 void add_comparison_notes(std::vector<Result> &out)
 {
 	// Only KVM has a fast path and a userspace round trip to set apart.
 	auto kvm = [](const Result &r) { return r.method.value("accelerator", "") == "kvm"; };
+	// From the same place, in the same guest state.
+	auto alike = [](const Result &a, const Result &b) {
+		static const nlohmann::json::json_pointer state("/guest_state/name");
+		return a.detail.value("from", "") == b.detail.value("from", "") &&
+		       a.detail.value(state, "") == b.detail.value(state, "");
+	};
 	for (auto &r : out) {
 		if (r.detail.value("exit", "") != "pio" || !kvm(r))
 			continue;
-		const std::string from = r.detail.value("from", "");
 		for (const auto &f : out) {
-			if (f.detail.value("from", "") != from || f.detail.value("exit", "") == "pio" ||
-			    !kvm(f))
+			if (!alike(r, f) || f.detail.value("exit", "") == "pio" || !kvm(f))
 				continue;
 			double fast = f.stats.median, slow = r.stats.median;
 			r.notes.push_back(fmt::format(
