@@ -46,7 +46,7 @@ pipe            | lat_pipe                      | us            | fork   | same-
 unix            | lat_unix                      | us            | fork   | same-cpu other-cpu free |
 udp             | lat_udp localhost             | us            | server | same-cpu other-cpu free |
 tcp             | lat_tcp localhost             | us            | server | same-cpu other-cpu free |
-tcp-connect     | lat_connect localhost         | us            | server | same-cpu other-cpu free |
+tcp-connect     | lat_connect localhost         | us            | server | other-cpu same-cpu free |
 file-create-0k  | lat_fs DIR                    | fs-create-0k  | -      | free                    |
 file-delete-0k  | lat_fs DIR                    | fs-delete-0k  | -      | free                    |
 file-create-10k | lat_fs DIR                    | fs-create-10k | -      | free                    |
