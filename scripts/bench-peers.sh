@@ -187,13 +187,12 @@ else
 fi
 work=""
 hello_made=0
-stops=()
+servers=()
 # shellcheck disable=SC2317 # run by the trap
 cleanup() {
 	local s
-	for s in "${stops[@]}"; do
-		read -r -a stop <<<"$s"
-		timeout 10 "${stop[@]}" >/dev/null 2>&1 || true
+	for s in "${servers[@]}"; do
+		stop_server "$s"
 	done
 	[[ $hello_made == 1 ]] && rm -f /tmp/hello
 	[[ -n $work ]] && rm -rf "$work"
@@ -219,8 +218,59 @@ tcp_counters() {
 	}' /proc/net/netstat 2>/dev/null || true
 }
 
+# LMBench's servers listen on fixed ports (bench.h: TCP_XACT, TCP_DATA,
+# TCP_CONNECT, UDP_XACT; lib_udp.c turns UDP_XACT, -31238, into 34298), and
+# "-s" forks the server and returns: the process listening on the port is
+# the one to wait for and to stop.
+declare -A server_port=([lat_tcp]="-t 31234" [bw_tcp]="-t 31236" [lat_connect]="-t 31237"
+	[lat_udp]="-u 34298")
+
+listener() {
+	local -a how
+	read -r -a how <<<"${server_port[$1]}"
+	ss -Hlnp "${how[0]}" "sport = :${how[1]}" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2
+}
+
+# Start NAME's server under the placement's pin; its pid and binary are
+# appended to servers.
+start_server() {
+	local name=$1 why=$2 pid i
+	shift 2
+	pid=$(listener "$name")
+	if [[ -n $pid ]]; then
+		echo "port ${server_port[$name]#-? } is taken by pid $pid ($(ps -o args= -p "$pid"))" >"$why"
+		return 1
+	fi
+	run "$@" "$lmbench/$name" -s 2>>"$why"
+	for ((i = 0; i < 50; i++)); do
+		pid=$(listener "$name")
+		[[ -n $pid ]] && break
+		sleep 0.1
+	done
+	if [[ -z $pid ]]; then
+		echo "its server did not listen within 5 s" >>"$why"
+		timeout 10 "$lmbench/$name" -S localhost >/dev/null 2>&1 || true
+		return 1
+	fi
+	servers+=("$pid $name")
+}
+
+# Stop a server as LMBench does ("-S localhost"), then wait for it to
+# exit, so that the next one can bind the port; SIGTERM after 5 s.
+stop_server() {
+	local pid name i
+	read -r pid name <<<"$1"
+	timeout 10 "$lmbench/$name" -S localhost >/dev/null 2>&1 || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill "$pid" 2>/dev/null || true
+}
+
 # One LMBench benchmark in one placement; its output (stderr, where LMBench
-# prints its figures) to $out, the TCP counters before and after to $out.tcp.
+# prints its figures) to $out, the TCP counters before and after to $out.tcp,
+# why it could not run to $out.why.
 lmbench_one() {
 	local out=$1 peer=$2 placement=$3 cmdline=$4
 	local -a cmd pin=() server_pin=() env=()
@@ -244,20 +294,19 @@ lmbench_one() {
 		env=(env "LMBENCH_SCHED=CUSTOM_UNIQUE $cpu $other_cpu")
 		;;
 	esac
-	local bin=$lmbench/${cmd[0]} status=0
+	local status=0
 	if [[ $peer == server ]]; then
-		run "${server_pin[@]}" "$bin" -s
-		stops+=("$bin -S localhost")
-		sleep 1
+		start_server "${cmd[0]}" "$out.why" "${server_pin[@]}" || return 1
 	fi
 	tcp_counters >"$out.tcp"
-	(cd "$work" && run timeout 600 "${env[@]}" "${pin[@]}" "$bin" -N "$tries" "${cmd[@]:1}") \
-		>"$out" 2>&1 || status=$?
+	(cd "$work" && run timeout 600 "${env[@]}" "${pin[@]}" "$lmbench/${cmd[0]}" -N "$tries" \
+		"${cmd[@]:1}") >"$out" 2>&1 || status=$?
 	tcp_counters | sed 's/^/after /' >>"$out.tcp"
 	if [[ $peer == server ]]; then
-		timeout 10 "$bin" -S localhost >/dev/null 2>&1 || true
-		unset 'stops[-1]'
+		stop_server "${servers[-1]}"
+		unset 'servers[-1]'
 	fi
+	[[ $status == 0 ]] || echo "exit status $status: $(tail -n 1 "$out")" >"$out.why"
 	return "$status"
 }
 
@@ -292,7 +341,7 @@ run_lmbench() {
 				if lmbench_one "$out" "$peer" "$placement" "$cmdline"; then
 					done_runs[$key]=$out
 				else
-					done_runs[$key]="-: exit status $?"
+					done_runs[$key]="-: $(head -n 1 "$out.why")"
 				fi
 			fi
 			printf '%s\t%s\t%s\t%s\t%s\n' "$entry" "$placement" "$cmdline" "$figure" \
@@ -458,9 +507,8 @@ def tcp_deltas(path):
     except OSError:
         return ""
     moved = {k: after[k] - before[k] for k in before if k in after and after[k] > before[k]}
-    words = {"ListenOverflows": "connections its listen queue refused",
-             "TCPSynRetrans": "SYNs sent again"}
-    return ", ".join(f"{moved[k]} {words[k]}" for k in words if k in moved)
+    words = {"ListenOverflows": "listen queue overflows", "TCPSynRetrans": "SYNs sent again"}
+    return ", ".join(f"{words[k]} {moved[k]}" for k in words if k in moved)
 
 
 def lmbench_table():
@@ -477,22 +525,29 @@ def lmbench_table():
         fields = [x.strip() for x in line.split("|")]
         expect[fields[0]] = (fields[4].split(), fields[5].split())
 
-    lmb = {}  # (entry, placement) -> (command, value or reason)
-    tcp_notes = []
+    lmb = {}  # (entry, placement) -> (command, value or what stood in its way)
+    tcp_notes, failures = [], []
     for entry, placement, command, figure, out in index:
         if out.startswith("-: "):
-            lmb[(entry, placement)] = (command, out[3:], figure)
-            if not out.startswith("-: one CPU"):
-                failed = True
+            if out.startswith("-: one CPU"):
+                lmb[(entry, placement)] = (command, "one CPU", figure)
+                continue
+            failed = True
+            failures.append(f"{command} ({placement}): {out[3:]}")
+            lmb[(entry, placement)] = (command, "failed", figure)
             continue
         with open(out, errors="replace") as f:
-            value = lmbench_figure(f.read(), figure)
+            text = f.read()
+        value = lmbench_figure(text, figure)
         refused = tcp_deltas(out + ".tcp")
         if refused:
             tcp_notes.append(f"{command} ({placement}): {refused} during its run")
         if value is None:
             failed = True
-            value = f"no figure in its output ({os.path.basename(out)})"
+            last = text.strip().splitlines()[-1:] or ["nothing"]
+            failures.append(f"{command} ({placement}): no figure in its output, which ends: "
+                            f"{last[0]}")
+            value = "failed"
         lmb[(entry, placement)] = (command, value, figure)
 
     if docs:
@@ -536,9 +591,11 @@ def lmbench_table():
         for s in d.get("skipped", []):
             print(f"xperf skipped {s['crossing']}: {s['reason']}")
     print(f"{within} of {pairs} pairs within 0.75-1.33")
+    for n in dict.fromkeys(failures):
+        print(f"LMBench {n}")
     for n in dict.fromkeys(tcp_notes):
-        print(f"LMBench {n}: each refused connection waits a second for its SYN to be sent "
-              "again, in the figure's mean")
+        print(f"LMBench {n}: a connection its server's listen queue refused waits a second "
+              "for its SYN to be sent again, in the figure's mean")
 
 
 def kut_table():
