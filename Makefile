@@ -9,6 +9,8 @@
 #                   difference found, compare's speed (about 15 minutes)
 #   make bench-suite  the OS suite at its defaults: each entry's wall time, the total,
 #                   the null call's run-to-run spread (about 4 minutes)
+#   make bench-peers  xperf beside LMBench's OS subset and kvm-unit-tests' x86/vmexit, built
+#                   by hand: LMBENCH=its bin folder KUT=its checkout (about 6 minutes)
 #   make bench-check  make check's budget: a fresh clone with a cold compiler cache,
 #                   then one with a warm cache, each run's time account (about an hour)
 #
@@ -29,7 +31,8 @@ else
 Q := @
 endif
 
-.PHONY: all userland userland-static demo check test unit fuzz bench bench-compare bench-suite bench-check deps \
+.PHONY: all userland userland-static demo check test unit fuzz bench bench-compare bench-suite bench-peers \
+	bench-check deps \
 	clean vm-prereqs
 
 all: userland
@@ -89,6 +92,9 @@ bench-compare: userland
 
 bench-suite: userland
 	$(Q)scripts/bench-suite.sh $(XPERF_USER)
+
+bench-peers: userland
+	$(Q)scripts/bench-peers.sh $(XPERF_USER)
 
 bench-check:
 	$(Q)scripts/bench-check.sh

@@ -27,6 +27,8 @@ packages=(
 	ccache
 	libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev googletest
 	linux-perf python3
+	# scripts/bench-peers.sh: ss finds LMBench's servers by their ports
+	iproute2
 	# scripts/xperf-plot
 	python3-matplotlib
 	# the fuzz target of the result reader: clang's libFuzzer and sanitizers
