@@ -137,6 +137,26 @@ TEST_F(Cli, BadNumbersAreBadInput)
 	}
 }
 
+// A leading zero is decimal, never octal: -n 010 is ten samples, -n 08 is
+// eight; a number in any other base is no number.
+TEST_F(Cli, NumbersAreDecimalWhateverTheirLeadingZeros)
+{
+	for (auto [text, samples] : { std::pair{ "010", 10u }, { "08", 8u }, { "0000012", 12u } }) {
+		std::string out = (dir / "r.json").string();
+		auto r = run({ "--crossing", "getppid", "-n", text, "--warmup", "05", "--rounds",
+			       "01", "--span", "00.0", "--json", "-o", out });
+		ASSERT_EQ(r.status, 0) << text << ": " << r.err;
+		xperf::Report rep = xperf::read_result_file(out).report;
+		EXPECT_EQ(rep.results[0].stats.n, samples) << text;
+		EXPECT_EQ(rep.meta["run"]["rounds"], 1) << text;
+	}
+	for (const char *text : { "0x10", "010e1", "1_0" }) {
+		auto r = run({ "-n", text });
+		EXPECT_EQ(r.status, 2) << text;
+		EXPECT_NE(r.err.find("'" + std::string(text) + "' is not"), std::string::npos) << r.err;
+	}
+}
+
 TEST_F(Cli, UnknownFlagIsBadInput)
 {
 	auto r = run({ "--frobnicate" });

@@ -360,7 +360,9 @@ int run_doctor_cli(const Args &a, Format fmt_kind, std::ostream &out)
 	return 0;
 }
 
-// CLI11 validators: an empty string, or what is wrong with the text.
+// CLI11 transforms: an empty string, or what is wrong with the text; a good
+// number is left in plain decimal, which CLI11 then reads (it would take 010
+// for octal).
 CLI::Validator whole_number(std::uint64_t min, std::uint64_t max)
 {
 	return CLI::Validator(
@@ -405,11 +407,11 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 	h.samples = app.add_option("-n,--samples", a.opt.samples,
 					   "timed iterations per round (default: 3000, or the "
 					   "entry's own for a slow one)")
-				    ->check(whole_number(1, 100000000));
+				    ->transform(whole_number(1, 100000000));
 	h.warmup = app.add_option("--warmup", a.opt.warmup,
 					  "untimed iterations before sampling (default: 1000, or "
 					  "the entry's own)")
-				   ->check(whole_number(0, 100000000));
+				   ->transform(whole_number(0, 100000000));
 	app.add_flag("--long", a.long_run,
 		     "longer, tighter figures: 30 rounds over 30 s unless --rounds and --span "
 		     "say otherwise");
@@ -421,7 +423,7 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 	h.rounds = app.add_option("--rounds", a.opt.rounds,
 		       "rounds: the independent parts of each figure, each in a process of its "
 		       "own; the median's interval comes from the spread between them")
-		->check(whole_number(1, 1000))
+		->transform(whole_number(1, 1000))
 		->capture_default_str();
 	app.add_flag("--one-process", h.one_process,
 		     "run every round in this process (parts then share its kernel stack, "
@@ -429,35 +431,37 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 	h.span = app.add_option("--span", a.opt.span_s,
 		       "seconds over which each figure's rounds are spread (0: back to back); "
 		       "noise that differs between runs moves this slowly")
-		->check(real_number(0, 3600))
+		->transform(real_number(0, 3600))
 		->capture_default_str();
 	app.add_option("--cpu", a.opt.cpu, "CPU to pin to (default: the one we start on)")
-		->check(whole_number(0, CPU_SETSIZE - 1));
+		->transform(whole_number(0, CPU_SETSIZE - 1));
 	app.add_option("--batch", a.opt.batch,
 		       "time this many crossings as one (default: 1, funccall 1000)")
-		->check(whole_number(1, 1000000));
+		->transform(whole_number(1, 1000000));
 	h.ci_width = app.add_option("--ci-width", a.opt.ci_width,
 		       "adaptive: after the rounds, more rounds of the entries whose median's 95% "
 		       "interval is wider than this share of the median (0.05: +/-2.5%), until "
 		       "each is within it (default: 0, off; a suite: 0.05)")
-		->check(real_number(0, 1.0));
+		->transform(real_number(0, 1.0));
 	app.add_option("--max-rounds", a.opt.max_rounds, "adaptive rounds stop here, per entry")
-		->check(whole_number(2, 100000))
+		->transform(whole_number(2, 100000))
 		->capture_default_str();
 	h.time_limit = app.add_option("--time-limit", a.opt.time_limit_s,
 		       "adaptive rounds end before the run has taken this many seconds "
 		       "(default: none; a suite: 150, with --long 450)")
-		->check(real_number(1, 86400));
+		->transform(real_number(1, 86400));
 	app.add_option("--max-samples", a.opt.max_samples, "adaptive sampling stops here")
-		->check(whole_number(1, 100000000))
+		->transform(whole_number(1, 100000000))
 		->capture_default_str();
 	// Hidden: how a run starts each of its parts (part_process.h).
 	app.add_flag("--part", a.part)->group("");
-	app.add_option("--part-tsc-hz", a.part_tsc_hz)->check(real_number(1e6, 1e11))->group("");
+	app.add_option("--part-tsc-hz", a.part_tsc_hz)
+		->transform(real_number(1e6, 1e11))
+		->group("");
 	app.add_option("--part-tsc-source", a.part_tsc_source)->group("");
 	// Hidden: the statistics benchmark's injected difference.
 	app.add_option("--inject-adds", a.opt.inject_adds)
-		->check(whole_number(0, 1000000))
+		->transform(whole_number(0, 1000000))
 		->group("");
 	for (const CrossingOption &c : crossing_options())
 		app.add_option(c.flag, a.opt.*c.field, c.help)
@@ -521,7 +525,7 @@ void add_subcommands(CLI::App &app, Args &a, CliHandles &h)
 						 "ok, warn (with the fix) or unknown; status 0 "
 						 "whatever it finds");
 	h.doctor->add_option("--cpu", a.doctor_cpu, "the measuring CPU (default: the one we start on)")
-		->check(whole_number(0, CPU_SETSIZE - 1));
+		->transform(whole_number(0, CPU_SETSIZE - 1));
 	h.doctor->add_option("--root", a.doctor_root,
 			"read proc/ and sys/ below DIR instead of / (a captured tree)")
 		->type_name("DIR")
