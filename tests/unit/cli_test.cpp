@@ -510,3 +510,70 @@ TEST_F(Cli, ASuiteIsAdaptiveUnlessTheRoundsOrTheWidthAreGiven)
 	auto off = run_meta({ "--ci-width", "0", "--rounds", "3" });
 	EXPECT_DOUBLE_EQ(off["ci_width"].get<double>(), 0);
 }
+
+// -o '' names no file: refused, never taken for standard output.
+TEST_F(Cli, AnEmptyOutputNameIsBadInput)
+{
+	for (std::vector<std::string> args : { with_quick({ "--crossing", "funccall", "-o", "" }),
+					       { "compare", "a.json", "b.json", "-o", "" } }) {
+		auto r = run(args);
+		EXPECT_EQ(r.status, 2) << args[0];
+		EXPECT_NE(r.err.find("-o: no file name"), std::string::npos) << r.err;
+		EXPECT_EQ(r.out, "");
+	}
+}
+
+// A file of the kernel's own takes no results: refused before measuring,
+// not found out when the results are written.
+TEST_F(Cli, AFileOfProcIsRefusedBeforeMeasuring)
+{
+	for (const char *path : { "/proc/version", "/proc/xperf-new.json" }) {
+		auto r = run(with_quick({ "--crossing", "funccall", "-o", path }));
+		EXPECT_EQ(r.status, 2) << path << ": " << r.err;
+		EXPECT_NE(r.err.find("is on proc"), std::string::npos) << r.err;
+	}
+}
+
+// compare never writes over a file it reads, by its name or by another
+// link to it.
+TEST_F(Cli, CompareRefusesToOverwriteAnInput)
+{
+	std::string real = (fs::path(XPERF_FIXTURES) / "results" / "getppid-pgfault.json").string();
+	std::string a = file("a.json", slurp(real)), b = file("b.json", slurp(real));
+	fs::create_symlink(b, dir / "link.json");
+	for (const auto &[inputs, output] :
+	     { std::pair{ std::vector<std::string>{ a, b }, a },
+	       { std::vector<std::string>{ a, b }, (dir / "link.json").string() },
+	       { std::vector<std::string>{ a, (dir / "link.json").string() }, b },
+	       { std::vector<std::string>{ a, dir.string() }, b } }) {
+		std::vector<std::string> args = { "compare" };
+		args.insert(args.end(), inputs.begin(), inputs.end());
+		args.insert(args.end(), { "-o", output });
+		auto r = run(args);
+		EXPECT_EQ(r.status, 2) << output << ": " << r.err;
+		EXPECT_NE(r.err.find("would overwrite"), std::string::npos) << r.err;
+		EXPECT_EQ(slurp(output), slurp(real));
+	}
+}
+
+// -o /dev/stdout in a pipeline: the link of /proc/self/fd to the pipe
+// names no file, and the pipe itself is written.
+TEST_F(Cli, OutputToAPipeThroughProcSelfFd)
+{
+	int fds[2];
+	ASSERT_EQ(::pipe(fds), 0);
+	std::string got;
+	std::thread reader([&] {
+		char buf[4096];
+		ssize_t n;
+		while ((n = ::read(fds[0], buf, sizeof(buf))) > 0)
+			got.append(buf, static_cast<std::size_t>(n));
+	});
+	auto r = run(with_quick({ "--crossing", "funccall", "--csv", "-o",
+				  "/proc/self/fd/" + std::to_string(fds[1]) }));
+	::close(fds[1]);
+	reader.join();
+	::close(fds[0]);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(got.rfind("crossing,variant,", 0), 0u) << got;
+}

@@ -52,7 +52,7 @@ struct Args {
 	std::string crossing = "all";
 	bool list = false;
 	bool json = false, csv = false, no_raw = false;
-	std::string output;
+	std::optional<std::string> output; // -o: none is standard output, "" no file
 	std::vector<std::string> compare_columns; // a file, a comma list or a folder each
 	std::string verify; // "", "on" or "strict"
 	std::string suite;		    // suite NAME[,NAME...]
@@ -98,10 +98,10 @@ void write_stdout(std::ostream &out, const std::string &text)
 // Sends text to -o FILE (checked before any work) or standard output.
 class Sink {
 public:
-	Sink(const std::string &path, std::ostream &out) : out_(out)
+	Sink(const std::optional<std::string> &path, std::ostream &out) : out_(out)
 	{
-		if (!path.empty())
-			file_.emplace(path);
+		if (path)
+			file_.emplace(*path);
 	}
 	void write(const std::string &text)
 	{
@@ -111,6 +111,7 @@ public:
 			write_stdout(out_, text);
 	}
 	bool to_stdout() const { return !file_; }
+	const OutputFile *file() const { return file_ ? &*file_ : nullptr; }
 
 private:
 	std::ostream &out_;
@@ -320,6 +321,14 @@ int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 		col.files = column_files(a.compare_columns[j]);
 		columns.push_back(std::move(col));
 	}
+	if (const OutputFile *f = sink.file())
+		for (const Column &col : columns)
+			for (const auto &name : col.files)
+				if (f->is(name))
+					throw bad_input(fmt::format("-o {} would overwrite {}, a file "
+								    "to compare",
+								    *a.output, name),
+							"write the comparison to another file");
 	for (Column &col : columns)
 		for (const auto &f : col.files) {
 			ResultFile rf = read_result_file(f);

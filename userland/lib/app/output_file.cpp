@@ -5,7 +5,9 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -38,7 +40,9 @@ Error cannot_write(const std::string &path, int err)
 }
 
 // Follows symlinks to the path that is written: the shell's > writes a
-// link's target and keeps the link, and so does -o.
+// link's target and keeps the link, and so does -o. A link of /proc to a
+// pipe ("pipe:[1234]", -o /dev/stdout in a pipeline) names no path: the
+// link itself is what opens the pipe.
 std::string follow_links(const std::string &path)
 {
 	std::string at = path;
@@ -51,6 +55,8 @@ std::string follow_links(const std::string &path)
 		if (n < 0)
 			throw cannot_write(path, errno);
 		std::string link(buf, static_cast<std::size_t>(n));
+		if (link.front() != '/' && link.find(":[") != std::string::npos)
+			return at;
 		at = link.front() == '/' ? link : dir_of(at) + "/" + link;
 	}
 	throw cannot_write(path, ELOOP);
@@ -67,6 +73,51 @@ bool write_all(int fd, std::string_view text)
 		text.remove_prefix(static_cast<std::size_t>(n));
 	}
 	return true;
+}
+
+// The name of the kernel's own file system path is on (proc, sysfs...),
+// whose files take no results: /proc/version refuses a write only when it
+// comes, after the measuring. nullptr for any other.
+const char *kernel_file_system(const std::string &path)
+{
+	struct statfs fs {};
+	if (::statfs(path.c_str(), &fs))
+		return nullptr;
+	switch (fs.f_type) {
+	case PROC_SUPER_MAGIC:
+		return "proc";
+	case SYSFS_MAGIC:
+		return "sysfs";
+	case DEBUGFS_MAGIC:
+		return "debugfs";
+	case TRACEFS_MAGIC:
+		return "tracefs";
+	case SECURITYFS_MAGIC:
+		return "securityfs";
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+		return "cgroup";
+	case BPF_FS_MAGIC:
+		return "bpf";
+	case PSTOREFS_MAGIC:
+		return "pstore";
+	case EFIVARFS_MAGIC:
+		return "efivarfs";
+	default:
+		return nullptr;
+	}
+}
+
+// Whether a file can be made in dir: a temporary made and removed again
+// (access(2) says yes to root where the file system says no).
+std::string cannot_create_in(const std::string &dir)
+{
+	try {
+		TempFile probe(dir, "xperf-probe");
+	} catch (const Error &e) {
+		return e.reason();
+	}
+	return {};
 }
 
 mode_t new_file_mode()
@@ -86,9 +137,15 @@ OutputFile::OutputFile(const std::string &path) : path_(path)
 	if (name_of(target_).size() > NAME_MAX)
 		throw cannot_write(path, ENAMETOOLONG);
 	struct stat st {};
-	if (::stat(target_.c_str(), &st)) {
-		if (errno != ENOENT)
-			throw cannot_write(path, errno);
+	bool exists = ::stat(target_.c_str(), &st) == 0;
+	if (!exists && errno != ENOENT)
+		throw cannot_write(path, errno);
+	if (const char *fs = kernel_file_system(exists ? target_ : dir_of(target_)))
+		throw bad_input(fmt::format("output file {} is on {}, a file system of the kernel's "
+					    "own, which takes no results",
+					    path, fs),
+				"name a file elsewhere");
+	if (!exists) {
 		// A new file: its directory must exist and take it.
 		std::string dir = dir_of(target_);
 		struct stat dst {};
@@ -98,10 +155,15 @@ OutputFile::OutputFile(const std::string &path) : path_(path)
 			throw cannot_write(path, ENOTDIR);
 		if (::access(dir.c_str(), W_OK | X_OK))
 			throw cannot_write(path, errno);
+		if (std::string why = cannot_create_in(dir); !why.empty())
+			throw bad_input(fmt::format("cannot write output file {}: {}", path, why),
+					"name a file in a directory that exists and that you may write");
 		mode_ = new_file_mode();
 		return;
 	}
 	exists_ = true;
+	dev_ = st.st_dev;
+	ino_ = st.st_ino;
 	if (S_ISDIR(st.st_mode))
 		throw bad_input(fmt::format("output file {} is a directory", path),
 				"name a file, in it or elsewhere");
@@ -116,8 +178,16 @@ OutputFile::OutputFile(const std::string &path) : path_(path)
 	gid_ = st.st_gid;
 	// Renaming over the file would break its other hard links, and needs
 	// a directory xperf may write.
-	bool replaceable = regular_ && st.st_nlink == 1 && !::access(dir_of(target_).c_str(), W_OK | X_OK);
+	bool replaceable = regular_ && st.st_nlink == 1 &&
+			   !::access(dir_of(target_).c_str(), W_OK | X_OK) &&
+			   cannot_create_in(dir_of(target_)).empty();
 	how_ = replaceable ? How::replace : How::in_place;
+}
+
+bool OutputFile::is(const std::string &path) const
+{
+	struct stat st {};
+	return exists_ && ::stat(path.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_;
 }
 
 void OutputFile::commit(std::string_view text)

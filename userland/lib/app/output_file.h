@@ -5,9 +5,9 @@
 // of the file it replaces; where that cannot be kept (another owner, other
 // hard links, a directory xperf cannot write) the file is written in place
 // instead. A device or FIFO is written in place, never replaced. A symlink
-// is followed: its target is written, the link stays. A directory, a socket
-// or a file that cannot be written is refused when the OutputFile is made,
-// before any measuring.
+// is followed: its target is written, the link stays. A directory, a socket,
+// a file of /proc or /sys, or a file that cannot be written is refused when
+// the OutputFile is made, before any measuring.
 #pragma once
 
 #include <sys/types.h>
@@ -30,6 +30,9 @@ public:
 	// The file written, symlinks followed.
 	const std::string &target() const { return target_; }
 	bool replaces() const { return how_ == How::replace; }
+	// Whether path names the file that exists there now (compare's inputs
+	// must not be overwritten).
+	bool is(const std::string &path) const;
 
 private:
 	enum class How { replace, in_place };
@@ -43,6 +46,8 @@ private:
 	mode_t mode_ = 0;
 	uid_t uid_ = 0;
 	gid_t gid_ = 0;
+	dev_t dev_ = 0;
+	ino_t ino_ = 0;
 };
 
 } // namespace xperf
