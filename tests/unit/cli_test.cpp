@@ -523,6 +523,72 @@ TEST_F(Cli, AnEmptyOutputNameIsBadInput)
 	}
 }
 
+// What names nothing is refused, never taken for the default: suite '' is
+// no suite (not --crossing all), --dir '' no folder.
+TEST_F(Cli, AnEmptyNameIsBadInputNotTheDefault)
+{
+	auto suite = run(with_quick({ "suite", "" }));
+	EXPECT_EQ(suite.status, 2);
+	EXPECT_NE(suite.err.find("unknown suite ''"), std::string::npos) << suite.err;
+	EXPECT_EQ(suite.out, "");
+	auto scratch = run(with_quick({ "--crossing", "stat", "--dir", "" }));
+	EXPECT_EQ(scratch.status, 2);
+	EXPECT_NE(scratch.err.find("--dir: no folder named"), std::string::npos) << scratch.err;
+}
+
+// --version does not end the parse: what follows it is still read.
+TEST_F(Cli, VersionWithAnUnknownFlagIsBadInput)
+{
+	auto r = run({ "--version", "--nope" });
+	EXPECT_EQ(r.status, 2);
+	EXPECT_EQ(r.out, "");
+	EXPECT_NE(r.err.find("--nope"), std::string::npos) << r.err;
+	auto plain = run({ "--version" });
+	EXPECT_EQ(plain.status, 0);
+	EXPECT_EQ(plain.out, std::string("xperf ") + XPERF_VERSION + "\n");
+}
+
+// A --dir that is no folder to make files in is status 2 before measuring,
+// whatever entry is asked for; one no entry of the run uses is said to be
+// unused.
+TEST_F(Cli, ABadScratchFolderIsRefusedBeforeMeasuring)
+{
+	for (const std::string &where : { (dir / "missing").string(), file("plain", "x"),
+					  std::string("/proc") }) {
+		for (const char *entry : { "stat", "funccall" }) {
+			auto r = run(with_quick({ "--crossing", entry, "--dir", where, "-o",
+						  (dir / "r.json").string() }));
+			EXPECT_EQ(r.status, 2) << where << " " << entry << ": " << r.err;
+			EXPECT_NE(r.err.find("--dir " + where + ": "), std::string::npos) << r.err;
+			EXPECT_FALSE(fs::exists(dir / "r.json"));
+		}
+	}
+	auto unused = run(with_quick({ "--crossing", "funccall", "--dir", dir.string() }));
+	EXPECT_EQ(unused.status, 0) << unused.err;
+	EXPECT_NE(unused.err.find("warning: --dir: no entry of this run made files"),
+		  std::string::npos)
+		<< unused.err;
+	auto used = run(with_quick({ "--crossing", "stat", "--dir", dir.string() }));
+	EXPECT_EQ(used.status, 0) << used.err;
+	EXPECT_EQ(used.err.find("--dir"), std::string::npos) << used.err;
+}
+
+// An option the run does not use changes nothing, and says so.
+TEST_F(Cli, AnOptionTheRunDoesNotUseIsAWarning)
+{
+	auto r = run(with_quick({ "--crossing", "funccall", "--exit", "cpuid", "--vmm", "qemu",
+				  "--time-limit", "5" }));
+	EXPECT_EQ(r.status, 0) << r.err;
+	for (const char *words : { "warning: --exit applies to vmexit only",
+				   "warning: --vmm applies to vmexit only",
+				   "warning: --time-limit applies to adaptive runs only" })
+		EXPECT_NE(r.err.find(words), std::string::npos) << words << ": " << r.err;
+	auto adaptive = run(with_quick({ "--crossing", "funccall", "--ci-width", "0.9",
+					 "--time-limit", "5", "--max-rounds", "2" }));
+	EXPECT_EQ(adaptive.status, 0) << adaptive.err;
+	EXPECT_EQ(adaptive.err.find("warning"), std::string::npos) << adaptive.err;
+}
+
 // A file of the kernel's own takes no results: refused before measuring,
 // not found out when the results are written.
 TEST_F(Cli, AFileOfProcIsRefusedBeforeMeasuring)

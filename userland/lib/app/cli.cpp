@@ -18,6 +18,7 @@
 #include "core/samples_memory.h"
 #include "core/text_list.h"
 #include "core/tsc.h"
+#include "crossings/os_scratch.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -60,6 +61,12 @@ struct Args {
 	std::string layout;		    // compare --suite: the table's layout
 	bool markdown = false;
 	bool long_run = false;
+	bool version = false;
+	bool dir_given = false;
+	// Options given that this run may not use: the adaptive ones, and each
+	// crossing's own with the crossing that reads it.
+	std::vector<std::string> adaptive_given;
+	std::vector<std::pair<std::string, std::string_view>> crossing_given;
 	std::string doctor_root = "/";
 	int doctor_cpu = -1;
 	// A part of another run (part_process.h): its TSC, no meta of its own.
@@ -181,6 +188,24 @@ void fill_meta(const Args &a, RunContext &ctx, const std::string &locked, Report
 	rep.meta["warned"] = warned;
 }
 
+// The options given that this run does not use, each in a sentence: they
+// change nothing, and a user who gave one expects them to.
+std::vector<std::string> unused_options(const Args &a, const std::vector<Selected> &selected)
+{
+	std::vector<std::string> out;
+	for (const std::string &name : a.adaptive_given)
+		out.push_back(fmt::format("{} applies to adaptive runs only (--ci-width, or a suite): "
+					  "ignored",
+					  name));
+	for (const auto &[flag, crossing] : a.crossing_given)
+		if (std::none_of(selected.begin(), selected.end(),
+				 [&](const Selected &s) { return s.crossing->name == crossing; }))
+			out.push_back(fmt::format("{} applies to {} only, which this run does not "
+						  "measure: ignored",
+						  flag, crossing));
+	return out;
+}
+
 int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
 {
 	// Everything the user can get wrong is found before measuring.
@@ -201,7 +226,12 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 	    }))
 		selected.push_back({ &control_crossing(), false });
 	check_samples_memory(a.opt, selected.size(), available_memory());
+	if (a.dir_given)
+		check_scratch_dir(a.opt.scratch_dir);
 	Sink sink(a.output, out);
+	if (!a.part)
+		for (const std::string &w : unused_options(a, selected))
+			err << "xperf-user: warning: " << w << "\n";
 
 	RunContext ctx;
 	ctx.opt = a.opt;
@@ -240,6 +270,11 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 	}
 	finish_crossings(to_run, v.results);
 	rep.results = std::move(v.results);
+	if (a.dir_given && std::none_of(rep.results.begin(), rep.results.end(), [](const Result &r) {
+		    return r.detail.contains("scratch_in");
+	    }))
+		err << "xperf-user: warning: --dir: no entry of this run made files there (the file "
+		       "entries of the OS suite do): it was not used\n";
 	const std::vector<std::string> &mismatches = v.mismatches;
 	// The table says it; other forms (and a file) say it here too.
 	if (fmt_kind != Format::table || !sink.to_stdout())
@@ -401,8 +436,10 @@ namespace {
 struct CliHandles {
 	CLI::Option *samples = nullptr, *warmup = nullptr, *rounds = nullptr, *span = nullptr;
 	CLI::Option *ci_width = nullptr, *time_limit = nullptr;
+	CLI::Option *max_rounds = nullptr, *max_samples = nullptr, *dir = nullptr;
+	std::vector<std::pair<CrossingOption, CLI::Option *>> crossing_options;
 	bool one_process = false;
-	CLI::App *compare = nullptr, *doctor = nullptr;
+	CLI::App *suite = nullptr, *compare = nullptr, *doctor = nullptr;
 };
 
 // What and how to measure: the crossings, samples, rounds, placement and
@@ -424,7 +461,7 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 	app.add_flag("--long", a.long_run,
 		     "longer, tighter figures: 30 rounds over 30 s unless --rounds and --span "
 		     "say otherwise");
-	app.add_option("--dir", a.opt.scratch_dir,
+	h.dir = app.add_option("--dir", a.opt.scratch_dir,
 		       "where file entries make their files (default: $TMPDIR, else /dev/shm when it "
 		       "is a tmpfs, else /tmp); its "
 		       "file system is part of what they measure")
@@ -452,14 +489,16 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 		       "interval is wider than this share of the median (0.05: +/-2.5%), until "
 		       "each is within it (default: 0, off; a suite: 0.05)")
 		->transform(real_number(0, 1.0));
-	app.add_option("--max-rounds", a.opt.max_rounds, "adaptive rounds stop here, per entry")
+	h.max_rounds = app.add_option("--max-rounds", a.opt.max_rounds,
+				      "adaptive rounds stop here, per entry")
 		->transform(whole_number(2, 100000))
 		->capture_default_str();
 	h.time_limit = app.add_option("--time-limit", a.opt.time_limit_s,
 		       "adaptive rounds end before the run has taken this many seconds "
 		       "(default: none; a suite: 150, with --long 450)")
 		->transform(real_number(1, 86400));
-	app.add_option("--max-samples", a.opt.max_samples, "adaptive sampling stops here")
+	h.max_samples = app.add_option("--max-samples", a.opt.max_samples,
+				       "adaptive sampling stops here")
 		->transform(whole_number(1, 100000000))
 		->capture_default_str();
 	// Hidden: how a run starts each of its parts (part_process.h).
@@ -473,9 +512,9 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 		->transform(whole_number(0, 1000000))
 		->group("");
 	for (const CrossingOption &c : crossing_options())
-		app.add_option(c.flag, a.opt.*c.field, c.help)
-			->check(c.problem, "", "")
-			->capture_default_str();
+		h.crossing_options.emplace_back(c, app.add_option(c.flag, a.opt.*c.field, c.help)
+							   ->check(c.problem, "", "")
+							   ->capture_default_str());
 	app.add_flag("--verify{on}", a.verify,
 		     "trace each crossing with eBPF and report the path every iteration took "
 		     "(needs root); --verify=strict: a mismatch is exit status 1")
@@ -498,7 +537,7 @@ void add_output_options(CLI::App &app, Args &a)
 // suite, compare and doctor.
 void add_subcommands(CLI::App &app, Args &a, CliHandles &h)
 {
-	auto *suite = app.add_subcommand(
+	auto *suite = h.suite = app.add_subcommand(
 		"suite", "run a suite and show its table: os (LMBench's OS summary), gates (the "
 			 "FlexOS gate figure), syscall (the Unikraft table); the measuring options "
 			 "apply");
@@ -564,6 +603,14 @@ void settle_options(Args &a, const CliHandles &h)
 		a.opt.ci_width = suite_ci_width;
 	if (!a.suite.empty() && !h.time_limit->count() && a.opt.ci_width > 0)
 		a.opt.time_limit_s = a.long_run ? 3 * suite_time_limit_s : suite_time_limit_s;
+	a.dir_given = h.dir->count() > 0;
+	if (a.opt.ci_width == 0)
+		for (const CLI::Option *o : { h.time_limit, h.max_rounds, h.max_samples })
+			if (o->count())
+				a.adaptive_given.push_back(o->get_name());
+	for (const auto &[c, o] : h.crossing_options)
+		if (o->count() && !c.crossing.empty())
+			a.crossing_given.emplace_back(c.flag, c.crossing);
 	a.opt.verify = a.verify.empty()	     ? Options::Verify::off
 		       : a.verify == "strict" ? Options::Verify::strict
 					      : Options::Verify::report;
@@ -596,7 +643,9 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		      "fault, VM exit), in cycles and nanoseconds, with the conditions it was "
 		      "taken under.",
 		      "xperf-user" };
-	app.set_version_flag("--version", std::string("xperf ") + XPERF_VERSION);
+	// A flag read after the parse (CLI11's own version flag ends the parse
+	// where it stands, so that --version --nope was status 0).
+	app.add_flag("--version", a.version, "print the version and exit");
 	// A later option overrides an earlier one, so that scripts can append
 	// to a default command line (the guest harness does).
 	app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -613,9 +662,6 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		} catch (const CLI::CallForAllHelp &) {
 			write_stdout(out, app.help("", CLI::AppFormatMode::All));
 			return 0;
-		} catch (const CLI::CallForVersion &) {
-			write_stdout(out, app.version() + "\n");
-			return 0;
 		} catch (const CLI::ParseError &e) {
 			return report_error(bad_input(e.what(), "run 'xperf-user --help' for usage"),
 					    err);
@@ -627,6 +673,13 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	settle_options(a, h);
 	Format fmt_kind = a.json ? Format::json : a.csv ? Format::csv : Format::table;
 	try {
+		if (a.version) {
+			write_stdout(out, std::string("xperf ") + XPERF_VERSION + "\n");
+			return 0;
+		}
+		// suite '' names no suite (it is not --crossing's default).
+		if (h.suite->parsed() && a.suite.empty())
+			select_suites(a.suite);
 		if (a.list) {
 			write_stdout(out, list_text());
 			return 0;
