@@ -643,6 +643,9 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		      "fault, VM exit), in cycles and nanoseconds, with the conditions it was "
 		      "taken under.",
 		      "xperf-user" };
+	app.footer("Exit status: 0 done; 1 failed; 2 bad input or not available here, found "
+		   "before any measuring; 3 an -o file written in place is damaged "
+		   "(Documentation/output.rst).");
 	// A flag read after the parse (CLI11's own version flag ends the parse
 	// where it stands, so that --version --nope was status 0).
 	app.add_flag("--version", a.version, "print the version and exit");

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/temp_file.h"
+#include "core/unique_fd.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -12,8 +13,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 namespace xperf {
 
@@ -73,6 +76,40 @@ bool write_all(int fd, std::string_view text)
 		text.remove_prefix(static_cast<std::size_t>(n));
 	}
 	return true;
+}
+
+// Writes all of text from the start of the file.
+bool write_all_at_start(int fd, std::string_view text)
+{
+	for (off_t at = 0; !text.empty();) {
+		ssize_t n = ::pwrite(fd, text.data(), text.size(), at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		text.remove_prefix(static_cast<std::size_t>(n));
+		at += n;
+	}
+	return true;
+}
+
+// The first size bytes of path, or nothing when they cannot be read (a
+// file xperf may write but not read).
+std::optional<std::string> read_start(const std::string &path, std::size_t size)
+{
+	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC));
+	if (!fd)
+		return std::nullopt;
+	std::string text(size, '\0');
+	for (std::size_t at = 0; at < size;) {
+		ssize_t n = ::pread(fd.get(), text.data() + at, size - at, static_cast<off_t>(at));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return std::nullopt;
+		at += static_cast<std::size_t>(n);
+	}
+	return text;
 }
 
 // The name of the kernel's own file system path is on (proc, sysfs...),
@@ -222,23 +259,64 @@ bool OutputFile::write_replacing(std::string_view text) const
 
 void OutputFile::write_in_place(std::string_view text) const
 {
+	if (regular_)
+		return overwrite(text);
 	// No O_CREAT for what exists: a device or FIFO that went away is an
 	// error, not a new regular file.
-	int flags = O_WRONLY | O_NOCTTY | O_CLOEXEC | (regular_ ? O_TRUNC : 0) |
-		    (exists_ ? 0 : O_CREAT | O_EXCL);
-	UniqueFd fd(::open(target_.c_str(), flags, mode_));
+	UniqueFd fd(::open(target_.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC));
 	auto fail = [&] {
 		return failed(fmt::format("cannot write {}: {}", path_, std::strerror(errno)),
-			      "free space or name another file with -o");
+			      "name another file with -o");
 	};
 	if (!fd)
 		throw fail();
 	if (!write_all(fd.get(), text))
 		throw fail();
-	if (regular_ && ::fsync(fd.get()))
-		throw fail();
 	if (::close(fd.release()))
 		throw fail();
+}
+
+void OutputFile::overwrite(std::string_view text) const
+{
+	UniqueFd fd(::open(target_.c_str(),
+			   O_WRONLY | O_NOCTTY | O_CLOEXEC | (exists_ ? 0 : O_CREAT | O_EXCL), mode_));
+	struct stat st {};
+	if (!fd || ::fstat(fd.get(), &st))
+		throw failed(fmt::format("cannot write {}: {}", path_, std::strerror(errno)),
+			     "name another file with -o");
+	const auto old_size = static_cast<std::size_t>(st.st_size);
+	// Room for the new text before a byte of it is written: a full disk
+	// (or quota, or file size limit) refuses it here, with the file as it
+	// was. A file system without fallocate(2) goes on without.
+	if (!text.empty() && ::fallocate(fd.get(), 0, 0, static_cast<off_t>(text.size())) &&
+	    errno != EOPNOTSUPP && errno != ENOSYS)
+		throw failed(fmt::format("no room for the {} bytes of output in {}: {}", text.size(),
+					 path_, std::strerror(errno)),
+			     fmt::format("{} was left as it was: free space, or name another file "
+					 "with -o",
+					 path_));
+	// What the new text covers, to put back if writing fails all the same.
+	std::optional<std::string> covered = read_start(target_, std::min(text.size(), old_size));
+	if (write_all_at_start(fd.get(), text) &&
+	    (text.size() >= old_size || !::ftruncate(fd.get(), static_cast<off_t>(text.size()))) &&
+	    !::fsync(fd.get())) {
+		if (::close(fd.release()))
+			throw failed(fmt::format("cannot close {}: {}", path_, std::strerror(errno)),
+				     "look at the file: its text was written");
+		return;
+	}
+	int err = errno;
+	bool put_back = covered && write_all_at_start(fd.get(), *covered) &&
+			!::ftruncate(fd.get(), static_cast<off_t>(old_size)) && !::fsync(fd.get());
+	if (put_back)
+		throw failed(fmt::format("cannot write {}: {}", path_, std::strerror(err)),
+			     fmt::format("{} was put back as it was: free space, or name another "
+					 "file with -o",
+					 path_));
+	throw damaged(fmt::format("cannot write {}: {}, nor put back what it held: {} is damaged, "
+				  "part old and part new",
+				  path_, std::strerror(err), path_),
+		      "free space and run again, or restore the file from a copy");
 }
 
 } // namespace xperf

@@ -4,10 +4,11 @@
 // to a temporary beside it that is renamed over it, with the owner and mode
 // of the file it replaces; where that cannot be kept (another owner, other
 // hard links, a directory xperf cannot write) the file is written in place
-// instead. A device or FIFO is written in place, never replaced. A symlink
-// is followed: its target is written, the link stays. A directory, a socket,
-// a file of /proc or /sys, or a file that cannot be written is refused when
-// the OutputFile is made, before any measuring.
+// instead, once there is room for the new text, and put back as it was
+// when writing fails. A device or FIFO is written in place, never replaced.
+// A symlink is followed: its target is written, the link stays. A
+// directory, a socket, a file of /proc or /sys, or a file that cannot be
+// written is refused when the OutputFile is made, before any measuring.
 #pragma once
 
 #include <sys/types.h>
@@ -23,8 +24,9 @@ public:
 	// written.
 	explicit OutputFile(const std::string &path);
 
-	// Writes text; throws a failed Error on a write error, leaving a
-	// replaced file as it was.
+	// Writes text; throws a failed Error on a write error, leaving the
+	// file as it was, or a damaged Error where a file written in place
+	// could not be put back.
 	void commit(std::string_view text);
 
 	// The file written, symlinks followed.
@@ -37,6 +39,9 @@ public:
 private:
 	enum class How { replace, in_place };
 	void write_in_place(std::string_view text) const;
+	// A regular file in place: never truncated before the new text is
+	// known to fit, put back as it was when writing fails.
+	void overwrite(std::string_view text) const;
 	// false: the owner cannot be kept, write in place instead.
 	bool write_replacing(std::string_view text) const;
 
