@@ -2,20 +2,25 @@
 // before the new text is known to fit; a file that could not be put back
 // is said to be damaged, with its own exit status. The file size limit
 // (RLIMIT_FSIZE) stands in for a full disk: fallocate(2) and write(2) meet
-// it as they meet ENOSPC.
+// it as they meet ENOSPC. A FIFO without a reader: said, then waited for.
 #include "app/output_file.h"
 #include "core/error.h"
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -97,6 +102,45 @@ protected:
 	fs::path dir;
 };
 
+// Writes what it is told to a descriptor at once: one thread says, another
+// reads what was said.
+class FdBuf : public std::streambuf {
+public:
+	explicit FdBuf(int fd) : fd_(fd) {}
+
+protected:
+	int_type overflow(int_type c) override
+	{
+		char ch = traits_type::to_char_type(c);
+		return ::write(fd_, &ch, 1) == 1 ? c : traits_type::eof();
+	}
+	std::streamsize xsputn(const char *s, std::streamsize n) override
+	{
+		return ::write(fd_, s, static_cast<std::size_t>(n));
+	}
+
+private:
+	int fd_;
+};
+
+// What arrives on fd until it holds words or seconds have passed.
+std::string read_until(int fd, const std::string &words, int seconds)
+{
+	std::string got;
+	auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+	while (got.find(words) == std::string::npos && std::chrono::steady_clock::now() < end) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (::poll(&p, 1, 100) != 1)
+			continue;
+		char buf[512];
+		ssize_t n = ::read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		got.append(buf, static_cast<std::size_t>(n));
+	}
+	return got;
+}
+
 } // namespace
 
 // The case of the issue: a new text larger than the room left. The file
@@ -134,4 +178,39 @@ TEST_F(InPlace, WithRoomTheNewTextReplacesTheOld)
 	EXPECT_EQ(o.status, 0) << o.message;
 	EXPECT_EQ(slurp(file), "new\n");
 	EXPECT_EQ(slurp(dir / "link.json"), "new\n");
+}
+
+// Nobody reads the FIFO yet: the wait is said before it begins, and the
+// text arrives whole once a reader comes. With a reader there, nothing is
+// said.
+TEST_F(InPlace, AFifoWithoutAReaderSaysThatItWaitsForOne)
+{
+	fs::path fifo = dir / "fifo";
+	ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+	int said[2];
+	ASSERT_EQ(::pipe(said), 0);
+	FdBuf buf(said[1]);
+	std::ostream say(&buf);
+	for (bool reader_first : { false, true }) {
+		int early = reader_first ? ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK) : -1;
+		xperf::OutputFile out(fifo.string(), &say);
+		std::thread writer([&] { out.commit("the output\n"); });
+		std::string words = "waiting for a reader of the FIFO " + fifo.string();
+		std::string heard = read_until(said[0], words, reader_first ? 1 : 10);
+		int reader = reader_first ? early : ::open(fifo.c_str(), O_RDONLY);
+		::fcntl(reader, F_SETFL, 0);
+		std::string got;
+		char text[64];
+		for (ssize_t n; (n = ::read(reader, text, sizeof(text))) > 0;)
+			got.append(text, static_cast<std::size_t>(n));
+		writer.join();
+		::close(reader);
+		if (reader_first)
+			EXPECT_EQ(heard, "");
+		else
+			EXPECT_NE(heard.find(words), std::string::npos) << heard;
+		EXPECT_EQ(got, "the output\n");
+	}
+	::close(said[0]);
+	::close(said[1]);
 }

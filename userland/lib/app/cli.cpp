@@ -102,13 +102,15 @@ void write_stdout(std::ostream &out, const std::string &text)
 			     "standard output goes to");
 }
 
-// Sends text to -o FILE (checked before any work) or standard output.
+// Sends text to -o FILE (checked before any work) or standard output; err
+// hears what writing the file waits for.
 class Sink {
 public:
-	Sink(const std::optional<std::string> &path, std::ostream &out) : out_(out)
+	Sink(const std::optional<std::string> &path, std::ostream &out, std::ostream &err)
+		: out_(out)
 	{
 		if (path)
-			file_.emplace(*path);
+			file_.emplace(*path, &err);
 	}
 	void write(const std::string &text)
 	{
@@ -228,7 +230,7 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 	check_samples_memory(a.opt, selected.size(), available_memory());
 	if (a.dir_given)
 		check_scratch_dir(a.opt.scratch_dir);
-	Sink sink(a.output, out);
+	Sink sink(a.output, out, err);
 	if (!a.part)
 		for (const std::string &w : unused_options(a, selected))
 			err << "xperf-user: warning: " << w << "\n";
@@ -348,7 +350,7 @@ int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 		throw bad_input(fmt::format("{} columns: compare takes at most 26",
 					    a.compare_columns.size()),
 				"join the runs of one thing into one column (a comma list or a folder)");
-	Sink sink(a.output, out); // a bad -o is refused before anything is read
+	Sink sink(a.output, out, err); // a bad -o is refused before anything is read
 	std::vector<Column> columns;
 	for (std::size_t j = 0; j < a.compare_columns.size(); j++) {
 		Column col;
@@ -393,9 +395,9 @@ int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 	return 0;
 }
 
-int run_doctor_cli(const Args &a, Format fmt_kind, std::ostream &out)
+int run_doctor_cli(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
 {
-	Sink sink(a.output, out);
+	Sink sink(a.output, out, err);
 	Machine m = read_machine(a.doctor_root,
 				 a.doctor_cpu >= 0 ? std::optional(a.doctor_cpu) : std::nullopt);
 	std::vector<Finding> findings = run_doctor(m);
@@ -690,7 +692,7 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		if (h.compare->parsed())
 			return run_compare(a, fmt_kind, out, err);
 		if (h.doctor->parsed())
-			return run_doctor_cli(a, fmt_kind, out);
+			return run_doctor_cli(a, fmt_kind, out, err);
 		return run_measure(a, fmt_kind, out, err);
 	} catch (const Error &e) {
 		return report_error(e, err);

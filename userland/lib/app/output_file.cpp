@@ -166,7 +166,7 @@ mode_t new_file_mode()
 
 } // namespace
 
-OutputFile::OutputFile(const std::string &path) : path_(path)
+OutputFile::OutputFile(const std::string &path, std::ostream *say) : path_(path), say_(say)
 {
 	if (path.empty())
 		throw bad_input("-o: no file name", "name the file to write");
@@ -210,6 +210,7 @@ OutputFile::OutputFile(const std::string &path) : path_(path)
 	if (::access(target_.c_str(), W_OK))
 		throw cannot_write(path, errno);
 	regular_ = S_ISREG(st.st_mode);
+	fifo_ = S_ISFIFO(st.st_mode);
 	mode_ = st.st_mode & 07777;
 	uid_ = st.st_uid;
 	gid_ = st.st_gid;
@@ -261,9 +262,7 @@ void OutputFile::write_in_place(std::string_view text) const
 {
 	if (regular_)
 		return overwrite(text);
-	// No O_CREAT for what exists: a device or FIFO that went away is an
-	// error, not a new regular file.
-	UniqueFd fd(::open(target_.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC));
+	UniqueFd fd = open_stream();
 	auto fail = [&] {
 		return failed(fmt::format("cannot write {}: {}", path_, std::strerror(errno)),
 			      "name another file with -o");
@@ -274,6 +273,29 @@ void OutputFile::write_in_place(std::string_view text) const
 		throw fail();
 	if (::close(fd.release()))
 		throw fail();
+}
+
+UniqueFd OutputFile::open_stream() const
+{
+	// No O_CREAT: a device or FIFO that went away is an error, not a new
+	// regular file.
+	const int flags = O_WRONLY | O_NOCTTY | O_CLOEXEC;
+	if (fifo_) {
+		// Without a reader, open(2) waits until one comes: a run that
+		// seems to hang at its end says why first.
+		UniqueFd fd(::open(target_.c_str(), flags | O_NONBLOCK));
+		int status = fd ? ::fcntl(fd.get(), F_GETFL) : -1;
+		if (status >= 0 && !::fcntl(fd.get(), F_SETFL, status & ~O_NONBLOCK))
+			return fd;
+		if (fd || errno != ENXIO)
+			return UniqueFd();
+		if (say_)
+			*say_ << fmt::format("xperf-user: waiting for a reader of the FIFO {}, to write "
+					     "the output to it\n",
+					     path_)
+			      << std::flush;
+	}
+	return UniqueFd(::open(target_.c_str(), flags));
 }
 
 void OutputFile::overwrite(std::string_view text) const

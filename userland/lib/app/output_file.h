@@ -11,8 +11,11 @@
 // written is refused when the OutputFile is made, before any measuring.
 #pragma once
 
+#include "core/unique_fd.h"
+
 #include <sys/types.h>
 
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -21,8 +24,8 @@ namespace xperf {
 class OutputFile {
 public:
 	// Looks at path now; throws a bad_input Error saying why it cannot be
-	// written.
-	explicit OutputFile(const std::string &path);
+	// written. say: where to tell what it waits for (a FIFO's reader).
+	explicit OutputFile(const std::string &path, std::ostream *say = nullptr);
 
 	// Writes text; throws a failed Error on a write error, leaving the
 	// file as it was, or a damaged Error where a file written in place
@@ -39,6 +42,9 @@ public:
 private:
 	enum class How { replace, in_place };
 	void write_in_place(std::string_view text) const;
+	// A device or FIFO, open for writing; a FIFO without a reader says
+	// that it waits for one, then waits.
+	UniqueFd open_stream() const;
 	// A regular file in place: never truncated before the new text is
 	// known to fit, put back as it was when writing fails.
 	void overwrite(std::string_view text) const;
@@ -46,8 +52,9 @@ private:
 	bool write_replacing(std::string_view text) const;
 
 	std::string path_, target_;
+	std::ostream *say_;
 	How how_ = How::replace;
-	bool exists_ = false, regular_ = true;
+	bool exists_ = false, regular_ = true, fifo_ = false;
 	mode_t mode_ = 0;
 	uid_t uid_ = 0;
 	gid_t gid_ = 0;
