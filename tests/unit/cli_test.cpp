@@ -137,6 +137,26 @@ TEST_F(Cli, BadNumbersAreBadInput)
 	}
 }
 
+// A leading zero is decimal, never octal: -n 010 is ten samples, -n 08 is
+// eight; a number in any other base is no number.
+TEST_F(Cli, NumbersAreDecimalWhateverTheirLeadingZeros)
+{
+	for (auto [text, samples] : { std::pair{ "010", 10u }, { "08", 8u }, { "0000012", 12u } }) {
+		std::string out = (dir / "r.json").string();
+		auto r = run({ "--crossing", "getppid", "-n", text, "--warmup", "05", "--rounds",
+			       "01", "--span", "00.0", "--json", "-o", out });
+		ASSERT_EQ(r.status, 0) << text << ": " << r.err;
+		xperf::Report rep = xperf::read_result_file(out).report;
+		EXPECT_EQ(rep.results[0].stats.n, samples) << text;
+		EXPECT_EQ(rep.meta["run"]["rounds"], 1) << text;
+	}
+	for (const char *text : { "0x10", "010e1", "1_0" }) {
+		auto r = run({ "-n", text });
+		EXPECT_EQ(r.status, 2) << text;
+		EXPECT_NE(r.err.find("'" + std::string(text) + "' is not"), std::string::npos) << r.err;
+	}
+}
+
 TEST_F(Cli, UnknownFlagIsBadInput)
 {
 	auto r = run({ "--frobnicate" });
@@ -489,4 +509,137 @@ TEST_F(Cli, ASuiteIsAdaptiveUnlessTheRoundsOrTheWidthAreGiven)
 	EXPECT_DOUBLE_EQ(width["time_limit_s"].get<double>(), 150);
 	auto off = run_meta({ "--ci-width", "0", "--rounds", "3" });
 	EXPECT_DOUBLE_EQ(off["ci_width"].get<double>(), 0);
+}
+
+// -o '' names no file: refused, never taken for standard output.
+TEST_F(Cli, AnEmptyOutputNameIsBadInput)
+{
+	for (std::vector<std::string> args : { with_quick({ "--crossing", "funccall", "-o", "" }),
+					       { "compare", "a.json", "b.json", "-o", "" } }) {
+		auto r = run(args);
+		EXPECT_EQ(r.status, 2) << args[0];
+		EXPECT_NE(r.err.find("-o: no file name"), std::string::npos) << r.err;
+		EXPECT_EQ(r.out, "");
+	}
+}
+
+// What names nothing is refused, never taken for the default: suite '' is
+// no suite (not --crossing all), --dir '' no folder.
+TEST_F(Cli, AnEmptyNameIsBadInputNotTheDefault)
+{
+	auto suite = run(with_quick({ "suite", "" }));
+	EXPECT_EQ(suite.status, 2);
+	EXPECT_NE(suite.err.find("unknown suite ''"), std::string::npos) << suite.err;
+	EXPECT_EQ(suite.out, "");
+	auto scratch = run(with_quick({ "--crossing", "stat", "--dir", "" }));
+	EXPECT_EQ(scratch.status, 2);
+	EXPECT_NE(scratch.err.find("--dir: no folder named"), std::string::npos) << scratch.err;
+}
+
+// --version does not end the parse: what follows it is still read.
+TEST_F(Cli, VersionWithAnUnknownFlagIsBadInput)
+{
+	auto r = run({ "--version", "--nope" });
+	EXPECT_EQ(r.status, 2);
+	EXPECT_EQ(r.out, "");
+	EXPECT_NE(r.err.find("--nope"), std::string::npos) << r.err;
+	auto plain = run({ "--version" });
+	EXPECT_EQ(plain.status, 0);
+	EXPECT_EQ(plain.out, std::string("xperf ") + XPERF_VERSION + "\n");
+}
+
+// A --dir that is no folder to make files in is status 2 before measuring,
+// whatever entry is asked for; one no entry of the run uses is said to be
+// unused.
+TEST_F(Cli, ABadScratchFolderIsRefusedBeforeMeasuring)
+{
+	for (const std::string &where : { (dir / "missing").string(), file("plain", "x"),
+					  std::string("/proc") }) {
+		for (const char *entry : { "stat", "funccall" }) {
+			auto r = run(with_quick({ "--crossing", entry, "--dir", where, "-o",
+						  (dir / "r.json").string() }));
+			EXPECT_EQ(r.status, 2) << where << " " << entry << ": " << r.err;
+			EXPECT_NE(r.err.find("--dir " + where + ": "), std::string::npos) << r.err;
+			EXPECT_FALSE(fs::exists(dir / "r.json"));
+		}
+	}
+	auto unused = run(with_quick({ "--crossing", "funccall", "--dir", dir.string() }));
+	EXPECT_EQ(unused.status, 0) << unused.err;
+	EXPECT_NE(unused.err.find("warning: --dir: no entry of this run made files"),
+		  std::string::npos)
+		<< unused.err;
+	auto used = run(with_quick({ "--crossing", "stat", "--dir", dir.string() }));
+	EXPECT_EQ(used.status, 0) << used.err;
+	EXPECT_EQ(used.err.find("--dir"), std::string::npos) << used.err;
+}
+
+// An option the run does not use changes nothing, and says so.
+TEST_F(Cli, AnOptionTheRunDoesNotUseIsAWarning)
+{
+	auto r = run(with_quick({ "--crossing", "funccall", "--exit", "cpuid", "--vmm", "qemu",
+				  "--time-limit", "5" }));
+	EXPECT_EQ(r.status, 0) << r.err;
+	for (const char *words : { "warning: --exit applies to vmexit only",
+				   "warning: --vmm applies to vmexit only",
+				   "warning: --time-limit applies to adaptive runs only" })
+		EXPECT_NE(r.err.find(words), std::string::npos) << words << ": " << r.err;
+	auto adaptive = run(with_quick({ "--crossing", "funccall", "--ci-width", "0.9",
+					 "--time-limit", "5", "--max-rounds", "2" }));
+	EXPECT_EQ(adaptive.status, 0) << adaptive.err;
+	EXPECT_EQ(adaptive.err.find("warning"), std::string::npos) << adaptive.err;
+}
+
+// A file of the kernel's own takes no results: refused before measuring,
+// not found out when the results are written.
+TEST_F(Cli, AFileOfProcIsRefusedBeforeMeasuring)
+{
+	for (const char *path : { "/proc/version", "/proc/xperf-new.json" }) {
+		auto r = run(with_quick({ "--crossing", "funccall", "-o", path }));
+		EXPECT_EQ(r.status, 2) << path << ": " << r.err;
+		EXPECT_NE(r.err.find("is on proc"), std::string::npos) << r.err;
+	}
+}
+
+// compare never writes over a file it reads, by its name or by another
+// link to it.
+TEST_F(Cli, CompareRefusesToOverwriteAnInput)
+{
+	std::string real = (fs::path(XPERF_FIXTURES) / "results" / "getppid-pgfault.json").string();
+	std::string a = file("a.json", slurp(real)), b = file("b.json", slurp(real));
+	fs::create_symlink(b, dir / "link.json");
+	for (const auto &[inputs, output] :
+	     { std::pair{ std::vector<std::string>{ a, b }, a },
+	       { std::vector<std::string>{ a, b }, (dir / "link.json").string() },
+	       { std::vector<std::string>{ a, (dir / "link.json").string() }, b },
+	       { std::vector<std::string>{ a, dir.string() }, b } }) {
+		std::vector<std::string> args = { "compare" };
+		args.insert(args.end(), inputs.begin(), inputs.end());
+		args.insert(args.end(), { "-o", output });
+		auto r = run(args);
+		EXPECT_EQ(r.status, 2) << output << ": " << r.err;
+		EXPECT_NE(r.err.find("would overwrite"), std::string::npos) << r.err;
+		EXPECT_EQ(slurp(output), slurp(real));
+	}
+}
+
+// -o /dev/stdout in a pipeline: the link of /proc/self/fd to the pipe
+// names no file, and the pipe itself is written.
+TEST_F(Cli, OutputToAPipeThroughProcSelfFd)
+{
+	int fds[2];
+	ASSERT_EQ(::pipe(fds), 0);
+	std::string got;
+	std::thread reader([&] {
+		char buf[4096];
+		ssize_t n;
+		while ((n = ::read(fds[0], buf, sizeof(buf))) > 0)
+			got.append(buf, static_cast<std::size_t>(n));
+	});
+	auto r = run(with_quick({ "--crossing", "funccall", "--csv", "-o",
+				  "/proc/self/fd/" + std::to_string(fds[1]) }));
+	::close(fds[1]);
+	reader.join();
+	::close(fds[0]);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(got.rfind("crossing,variant,", 0), 0u) << got;
 }

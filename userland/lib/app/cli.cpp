@@ -18,6 +18,7 @@
 #include "core/samples_memory.h"
 #include "core/text_list.h"
 #include "core/tsc.h"
+#include "crossings/os_scratch.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -52,7 +53,7 @@ struct Args {
 	std::string crossing = "all";
 	bool list = false;
 	bool json = false, csv = false, no_raw = false;
-	std::string output;
+	std::optional<std::string> output; // -o: none is standard output, "" no file
 	std::vector<std::string> compare_columns; // a file, a comma list or a folder each
 	std::string verify; // "", "on" or "strict"
 	std::string suite;		    // suite NAME[,NAME...]
@@ -60,6 +61,12 @@ struct Args {
 	std::string layout;		    // compare --suite: the table's layout
 	bool markdown = false;
 	bool long_run = false;
+	bool version = false;
+	bool dir_given = false;
+	// Options given that this run may not use: the adaptive ones, and each
+	// crossing's own with the crossing that reads it.
+	std::vector<std::string> adaptive_given;
+	std::vector<std::pair<std::string, std::string_view>> crossing_given;
 	std::string doctor_root = "/";
 	int doctor_cpu = -1;
 	// A part of another run (part_process.h): its TSC, no meta of its own.
@@ -98,13 +105,15 @@ void write_stdout(std::ostream &out, const std::string &text)
 			     "standard output goes to");
 }
 
-// Sends text to -o FILE (checked before any work) or standard output.
+// Sends text to -o FILE (checked before any work) or standard output; err
+// hears what writing the file waits for.
 class Sink {
 public:
-	Sink(const std::string &path, std::ostream &out) : out_(out)
+	Sink(const std::optional<std::string> &path, std::ostream &out, std::ostream &err)
+		: out_(out)
 	{
-		if (!path.empty())
-			file_.emplace(path);
+		if (path)
+			file_.emplace(*path, &err);
 	}
 	void write(const std::string &text)
 	{
@@ -114,6 +123,7 @@ public:
 			write_stdout(out_, text);
 	}
 	bool to_stdout() const { return !file_; }
+	const OutputFile *file() const { return file_ ? &*file_ : nullptr; }
 
 private:
 	std::ostream &out_;
@@ -183,6 +193,24 @@ void fill_meta(const Args &a, RunContext &ctx, const std::string &locked, Report
 	rep.meta["warned"] = warned;
 }
 
+// The options given that this run does not use, each in a sentence: they
+// change nothing, and a user who gave one expects them to.
+std::vector<std::string> unused_options(const Args &a, const std::vector<Selected> &selected)
+{
+	std::vector<std::string> out;
+	for (const std::string &name : a.adaptive_given)
+		out.push_back(fmt::format("{} applies to adaptive runs only (--ci-width, or a suite): "
+					  "ignored",
+					  name));
+	for (const auto &[flag, crossing] : a.crossing_given)
+		if (std::none_of(selected.begin(), selected.end(),
+				 [&](const Selected &s) { return s.crossing->name == crossing; }))
+			out.push_back(fmt::format("{} applies to {} only, which this run does not "
+						  "measure: ignored",
+						  flag, crossing));
+	return out;
+}
+
 int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
 {
 	// Everything the user can get wrong is found before measuring.
@@ -203,7 +231,12 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 	    }))
 		selected.push_back({ &control_crossing(), false });
 	check_samples_memory(a.opt, selected.size(), available_memory());
-	Sink sink(a.output, out);
+	if (a.dir_given)
+		check_scratch_dir(a.opt.scratch_dir);
+	Sink sink(a.output, out, err);
+	if (!a.part)
+		for (const std::string &w : unused_options(a, selected))
+			err << "xperf-user: warning: " << w << "\n";
 
 	RunContext ctx;
 	ctx.opt = a.opt;
@@ -244,6 +277,11 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 	}
 	finish_crossings(to_run, v.results);
 	rep.results = std::move(v.results);
+	if (a.dir_given && std::none_of(rep.results.begin(), rep.results.end(), [](const Result &r) {
+		    return r.detail.contains("scratch_in");
+	    }))
+		err << "xperf-user: warning: --dir: no entry of this run made files there (the file "
+		       "entries of the OS suite do): it was not used\n";
 	const std::vector<std::string> &mismatches = v.mismatches;
 	// The table says it; other forms (and a file) say it here too.
 	if (fmt_kind != Format::table || !sink.to_stdout())
@@ -317,7 +355,7 @@ int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 		throw bad_input(fmt::format("{} columns: compare takes at most 26",
 					    a.compare_columns.size()),
 				"join the runs of one thing into one column (a comma list or a folder)");
-	Sink sink(a.output, out); // a bad -o is refused before anything is read
+	Sink sink(a.output, out, err); // a bad -o is refused before anything is read
 	std::vector<Column> columns;
 	for (std::size_t j = 0; j < a.compare_columns.size(); j++) {
 		Column col;
@@ -325,6 +363,14 @@ int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 		col.files = column_files(a.compare_columns[j]);
 		columns.push_back(std::move(col));
 	}
+	if (const OutputFile *f = sink.file())
+		for (const Column &col : columns)
+			for (const auto &name : col.files)
+				if (f->is(name))
+					throw bad_input(fmt::format("-o {} would overwrite {}, a file "
+								    "to compare",
+								    *a.output, name),
+							"write the comparison to another file");
 	for (Column &col : columns)
 		for (const auto &f : col.files) {
 			ResultFile rf = read_result_file(f);
@@ -354,9 +400,9 @@ int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 	return 0;
 }
 
-int run_doctor_cli(const Args &a, Format fmt_kind, std::ostream &out)
+int run_doctor_cli(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
 {
-	Sink sink(a.output, out);
+	Sink sink(a.output, out, err);
 	Machine m = read_machine(a.doctor_root,
 				 a.doctor_cpu >= 0 ? std::optional(a.doctor_cpu) : std::nullopt);
 	std::vector<Finding> findings = run_doctor(m);
@@ -365,7 +411,9 @@ int run_doctor_cli(const Args &a, Format fmt_kind, std::ostream &out)
 	return 0;
 }
 
-// CLI11 validators: an empty string, or what is wrong with the text.
+// CLI11 transforms: an empty string, or what is wrong with the text; a good
+// number is left in plain decimal, which CLI11 then reads (it would take 010
+// for octal).
 CLI::Validator whole_number(std::uint64_t min, std::uint64_t max)
 {
 	return CLI::Validator(
@@ -395,8 +443,10 @@ namespace {
 struct CliHandles {
 	CLI::Option *samples = nullptr, *warmup = nullptr, *rounds = nullptr, *span = nullptr;
 	CLI::Option *ci_width = nullptr, *time_limit = nullptr;
+	CLI::Option *max_rounds = nullptr, *max_samples = nullptr, *dir = nullptr;
+	std::vector<std::pair<CrossingOption, CLI::Option *>> crossing_options;
 	bool one_process = false;
-	CLI::App *compare = nullptr, *doctor = nullptr;
+	CLI::App *suite = nullptr, *compare = nullptr, *doctor = nullptr;
 };
 
 // What and how to measure: the crossings, samples, rounds, placement and
@@ -410,15 +460,15 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 	h.samples = app.add_option("-n,--samples", a.opt.samples,
 					   "timed iterations per round (default: 3000, or the "
 					   "entry's own for a slow one)")
-				    ->check(whole_number(1, 100000000));
+				    ->transform(whole_number(1, 100000000));
 	h.warmup = app.add_option("--warmup", a.opt.warmup,
 					  "untimed iterations before sampling (default: 1000, or "
 					  "the entry's own)")
-				   ->check(whole_number(0, 100000000));
+				   ->transform(whole_number(0, 100000000));
 	app.add_flag("--long", a.long_run,
 		     "longer, tighter figures: 30 rounds over 30 s unless --rounds and --span "
 		     "say otherwise");
-	app.add_option("--dir", a.opt.scratch_dir,
+	h.dir = app.add_option("--dir", a.opt.scratch_dir,
 		       "where file entries make their files (default: $TMPDIR, else /dev/shm when it "
 		       "is a tmpfs, else /tmp); its "
 		       "file system is part of what they measure")
@@ -426,7 +476,7 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 	h.rounds = app.add_option("--rounds", a.opt.rounds,
 		       "rounds: the independent parts of each figure, each in a process of its "
 		       "own; the median's interval comes from the spread between them")
-		->check(whole_number(1, 1000))
+		->transform(whole_number(1, 1000))
 		->capture_default_str();
 	app.add_flag("--one-process", h.one_process,
 		     "run every round in this process (parts then share its kernel stack, "
@@ -434,43 +484,47 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 	h.span = app.add_option("--span", a.opt.span_s,
 		       "seconds over which each figure's rounds are spread (0: back to back); "
 		       "noise that differs between runs moves this slowly")
-		->check(real_number(0, 3600))
+		->transform(real_number(0, 3600))
 		->capture_default_str();
 	app.add_option("--cpu", a.opt.cpu, "CPU to pin to (default: the one we start on)")
-		->check(whole_number(0, CPU_SETSIZE - 1));
+		->transform(whole_number(0, CPU_SETSIZE - 1));
 	app.add_option("--batch", a.opt.batch,
 		       "time this many crossings as one (default: where the crossing can repeat "
 		       "with no setup between, enough that the timer's step is at most 0.5% of "
 		       "its cost; else 1)")
-		->check(whole_number(1, 1000000));
+		->transform(whole_number(1, 1000000));
 	h.ci_width = app.add_option("--ci-width", a.opt.ci_width,
 		       "adaptive: after the rounds, more rounds of the entries whose median's 95% "
 		       "interval is wider than this share of the median (0.05: +/-2.5%), until "
 		       "each is within it (default: 0, off; a suite: 0.05)")
-		->check(real_number(0, 1.0));
-	app.add_option("--max-rounds", a.opt.max_rounds, "adaptive rounds stop here, per entry")
-		->check(whole_number(2, 100000))
+		->transform(real_number(0, 1.0));
+	h.max_rounds = app.add_option("--max-rounds", a.opt.max_rounds,
+				      "adaptive rounds stop here, per entry")
+		->transform(whole_number(2, 100000))
 		->capture_default_str();
 	h.time_limit = app.add_option("--time-limit", a.opt.time_limit_s,
 		       "adaptive rounds end before the run has taken this many seconds "
 		       "(default: none; a suite: 150, with --long 450)")
-		->check(real_number(1, 86400));
-	app.add_option("--max-samples", a.opt.max_samples, "adaptive sampling stops here")
-		->check(whole_number(1, 100000000))
+		->transform(real_number(1, 86400));
+	h.max_samples = app.add_option("--max-samples", a.opt.max_samples,
+				       "adaptive sampling stops here")
+		->transform(whole_number(1, 100000000))
 		->capture_default_str();
 	// Hidden: how a run starts each of its parts (part_process.h).
 	app.add_flag("--part", a.part)->group("");
-	app.add_option("--part-tsc-hz", a.part_tsc_hz)->check(real_number(1e6, 1e11))->group("");
+	app.add_option("--part-tsc-hz", a.part_tsc_hz)
+		->transform(real_number(1e6, 1e11))
+		->group("");
 	app.add_option("--part-tsc-source", a.part_tsc_source)->group("");
 	app.add_option("--part-batch-pilot", a.part_batch_pilot)->expected(3)->group("");
 	// Hidden: the statistics benchmark's injected difference.
 	app.add_option("--inject-adds", a.opt.inject_adds)
-		->check(whole_number(0, 1000000))
+		->transform(whole_number(0, 1000000))
 		->group("");
 	for (const CrossingOption &c : crossing_options())
-		app.add_option(c.flag, a.opt.*c.field, c.help)
-			->check(c.problem, "", "")
-			->capture_default_str();
+		h.crossing_options.emplace_back(c, app.add_option(c.flag, a.opt.*c.field, c.help)
+							   ->check(c.problem, "", "")
+							   ->capture_default_str());
 	app.add_flag("--verify{on}", a.verify,
 		     "trace each crossing with eBPF and report the path every iteration took "
 		     "(needs root); --verify=strict: a mismatch is exit status 1")
@@ -493,7 +547,7 @@ void add_output_options(CLI::App &app, Args &a)
 // suite, compare and doctor.
 void add_subcommands(CLI::App &app, Args &a, CliHandles &h)
 {
-	auto *suite = app.add_subcommand(
+	auto *suite = h.suite = app.add_subcommand(
 		"suite", "run a suite and show its table: os (LMBench's OS summary), gates (the "
 			 "FlexOS gate figure), syscall (the Unikraft table); the measuring options "
 			 "apply");
@@ -529,7 +583,7 @@ void add_subcommands(CLI::App &app, Args &a, CliHandles &h)
 						 "ok, warn (with the fix) or unknown; status 0 "
 						 "whatever it finds");
 	h.doctor->add_option("--cpu", a.doctor_cpu, "the measuring CPU (default: the one we start on)")
-		->check(whole_number(0, CPU_SETSIZE - 1));
+		->transform(whole_number(0, CPU_SETSIZE - 1));
 	h.doctor->add_option("--root", a.doctor_root,
 			"read proc/ and sys/ below DIR instead of / (a captured tree)")
 		->type_name("DIR")
@@ -559,6 +613,14 @@ void settle_options(Args &a, const CliHandles &h)
 		a.opt.ci_width = suite_ci_width;
 	if (!a.suite.empty() && !h.time_limit->count() && a.opt.ci_width > 0)
 		a.opt.time_limit_s = a.long_run ? 3 * suite_time_limit_s : suite_time_limit_s;
+	a.dir_given = h.dir->count() > 0;
+	if (a.opt.ci_width == 0)
+		for (const CLI::Option *o : { h.time_limit, h.max_rounds, h.max_samples })
+			if (o->count())
+				a.adaptive_given.push_back(o->get_name());
+	for (const auto &[c, o] : h.crossing_options)
+		if (o->count() && !c.crossing.empty())
+			a.crossing_given.emplace_back(c.flag, c.crossing);
 	a.opt.verify = a.verify.empty()	     ? Options::Verify::off
 		       : a.verify == "strict" ? Options::Verify::strict
 					      : Options::Verify::report;
@@ -591,7 +653,12 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		      "fault, VM exit), in cycles and nanoseconds, with the conditions it was "
 		      "taken under.",
 		      "xperf-user" };
-	app.set_version_flag("--version", std::string("xperf ") + XPERF_VERSION);
+	app.footer("Exit status: 0 done; 1 failed; 2 bad input or not available here, found "
+		   "before any measuring; 3 an -o file written in place is damaged "
+		   "(Documentation/output.rst).");
+	// A flag read after the parse (CLI11's own version flag ends the parse
+	// where it stands, so that --version --nope was status 0).
+	app.add_flag("--version", a.version, "print the version and exit");
 	// A later option overrides an earlier one, so that scripts can append
 	// to a default command line (the guest harness does).
 	app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -608,9 +675,6 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		} catch (const CLI::CallForAllHelp &) {
 			write_stdout(out, app.help("", CLI::AppFormatMode::All));
 			return 0;
-		} catch (const CLI::CallForVersion &) {
-			write_stdout(out, app.version() + "\n");
-			return 0;
 		} catch (const CLI::ParseError &e) {
 			return report_error(bad_input(e.what(), "run 'xperf-user --help' for usage"),
 					    err);
@@ -622,6 +686,13 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	settle_options(a, h);
 	Format fmt_kind = a.json ? Format::json : a.csv ? Format::csv : Format::table;
 	try {
+		if (a.version) {
+			write_stdout(out, std::string("xperf ") + XPERF_VERSION + "\n");
+			return 0;
+		}
+		// suite '' names no suite (it is not --crossing's default).
+		if (h.suite->parsed() && a.suite.empty())
+			select_suites(a.suite);
 		if (a.list) {
 			write_stdout(out, list_text());
 			return 0;
@@ -629,7 +700,7 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		if (h.compare->parsed())
 			return run_compare(a, fmt_kind, out, err);
 		if (h.doctor->parsed())
-			return run_doctor_cli(a, fmt_kind, out);
+			return run_doctor_cli(a, fmt_kind, out, err);
 		return run_measure(a, fmt_kind, out, err);
 	} catch (const Error &e) {
 		return report_error(e, err);

@@ -26,7 +26,7 @@ std::string not_a_number(std::string_view text)
 
 } // namespace
 
-std::string check_whole_number(std::string_view text, std::uint64_t min, std::uint64_t max)
+std::string check_whole_number(std::string &text, std::uint64_t min, std::uint64_t max)
 {
 	std::uint64_t value = 0;
 	bool digits_only = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
@@ -39,10 +39,11 @@ std::string check_whole_number(std::string_view text, std::uint64_t min, std::ui
 	}
 	if (parse_whole(text, value) != std::errc() || value < min || value > max)
 		return fmt::format("{} is out of range: from {} to {}", text, min, max);
+	text = std::to_string(value);
 	return {};
 }
 
-std::string check_real_number(std::string_view text, double min, double max)
+std::string check_real_number(std::string &text, double min, double max)
 {
 	double value = 0;
 	std::errc ec = parse_whole(text, value);
@@ -55,6 +56,8 @@ std::string check_real_number(std::string_view text, double min, double max)
 		return fmt::format("'{}' is not a finite number", text);
 	if (value < min || value > max)
 		return fmt::format("{} is out of range: from {} to {}", text, min, max);
+	// The shortest text that reads back as the same double.
+	text = fmt::format("{}", value);
 	return {};
 }
 

@@ -162,15 +162,15 @@ std::vector<Selected> select_crossings(std::string_view spec)
 std::vector<CrossingOption> crossing_options()
 {
 	return {
-		{ "--exit", "vmexit: " + vm_exit_choices(), &Options::vm_exit, vm_exit_problem },
+		{ "--exit", "vmexit: " + vm_exit_choices(), &Options::vm_exit, vm_exit_problem, "vmexit" },
 		{ "--from",
 		  "vmexit: where round trips start, a comma list: user (guest CPL3 executes the "
 		  "instruction), user-via-kernel (CPL3 asks the guest kernel), kernel, or all",
-		  &Options::vm_from, vm_from_problem },
+		  &Options::vm_from, vm_from_problem, "vmexit" },
 		{ "--vmm",
 		  "vmexit: builtin (KVM API), qemu, or guest (xperf-user runs inside a Linux "
 		  "guest with xperf.ko: the hypervisor running it is the VMM)",
-		  &Options::vmm, vmm_problem },
+		  &Options::vmm, vmm_problem, "vmexit" },
 		{ "--placement",
 		  "the OS suite's communication entries: where the peer process runs, " +
 			  placement_choices() + "; free also leaves every other OS entry unpinned",

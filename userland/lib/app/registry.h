@@ -68,6 +68,9 @@ struct CrossingOption {
 	std::string Options::*field;
 	// What is wrong with a value, without the option's name; "" when good.
 	std::string (*problem)(const std::string &value);
+	// The one crossing that reads it: given for a run without it, it is
+	// ignored, and the CLI says so. Empty: several read it.
+	std::string_view crossing = {};
 };
 std::vector<CrossingOption> crossing_options();
 

@@ -8,6 +8,8 @@ int exit_status(ErrorKind kind)
 	case ErrorKind::bad_input:
 	case ErrorKind::unavailable:
 		return 2;
+	case ErrorKind::damaged:
+		return 3;
 	case ErrorKind::failed:
 		break;
 	}

@@ -12,10 +12,12 @@ enum class ErrorKind {
 	bad_input,   // a flag, a number, a file: the user changes the command
 	unavailable, // this machine lacks what it needs (/dev/kvm, QEMU, a module, root)
 	failed,	     // it should have worked and did not: a measurement failed
+	damaged,     // failed part way through writing a file, which is now neither
+		     // what it was nor whole
 };
 
 // Exit status of each kind: 2 for what the user must change (the command or
-// the machine), 1 for a failure; 0 is success.
+// the machine), 1 for a failure, 3 for a damaged file; 0 is success.
 int exit_status(ErrorKind kind);
 
 class Error : public std::exception {
@@ -51,6 +53,11 @@ inline Error unavailable(std::string reason, std::string remedy = {})
 inline Error failed(std::string reason, std::string remedy = {})
 {
 	return Error(ErrorKind::failed, std::move(reason), std::move(remedy));
+}
+
+inline Error damaged(std::string reason, std::string remedy = {})
+{
+	return Error(ErrorKind::damaged, std::move(reason), std::move(remedy));
 }
 
 } // namespace xperf

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -47,6 +48,25 @@ std::string scratch_parent(const Options &opt)
 	if (usable_memory_folder("/dev/shm"))
 		return "/dev/shm";
 	return "/tmp";
+}
+
+void check_scratch_dir(const std::string &dir)
+{
+	const char *remedy = "name a folder that exists and that you may write";
+	if (dir.empty())
+		throw bad_input("--dir: no folder named", remedy);
+	struct stat st {};
+	if (::stat(dir.c_str(), &st))
+		throw bad_input(fmt::format("--dir {}: {}", dir, std::strerror(errno)), remedy);
+	if (!S_ISDIR(st.st_mode))
+		throw bad_input(fmt::format("--dir {}: {}", dir, std::strerror(ENOTDIR)), remedy);
+	// Made and removed again: access(2) says yes to root where the file
+	// system says no.
+	try {
+		TempDir probe(dir, "probe");
+	} catch (const Error &e) {
+		throw bad_input(fmt::format("--dir {}: {}", dir, e.reason()), remedy);
+	}
 }
 
 bool memory_file_system(const std::string &type)

@@ -45,6 +45,10 @@ private:
 // such history.
 std::string scratch_parent(const Options &opt);
 
+// --dir as given: a folder where a scratch folder can be made, or a
+// bad_input Error saying why not, found before any measuring.
+void check_scratch_dir(const std::string &dir);
+
 // Whether a file system type (file_system_type) keeps its files in memory
 // only: tmpfs or ramfs.
 bool memory_file_system(const std::string &type);
