@@ -57,8 +57,8 @@ bw-unix         | bw_unix                       | mbs           | fork   | same-
 bw-tcp          | bw_tcp -m 64k -M 4m localhost | mbs           | server | same-cpu other-cpu free |
 bw-file-reread  | bw_file_rd 16m io_only DATA   | size-mbs      | -      | free                    |
 bw-mmap-reread  | bw_mmap_rd 16m mmap_only DATA | size-mbs      | -      | free                    |
-bw-mem-read     | bw_mem 64m frd                | size-mbs      | -      | free                    |
-bw-mem-write    | bw_mem 64m fwr                | size-mbs      | -      | free                    |
+bw-mem-read     | bw_mem 64m frd                | size-mbs      | -      | free                    | whole-64m
+bw-mem-write    | bw_mem 64m fwr                | size-mbs      | -      | free                    | whole-64m
 '
 
 usage() {

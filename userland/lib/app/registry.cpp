@@ -70,9 +70,10 @@ const Crossing table[] = {
 	  run_bw_file_reread, nullptr, Group::os, 300, 30 },
 	{ "bw-mmap-reread", "summing a mapped cached 16 MiB file in 64 KiB chunks (bw_mmap_rd)",
 	  run_bw_mmap_reread, nullptr, Group::os, 300, 30 },
-	{ "bw-mem-read", "summing a 64 MiB buffer in 64 KiB chunks (bw_mem rd)", run_bw_mem_read,
+	{ "bw-mem-read", "summing a 64 MiB buffer in 64 KiB chunks, and whole (bw_mem frd)",
+	  run_bw_mem_read,
 	  nullptr, Group::os, 300, 30 },
-	{ "bw-mem-write", "storing to a 64 MiB buffer in 64 KiB chunks (bw_mem wr)",
+	{ "bw-mem-write", "storing to a 64 MiB buffer in 64 KiB chunks, and whole (bw_mem fwr)",
 	  run_bw_mem_write, nullptr, Group::os, 300, 30 },
 
 	// Communication: pipes, sockets and context switches:

@@ -62,8 +62,10 @@ const Suite table[] = {
 		  { bandwidths, "TCP", "bw-tcp", "" },
 		  { bandwidths, "file reread", "bw-file-reread", "" },
 		  { bandwidths, "mmap reread", "bw-mmap-reread", "" },
-		  { bandwidths, "mem read", "bw-mem-read", "" },
-		  { bandwidths, "mem write", "bw-mem-write", "" },
+		  { bandwidths, "mem read", "bw-mem-read", "sum-64k" },
+		  { bandwidths, "mem whole", "bw-mem-read", "whole-64m" },
+		  { bandwidths, "mem write", "bw-mem-write", "store-64k" },
+		  { bandwidths, "mem wr whole", "bw-mem-write", "whole-64m" },
 	  } },
 	{ "gates",
 	  "function call, system call 500 and getppid, the VM exit fast path, allocation, side "

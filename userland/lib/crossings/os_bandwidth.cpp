@@ -7,6 +7,10 @@
 // today's x86 parts, on transparent huge pages where the kernel allows, so
 // that making it afresh in every round's process takes 32 faults, not
 // 16384 (LMBench's malloc'd buffer has them when THP is "always").
+// Each memory entry is also timed a whole buffer per sample (variants
+// whole-64m), as bw_mem times its passes: a pass lasts milliseconds, so
+// where the CPU is shared most passes hold a preemption, and their median
+// falls with the load where the 64 KiB chunks' does not.
 // Files: 16 MiB, made afresh in every round's scratch folder; a larger one
 // costs more to write than to measure.
 #include "core/sampler.h"
@@ -16,6 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <optional>
@@ -44,7 +49,7 @@ __attribute__((noinline)) Word sum_words(const Word *p, std::size_t n)
 	return s;
 }
 
-// One store per word, as bw_mem wr stores every word; volatile keeps the
+// One store per word, as bw_mem fwr stores every word; volatile keeps the
 // compiler from turning the loop into a call to memset.
 __attribute__((noinline)) void store_words(Word *p, std::size_t n, Word value)
 {
@@ -101,11 +106,12 @@ std::string transparent_huge_pages()
 }
 
 Result bandwidth_result(const RunContext &ctx, const char *crossing, const char *variant,
-			const Timing &t, std::size_t total, const std::string &timed)
+			const Timing &t, std::size_t total, const std::string &timed,
+			std::size_t per_iteration = chunk_bytes)
 {
 	Result r = timed_result(ctx, crossing, variant, t);
 	r.notes.push_back("timed: " + timed);
-	r.detail["bytes_per_iteration"] = chunk_bytes;
+	r.detail["bytes_per_iteration"] = per_iteration;
 	r.detail["total_bytes"] = total;
 	return r;
 }
@@ -114,6 +120,17 @@ Result bandwidth_result(const RunContext &ctx, const char *crossing, const char 
 std::size_t chunk_offset(std::size_t n, std::size_t total)
 {
 	return n % (total / chunk_bytes) * chunk_bytes;
+}
+
+// The whole buffer per sample: as many samples as its chunks would take
+// the same time for, at least five, and a warm-up of one pass.
+RunContext whole_buffer_context(const RunContext &ctx)
+{
+	constexpr std::size_t chunks = memory_bytes / chunk_bytes;
+	RunContext whole = ctx;
+	whole.opt.samples = std::max<std::size_t>(5, ctx.opt.samples * 16 / chunks);
+	whole.opt.warmup = 1;
+	return whole;
 }
 
 } // namespace
@@ -181,7 +198,18 @@ std::vector<Result> run_bw_mem_read(const RunContext &ctx)
 				    "summing 64 KiB of a 64 MiB anonymous buffer, chunk after chunk "
 				    "(LMBench bw_mem rd)");
 	r.detail["transparent_hugepage"] = transparent_huge_pages();
-	return { r };
+
+	const RunContext whole = whole_buffer_context(ctx);
+	const Word *all = nullptr;
+	Timing tw = measure(
+		whole, 1, [&] { all = buf.get(); },
+		[&] { sink = sum_words(all, memory_bytes / sizeof(Word)); });
+	Result rw = bandwidth_result(whole, "bw-mem-read", "whole-64m", tw, memory_bytes,
+				     "summing the whole 64 MiB anonymous buffer (LMBench bw_mem 64m "
+				     "frd, a pass per sample)",
+				     memory_bytes);
+	rw.detail["transparent_hugepage"] = r.detail["transparent_hugepage"];
+	return { r, rw };
 }
 
 std::vector<Result> run_bw_mem_write(const RunContext &ctx)
@@ -196,7 +224,18 @@ std::vector<Result> run_bw_mem_write(const RunContext &ctx)
 				    "one 8-byte store to every word of 64 KiB of a 64 MiB anonymous "
 				    "buffer, chunk after chunk (LMBench bw_mem wr)");
 	r.detail["transparent_hugepage"] = transparent_huge_pages();
-	return { r };
+
+	const RunContext whole = whole_buffer_context(ctx);
+	Word *all = nullptr;
+	Timing tw = measure(
+		whole, 1, [&] { all = buf.get(); },
+		[&] { store_words(all, memory_bytes / sizeof(Word), next++); });
+	Result rw = bandwidth_result(whole, "bw-mem-write", "whole-64m", tw, memory_bytes,
+				     "one 8-byte store to every word of the whole 64 MiB anonymous "
+				     "buffer (LMBench bw_mem 64m fwr, a pass per sample)",
+				     memory_bytes);
+	rw.detail["transparent_hugepage"] = r.detail["transparent_hugepage"];
+	return { r, rw };
 }
 
 } // namespace xperf
