@@ -161,7 +161,7 @@ def suites():
             figure, unit = per / med_ns * 1e3, "MB/s"
         else:
             figure, unit = med_ns / 1e3, "µs"
-        shown = f"{figure:.3g}" if figure < 100 else f"{figure:.0f}"
+        shown = f"{figure:#.3g}" if figure < 100 else f"{figure:.0f}"
         ad = r.get("method", {}).get("adaptive", {})
         rounds = len(r.get("rounds", {}).get("sizes", [])) or r.get("parts", {}).get("count", 0)
         stopped = ad.get("stopped", "-") if ad.get("mode") == "passes" else "-"
