@@ -15,7 +15,8 @@ pinned to CPU (default: the last one), and prints each pair, each xperf
 median with its interval (from its parts), the batch xperf timed it with
 and the timer's step over that batch as a share of the median, and the
 run-to-run spread of both, (max - min) / median. XPERF_ARGS adds
-xperf-user options (--batch 1: unbatched). V=1 shows the commands.
+xperf-user options (--batch 1: unbatched); KEEP=DIR keeps the results
+(xperf-N.json, perf-N.txt). V=1 shows the commands.
 USAGE
 }
 
@@ -40,8 +41,13 @@ run() {
 	"$@"
 }
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+if [[ -n ${KEEP:-} ]]; then
+	tmp=$KEEP
+	mkdir -p "$tmp"
+else
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+fi
 
 for ((i = 1; i <= runs; i++)); do
 	run taskset -c "$cpu" "$xperf" --crossing getppid --cpu "$cpu" --json --no-raw \
