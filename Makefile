@@ -54,7 +54,7 @@ userland: $(USERLAND_BUILD)/CMakeCache.txt
 # it is what fork-exec's and fork-sh's dynamic-hello variants run.
 $(STATIC_BUILD)/CMakeCache.txt:
 	$(Q)cmake -S . -B $(STATIC_BUILD) -DCMAKE_BUILD_TYPE=Release -DXPERF_STATIC=ON \
-		-DXPERF_TESTS=OFF $(if $(filter 1,$(V)),,> /dev/null)
+		-DXPERF_TESTS=OFF -DXPERF_MAN=OFF $(if $(filter 1,$(V)),,> /dev/null)
 
 userland-static: $(STATIC_BUILD)/CMakeCache.txt
 	$(Q)cmake --build $(STATIC_BUILD) -j $(JOBS) --target xperf-user xperf-hello
