@@ -1,6 +1,8 @@
 # xperf: top-level build.
 #
 #   make            build xperf-user (build/userland/userland/xperf-user)
+#   make install    install it, stripped, with xperf-plot, xperf-isolate, man pages and bash
+#                   completion: PREFIX (default /usr/local), DESTDIR (Documentation/install.rst)
 #   make demo       build, run every crossing here, then the legs in the patched guest
 #   make check      build everything (guest kernels too), run unit, host, fuzz and VM tests (ctest)
 #   make fuzz       the fuzz target over the result reader and compare, for a minute (clang)
@@ -19,6 +21,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_BUILD_TYPE ?= RelWithDebInfo
+PREFIX ?= /usr/local
 USERLAND_BUILD := $(BUILD)/userland
 STATIC_BUILD := $(BUILD)/userland-static
 XPERF_USER := $(USERLAND_BUILD)/userland/xperf-user
@@ -31,7 +34,8 @@ else
 Q := @
 endif
 
-.PHONY: all userland userland-static demo check test unit fuzz bench bench-compare bench-suite bench-peers \
+.PHONY: all userland userland-static install demo check test unit fuzz bench bench-compare \
+	bench-suite bench-peers \
 	bench-check deps \
 	clean vm-prereqs
 
@@ -47,6 +51,12 @@ $(USERLAND_BUILD)/CMakeCache.txt:
 userland: $(USERLAND_BUILD)/CMakeCache.txt
 	$(Q)cmake --build $(USERLAND_BUILD) -j $(JOBS) $(if $(filter 1,$(V)),-- VERBOSE=1,)
 
+# cmake --install does the work (DESTDIR from the environment), so that it
+# and make install put the same files in the same places.
+install: userland
+	$(Q)DESTDIR="$(DESTDIR)" cmake --install $(USERLAND_BUILD) --prefix "$(PREFIX)" \
+		$(if $(filter 1,$(V)),,> /dev/null)
+
 # A static xperf-user, for a guest or machine without Debian 12's libraries
 # (the initramfs carries the dynamic one with its libraries, so the check
 # does not build this; GUEST_XPERF_USER=build/userland-static/userland/xperf-user
@@ -54,7 +64,7 @@ userland: $(USERLAND_BUILD)/CMakeCache.txt
 # it is what fork-exec's and fork-sh's dynamic-hello variants run.
 $(STATIC_BUILD)/CMakeCache.txt:
 	$(Q)cmake -S . -B $(STATIC_BUILD) -DCMAKE_BUILD_TYPE=Release -DXPERF_STATIC=ON \
-		-DXPERF_TESTS=OFF $(if $(filter 1,$(V)),,> /dev/null)
+		-DXPERF_TESTS=OFF -DXPERF_MAN=OFF $(if $(filter 1,$(V)),,> /dev/null)
 
 userland-static: $(STATIC_BUILD)/CMakeCache.txt
 	$(Q)cmake --build $(STATIC_BUILD) -j $(JOBS) --target xperf-user xperf-hello

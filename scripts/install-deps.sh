@@ -11,8 +11,9 @@ Installs the Debian packages xperf builds and runs with: the C++ toolchain
 and libraries (CLI11, nlohmann-json, {fmt}, GoogleTest), the kernel build
 tools, linux-source-6.12 and Debian's kernel configs, QEMU, busybox-static,
 clang (with its libFuzzer), libbpf and bpftool, matplotlib for
-scripts/xperf-plot, and ccache, through which every build compiles (its
-cache is ccache's own, ~/.cache/ccache, outside the tree).
+scripts/xperf-plot, docutils for the man pages, and ccache, through which
+every build compiles (its cache is ccache's own, ~/.cache/ccache, outside
+the tree).
 Needs root and access to Debian's package mirrors. V=1 shows apt's output.
 USAGE
 }
@@ -31,6 +32,8 @@ packages=(
 	iproute2
 	# scripts/xperf-plot
 	python3-matplotlib
+	# the man pages: rst2man (Documentation/man)
+	python3-docutils
 	# the fuzz target of the result reader: clang's libFuzzer and sanitizers
 	clang libclang-rt-14-dev
 	# kernel, module and guest harness

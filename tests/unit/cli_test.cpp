@@ -548,6 +548,15 @@ TEST_F(Cli, VersionWithAnUnknownFlagIsBadInput)
 	EXPECT_EQ(plain.out, std::string("xperf ") + XPERF_VERSION + "\n");
 }
 
+// -V is --version, as perf's and bpftool's.
+TEST_F(Cli, DashCapitalVPrintsTheVersion)
+{
+	auto r = run({ "-V" });
+	EXPECT_EQ(r.status, 0);
+	EXPECT_EQ(r.out, std::string("xperf ") + XPERF_VERSION + "\n");
+	EXPECT_EQ(r.err, "");
+}
+
 // A --dir that is no folder to make files in is status 2 before measuring,
 // whatever entry is asked for; one no entry of the run uses is said to be
 // unused.

@@ -658,7 +658,7 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 		   "(Documentation/output.rst).");
 	// A flag read after the parse (CLI11's own version flag ends the parse
 	// where it stands, so that --version --nope was status 0).
-	app.add_flag("--version", a.version, "print the version and exit");
+	app.add_flag("-V,--version", a.version, "print the version and exit");
 	// A later option overrides an earlier one, so that scripts can append
 	// to a default command line (the guest harness does).
 	app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
