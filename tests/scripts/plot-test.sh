@@ -132,6 +132,17 @@ step "compare: latencies in cycles beside bandwidths in MB/s"
 "$plot" compare -o "$tmp/bw-compare.svg" "$fixtures/bandwidth-compare.json" || fail "compare of bandwidths exited with $?"
 printf '%s\n' cycles MB/s bandwidth-1 bandwidth-2 getppid bw-mem-read/sum-64k | check_figure "$tmp/bw-compare.svg"
 
+step "compare: runs of one name in two folders are told apart by their paths"
+mkdir -p "$tmp/same/a" "$tmp/same/b"
+cp "$fixtures/bandwidth-1.json" "$tmp/same/a/run.json"
+cp "$fixtures/bandwidth-2.json" "$tmp/same/b/run.json"
+"$python" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d["columns"][0]["files"], d["columns"][1]["files"] = ["a/run.json"], ["b/run.json"]
+json.dump(d, open(sys.argv[2], "w"))' "$fixtures/bandwidth-compare.json" "$tmp/same/compare.json"
+"$plot" compare -o "$tmp/same.svg" "$tmp/same/compare.json" || fail "compare of runs of one name exited with $?"
+printf '%s\n' a/run b/run MB/s | check_figure "$tmp/same.svg"
+
 step "gates: two runs alike in every condition are told apart by their files"
 "$plot" gates -o "$tmp/gates.svg" "$fixtures/run1.json" "$fixtures/run2.json" || fail "gates exited with $?"
 {

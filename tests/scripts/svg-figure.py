@@ -57,7 +57,8 @@ def check_hist(path, step):
                 fails.append(f"{path}: bar {i} is {width:.4g} wide, not one timer step {step:g}")
                 break
     marker = next((u for g in groups(root, "median") for u in g.iter(f"{SVG}use")), None)
-    interval = [points(p) for g in groups(root, r"median-interval-0") for p in g.iter(f"{SVG}path")]
+    interval = [points(p) for g in groups(root, r"median-interval-0")
+                for p in g.iter(f"{SVG}path")]
     if marker is None or not interval:
         return fails + [f"{path}: no median marker or interval (ids median, median-interval-0)"]
     # SVG's y grows downwards: above a bar is a smaller y than its top.
