@@ -24,7 +24,8 @@ them (xperf-user compare). Written to DIR (default build/reports/report):
   runs/ROUND-LABEL/suite-SUITE.json   each boot's results
   SUITE.txt, SUITE.md, SUITE.csv      each suite's table, the kernels as columns
   SUITE.json                          the comparison (xperf-user compare --json)
-  plots/                              the comparison and gate figures, PNG and SVG
+  plots/                              the comparison and gate figures (PNG, SVG),
+                                      LABEL/SUITE/ the histograms of the first boots
   README                              how it was made
 
 A boot that fails leaves the folder as it stands in DIR.failed, with
@@ -148,15 +149,22 @@ done
 plot=$XPERF_ROOT/scripts/xperf-plot
 if [[ -x $plot ]] && /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
 	mkdir -p "$work/plots"
+	# figure KIND NAME FILE...: plots/NAME.png, and .svg, whose text can be searched.
+	figure() {
+		local ext
+		for ext in png svg; do
+			"$plot" "$1" -o "$work/plots/$2.$ext" "${@:3}"
+		done
+	}
 	for suite in ${SUITES//,/ }; do
-		"$plot" compare -o "$work/plots" --name "compare-$suite" "$work/$suite.json"
+		figure compare "compare-$suite" "$work/$suite.json"
 	done
 	# The distributions: the first boot of each kernel, where the samples
 	# came back (the OS suite keeps them in the guest).
 	for label in "${labels[@]}"; do
 		for suite in ${SUITES//,/ }; do
 			f=$work/runs/1-$label/suite-$suite.json
-			[[ $suite == os || ! -f $f ]] || "$plot" hist -o "$work/plots/$label" "$f"
+			[[ $suite == os || ! -f $f ]] || "$plot" hist -o "$work/plots/$label/$suite/" "$f"
 		done
 	done
 	if [[ ,$SUITES, == *,gates,* ]]; then
@@ -164,7 +172,7 @@ if [[ -x $plot ]] && /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
 		for label in "${labels[@]}"; do
 			gates+=("$work/runs/1-$label/suite-gates.json")
 		done
-		"$plot" gates -o "$work/plots" "${gates[@]}"
+		figure gates gates "${gates[@]}"
 	fi
 else
 	warn "no plots: scripts/install-deps.sh installs matplotlib (python3-matplotlib)"
