@@ -104,7 +104,7 @@ TEST(Compare, OnePartSaysTheNoiseIsNotKnown)
 	const Difference &d = c.rows[0].against[1]->finding();
 	EXPECT_FALSE(d.known);
 	EXPECT_FALSE(d.significant);
-	EXPECT_NE(render_comparison(c).find("? (noise not known)"), std::string::npos);
+	EXPECT_NE(render_comparison(c, 160).find("? (noise not known)"), std::string::npos);
 	EXPECT_TRUE(comparison_to_json(c)["comparison"][0]["ci95"].is_null());
 }
 
@@ -117,7 +117,7 @@ TEST(Compare, SaysWhenConditionsDiffer)
 	for (const auto &d : c.conditions[1])
 		kpti |= d.key.find("kpti") != std::string::npos;
 	EXPECT_TRUE(kpti);
-	std::string text = render_comparison(c);
+	std::string text = render_comparison(c, 160);
 	EXPECT_NE(text.find("A and B were taken under different conditions"), std::string::npos)
 		<< text;
 }
@@ -159,7 +159,7 @@ TEST(Compare, RatioToAZeroMedianIsNotAvailable)
 	a.results[0].analyse();
 	Comparison c = compare_reports(a, b);
 	ASSERT_EQ(c.rows.size(), 1u);
-	std::string text = render_comparison(c);
+	std::string text = render_comparison(c, 160);
 	std::string row = text.substr(text.find("\nsyscall"));
 	row = row.substr(1, row.find('\n', 1));
 	EXPECT_NE(row.find(" n/a "), std::string::npos) << row;
@@ -193,7 +193,7 @@ TEST(Compare, AMovedControlIsReportedAndDividedOut)
 	EXPECT_NEAR(pgfault.finding().ratio, 1.2, 0.03);
 	EXPECT_FALSE(row_of(c, "control").against[1]->normalised.has_value());
 
-	std::string text = render_comparison(c);
+	std::string text = render_comparison(c, 160);
 	EXPECT_NE(text.find("the control moved"), std::string::npos) << text;
 	EXPECT_NE(text.find("divided by the control's ratio"), std::string::npos) << text;
 	nlohmann::json j = comparison_to_json(c);
@@ -225,7 +225,7 @@ TEST(Compare, AControlOfOnePartIsNotCalledSteady)
 	Report b = report({ synthetic("getppid", 1800, rng, 0, 1), synthetic("control", 2400, rng, 0, 1) });
 	Comparison c = compare_reports(a, b);
 	EXPECT_FALSE(c.control.moved[1]);
-	std::string text = render_comparison(c);
+	std::string text = render_comparison(c, 160);
 	EXPECT_EQ(text.find("steady"), std::string::npos) << text;
 	EXPECT_NE(text.find("whether the machine changed between them could not be checked"),
 		  std::string::npos)
@@ -237,7 +237,7 @@ TEST(Compare, WithoutAControlItSaysSo)
 	Comparison c = compare_reports(report({ synthetic("syscall", 200, 1) }),
 				       report({ synthetic("syscall", 200, 2) }));
 	EXPECT_FALSE(c.control.present);
-	EXPECT_NE(render_comparison(c).find("no control in these runs"), std::string::npos);
+	EXPECT_NE(render_comparison(c, 160).find("no control in these runs"), std::string::npos);
 }
 
 namespace {
@@ -327,8 +327,8 @@ TEST(Compare, TwoRunsAColumnAskForAThird)
 	Comparison c = compare_columns(
 		{ runs_of("A", 1800, 10, rng, { "2026-12-02T01:00:00Z", "2026-12-02T01:02:00Z" }),
 		  runs_of("B", 1800, 10, rng, { "2026-12-02T01:01:00Z", "2026-12-02T01:03:00Z" }) });
-	EXPECT_NE(render_comparison(c).find("two runs in A, B"), std::string::npos)
-		<< render_comparison(c);
+	EXPECT_NE(render_comparison(c, 160).find("two runs in A, B"), std::string::npos)
+		<< render_comparison(c, 160);
 }
 
 // Noise flagged in a run marks its figure "~"; a column taken under warned
@@ -342,7 +342,7 @@ TEST(Compare, NoiseAndWarnedConditionsAreMarkedBesideTheFigures)
 	b.meta["warned"] = nlohmann::json::array(
 		{ { { "check", "governor" }, { "found", "powersave" } } });
 	Comparison c = compare_reports(a, b);
-	std::string text = render_comparison(c);
+	std::string text = render_comparison(c, 160);
 	EXPECT_NE(text.find("B median!"), std::string::npos) << text;
 	EXPECT_EQ(text.find("A median!"), std::string::npos) << text;
 	EXPECT_NE(text.find("%~"), std::string::npos) << text;
@@ -351,7 +351,7 @@ TEST(Compare, NoiseAndWarnedConditionsAreMarkedBesideTheFigures)
 		<< text;
 	EXPECT_NE(text.find("governor: powersave"), std::string::npos) << text;
 	Comparison clean = compare_reports(a, a);
-	EXPECT_EQ(render_comparison(clean).find("~"), std::string::npos);
+	EXPECT_EQ(render_comparison(clean, 160).find("~"), std::string::npos);
 }
 
 // A column of several runs lists each finding once; one that not every
@@ -407,6 +407,6 @@ TEST(Compare, ThreeColumnsEachAgainstTheFirst)
 	for (const char *k : { "ratio", "diff", "diff_ns", "ci95", "significant" })
 		EXPECT_TRUE(row["against_first"][0].contains(k)) << k;
 	EXPECT_FALSE(row.contains("significant")) << "several columns: no single finding per row";
-	std::string text = render_comparison(c);
+	std::string text = render_comparison(c, 160);
 	EXPECT_NE(text.find("C/A"), std::string::npos) << text;
 }

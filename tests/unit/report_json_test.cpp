@@ -107,7 +107,7 @@ TEST(ReportJson, TableShowsEveryResultAndItsNotes)
 {
 	Report rep;
 	rep.results = { sample_result() };
-	std::string t = render_table(rep);
+	std::string t = render_table(rep, 160);
 	EXPECT_NE(t.find("nr500"), std::string::npos);
 	EXPECT_NE(t.find("note: syscall/nr500: a note"), std::string::npos) << t;
 }
@@ -121,7 +121,7 @@ TEST(ReportJson, TableSaysASharedNoteOnce)
 	rep.results[1].variant = "other";
 	rep.results[2].variant = "third";
 	rep.results[2].notes.push_back("only mine");
-	std::string t = render_table(rep);
+	std::string t = render_table(rep, 160);
 	EXPECT_NE(t.find("note: syscall (3 results): a note"), std::string::npos) << t;
 	EXPECT_EQ(t.find("note: syscall/nr500: a note"), std::string::npos) << t;
 	EXPECT_NE(t.find("note: syscall/third: only mine"), std::string::npos) << t;
@@ -141,7 +141,7 @@ TEST(ReportJson, SkippedCrossingsAreSaidWithReasonAndRemedy)
 	EXPECT_EQ(j["skipped"][0]["reason"], "/dev/kvm: no KVM here");
 	EXPECT_EQ(j["skipped"][0]["remedy"], "load kvm_amd");
 	EXPECT_EQ(read_result(j).report.skipped, rep.skipped);
-	std::string t = render_table(rep);
+	std::string t = render_table(rep, 160);
 	EXPECT_NE(t.find("skipped: vmexit: /dev/kvm: no KVM here\n  to measure it: load kvm_amd"),
 		  std::string::npos)
 		<< t;

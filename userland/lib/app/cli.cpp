@@ -298,8 +298,8 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 		Comparison c = compare_columns(cols);
 		for (const Suite *su : chosen)
 			table += "\n" + render_suite(*su, c, cols,
-						      a.markdown ? TableFormat::markdown
-								 : TableFormat::text);
+						      a.markdown ? TableForm::markdown
+								 : TableForm::text);
 	}
 	sink.write(render(fmt_kind, table, report_to_json(rep, !a.no_raw), render_csv(rep)));
 	if (a.opt.verify == Options::Verify::strict && !mismatches.empty()) {
@@ -387,9 +387,9 @@ int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 			columns[j].label = labels[j];
 	Comparison c = compare_columns(columns);
 	if (layout && fmt_kind != Format::json) {
-		TableFormat tf = fmt_kind == Format::csv ? TableFormat::csv
-				 : a.markdown		 ? TableFormat::markdown
-							 : TableFormat::text;
+		TableForm tf = fmt_kind == Format::csv ? TableForm::csv
+			       : a.markdown	       ? TableForm::markdown
+						       : TableForm::text;
 		sink.write(render_suite(*layout, c, columns, tf));
 		return 0;
 	}

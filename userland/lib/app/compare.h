@@ -9,6 +9,7 @@
 
 #include "app/conditions.h"
 #include "app/report.h"
+#include "app/table.h"
 #include "core/stats.h"
 
 #include <optional>
@@ -95,7 +96,11 @@ Comparison compare_columns(const std::vector<Column> &columns);
 // Two runs, A and B.
 Comparison compare_reports(const Report &a, const Report &b);
 
-std::string render_comparison(const Comparison &c);
+// The rows: each column's median and interval, each later column against
+// the first (ratio, its interval, difference, verdict).
+Table comparison_table(const Comparison &c);
+// The columns' files, the table fitted to width, and the notes.
+std::string render_comparison(const Comparison &c, std::size_t width = text_width());
 // What the table's rows do not say: the interval, normalised rows, notes and
 // noise per row, rows some columns lack, and every condition that differs
 // or was warned about.

@@ -1,5 +1,7 @@
 #include "app/report.h"
 
+#include "core/text_list.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -38,34 +40,92 @@ std::string meta_str(const nlohmann::json &meta, const char *pointer)
 	return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
-std::string flags_of(const Result &r)
+// The noise flags as words ("bimodal drift preemption") and as people read
+// them, with the drift's size ("drift(7%)").
+TableValue flags_of(const Result &r)
 {
-	std::string f;
+	std::string words, shown;
+	auto add = [&](const std::string &word, const std::string &display) {
+		append_item(words, " ", word);
+		append_item(shown, " ", display);
+	};
 	if (r.bimodal)
-		f += "bimodal ";
+		add("bimodal", "bimodal");
 	if (r.drift.drifting)
-		f += fmt::format("drift({:.0f}%) ", r.drift.spread * 100);
+		add("drift", fmt::format("drift({:.0f}%)", r.drift.spread * 100));
 	for (const auto &n : r.noise)
 		if (n.kind != "bimodal" && n.kind != "drift")
-			f += n.kind + " ";
-	if (!f.empty())
-		f.pop_back();
-	return f.empty() ? "-" : f;
+			add(n.kind, n.kind);
+	return shown.empty() ? TableValue::none() : TableValue{ shown, words };
 }
 
 // Half the median's interval in percent of it, when its parts give one.
-std::string interval_of(const Result &r)
+TableValue interval_of(const Result &r)
 {
 	Estimate e = r.figure();
 	if (e.df <= 0 || r.stats.median == 0)
-		return "-";
+		return TableValue::none();
 	Interval ci = e.ci95();
-	return fmt::format("{:.1f}%", (ci.hi - ci.lo) / 2 / std::fabs(r.stats.median) * 100);
+	return TableValue::number((ci.hi - ci.lo) / 2 / std::fabs(r.stats.median) * 100, 1, "%");
+}
+
+TableValue interval_end(const Result &r, double Interval::*end)
+{
+	Estimate e = r.figure();
+	return e.df > 0 ? TableValue::number(e.ci95().*end, 1) : TableValue::none();
 }
 
 } // namespace
 
-std::string render_table(const Report &r)
+Table results_table(const Report &r)
+{
+	auto cycles = [](const char *head, int priority, Shown shown = Shown::all) {
+		return TableColumn{ head, Align::right, priority, shown,
+				    std::string(head) + "_cycles" };
+	};
+	Table t({
+		{ "crossing", Align::left },
+		{ "variant", Align::left },
+		{ "unit_tsc_hz", Align::right, 0, Shown::csv },
+		{ "n", Align::right, 3, Shown::all, "samples" },
+		{ "batch", Align::right, 0, Shown::csv },
+		cycles("min", 4),
+		cycles("mean", 0, Shown::csv),
+		cycles("stddev", 0, Shown::csv),
+		cycles("q1", 5),
+		cycles("median", 0),
+		{ "±95%", Align::right, 1, Shown::all, "median_ci95_half_percent" },
+		{ "ci95_lo", Align::right, 0, Shown::csv, "median_ci95_lo_cycles" },
+		{ "ci95_hi", Align::right, 0, Shown::csv, "median_ci95_hi_cycles" },
+		{ "parts", Align::right, 2 },
+		cycles("q3", 5),
+		cycles("p1", 0, Shown::csv),
+		cycles("p5", 0, Shown::csv),
+		cycles("p95", 0, Shown::csv),
+		cycles("p99", 4),
+		cycles("max", 0, Shown::csv),
+		{ "median_ns", Align::right, 1 },
+		{ "overhead", Align::right, 6, Shown::all, "overhead_cycles" },
+		{ "flags", Align::left, 2 },
+	});
+	for (const auto &res : r.results) {
+		const Stats &s = res.stats;
+		auto c = [](double v) { return TableValue::number(v, 1); };
+		t.add_row({ TableValue::text(res.crossing), TableValue::text(res.variant),
+			    TableValue::number(res.tsc_hz, 0), TableValue::number(double(s.n), 0),
+			    TableValue::number(res.method.value("batch", 1.0), 0), c(s.min), c(s.mean),
+			    c(s.stddev), c(s.q1), c(s.median), interval_of(res),
+			    interval_end(res, &Interval::lo), interval_end(res, &Interval::hi),
+			    TableValue::number(double(res.figure().parts), 0), c(s.q3), c(s.p1),
+			    c(s.p5), c(s.p95), c(s.p99), c(s.max),
+			    TableValue::number(res.stats_ns.median, 0),
+			    TableValue::number(res.method.value("overhead_cycles", 0.0), 0),
+			    flags_of(res) });
+	}
+	return t;
+}
+
+std::string render_table(const Report &r, std::size_t width)
 {
 	std::ostringstream o;
 	const auto &m = r.meta;
@@ -82,22 +142,7 @@ std::string render_table(const Report &r)
 		for (const auto &w : m["warnings"])
 			o << "warning: " << w.get<std::string>() << "\n";
 	o << "\n";
-	std::size_t vw = 14;
-	for (const auto &res : r.results)
-		vw = std::max(vw, res.variant.size());
-	o << fmt::format("{:<9} {:<{}} {:>8} {:>9} {:>9} {:>9} {:>7} {:>5} {:>9} {:>10} {:>10} "
-			 "{:>9}  {}\n",
-			 "crossing", "variant", vw, "n", "min", "q1", "median", "±95%", "parts",
-			 "q3", "p99", "median_ns", "overhead", "flags");
-	for (const auto &res : r.results) {
-		const Stats &s = res.stats;
-		o << fmt::format("{:<9} {:<{}} {:>8} {:>9.1f} {:>9.1f} {:>9.1f} {:>7} {:>5} {:>9.1f} "
-				 "{:>10.1f} {:>10.1f} {:>9.0f}  {}\n",
-				 res.crossing, res.variant, vw, s.n, s.min, s.q1, s.median,
-				 interval_of(res), res.figure().parts, s.q3, s.p99,
-				 res.stats_ns.median, res.method.value("overhead_cycles", 0.0),
-				 flags_of(res));
-	}
+	o << results_table(r).write(TableForm::text, width);
 	o << "\ncycles are net of each result's empty timed region (overhead, subtracted); "
 	     "median_ns at the TSC frequency above\n"
 	     "±95%: half the median's 95 % interval, from the spread between its parts (rounds, "
@@ -135,24 +180,7 @@ std::string render_table(const Report &r)
 
 std::string render_csv(const Report &r)
 {
-	std::ostringstream o;
-	o << "crossing,variant,unit_tsc_hz,samples,batch,overhead_cycles";
-	for (const char *f : { "min", "mean", "stddev", "median", "q1", "q3", "p1", "p5", "p95",
-			       "p99", "max" })
-		o << "," << f << "_cycles";
-	o << ",median_ns,bimodal,drift\n";
-	for (const auto &res : r.results) {
-		const Stats &s = res.stats;
-		o << fmt::format("{},{},{:.0f},{},{},{:.1f}", res.crossing, res.variant, res.tsc_hz,
-				 s.n, res.method.value("batch", 1),
-				 res.method.value("overhead_cycles", 0.0));
-		for (double v : { s.min, s.mean, s.stddev, s.median, s.q1, s.q3, s.p1, s.p5, s.p95,
-				  s.p99, s.max })
-			o << fmt::format(",{:.3f}", v);
-		o << fmt::format(",{:.3f},{},{}\n", res.stats_ns.median, res.bimodal ? 1 : 0,
-				 res.drift.drifting ? 1 : 0);
-	}
-	return o.str();
+	return results_table(r).write(TableForm::csv, 0);
 }
 
 } // namespace xperf
