@@ -33,6 +33,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -60,6 +61,9 @@ struct Args {
 	std::vector<std::string> labels;    // --label: the run's, or compare's columns'
 	std::string layout;		    // compare --suite: the table's layout
 	bool markdown = false;
+	bool verbose = false, quiet = false;
+	Detail detail = Detail::normal;
+	std::vector<std::string> report_files; // report FILE...
 	bool long_run = false;
 	bool version = false;
 	bool dir_given = false;
@@ -211,6 +215,53 @@ std::vector<std::string> unused_options(const Args &a, const std::vector<Selecte
 	return out;
 }
 
+// Lines for Markdown: a list, so that it keeps them apart.
+std::string markdown_list(const std::string &lines)
+{
+	std::string md;
+	std::istringstream in(lines);
+	for (std::string line; std::getline(in, line);)
+		if (!line.empty())
+			md += "- " + line + "\n";
+	return md;
+}
+
+// A run for people, as text or Markdown: its table, or the table of each
+// suite it ran (the full table too with -v), then what was found, once.
+std::string render_run(const Report &rep, const std::vector<const Suite *> &chosen,
+		       const std::vector<std::string> &labels, TableForm form, Detail detail)
+{
+	std::size_t width = text_width();
+	if (chosen.empty() && form == TableForm::text)
+		return render_table(rep, width, detail);
+	std::string out;
+	if (chosen.empty() || detail == Detail::verbose)
+		out = form == TableForm::text ? render_table(rep, width, detail)
+					      : results_table(rep).write(form, width);
+	if (!chosen.empty()) {
+		Column col;
+		col.runs.push_back(rep);
+		std::vector<Column> cols{ col };
+		cols[0].label = column_labels(cols, labels).front();
+		Comparison c = compare_columns(cols);
+		for (const Suite *su : chosen) {
+			if (!out.empty())
+				out += "\n";
+			out += render_suite(*su, c, cols, form, width,
+					    detail == Detail::verbose ? detail : Detail::quiet);
+		}
+		if (detail == Detail::normal)
+			out += "\n±95%: half the median's 95 % interval from its parts; ~: noise "
+			       "flagged; !: warned conditions; -v: every detail\n";
+	}
+	if (detail == Detail::quiet || (detail == Detail::verbose && !chosen.empty()))
+		return out;
+	std::string findings = render_findings(rep, detail);
+	if (form == TableForm::markdown)
+		return out + "\n" + markdown_list(findings);
+	return out + findings;
+}
+
 int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
 {
 	// Everything the user can get wrong is found before measuring.
@@ -288,19 +339,10 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 		for (const auto &s : rep.skipped)
 			err << fmt::format("xperf-user: skipped {}: {}\n", s.crossing,
 					   s.remedy.empty() ? s.reason : s.reason + ": " + s.remedy);
-	std::string table = render_table(rep);
-	if (!chosen.empty() && fmt_kind == Format::table) {
-		// The suite's own layout, of this one run, after the full table.
-		Column col;
-		col.runs.push_back(rep);
-		std::vector<Column> cols{ col };
-		cols[0].label = column_labels(cols, a.labels).front();
-		Comparison c = compare_columns(cols);
-		for (const Suite *su : chosen)
-			table += "\n" + render_suite(*su, c, cols,
-						      a.markdown ? TableForm::markdown
-								 : TableForm::text);
-	}
+	std::string table;
+	if (fmt_kind == Format::table)
+		table = render_run(rep, chosen, a.labels,
+				   a.markdown ? TableForm::markdown : TableForm::text, a.detail);
 	sink.write(render(fmt_kind, table, report_to_json(rep, !a.no_raw), render_csv(rep)));
 	if (a.opt.verify == Options::Verify::strict && !mismatches.empty()) {
 		for (const auto &m : mismatches)
@@ -390,13 +432,14 @@ int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 		TableForm tf = fmt_kind == Format::csv ? TableForm::csv
 			       : a.markdown	       ? TableForm::markdown
 						       : TableForm::text;
-		sink.write(render_suite(*layout, c, columns, tf));
+		sink.write(render_suite(*layout, c, columns, tf, text_width(), a.detail));
 		return 0;
 	}
 	if (a.markdown)
 		throw bad_input("compare writes Markdown in a suite's layout only",
 				"add --suite os, gates or syscall");
-	sink.write(render(fmt_kind, render_comparison(c), comparison_to_json(c), ""));
+	sink.write(render(fmt_kind, render_comparison(c, text_width(), a.detail),
+			  comparison_to_json(c), ""));
 	return 0;
 }
 
@@ -531,9 +574,18 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 		->check(CLI::IsMember({ "on", "strict" }));
 }
 
+// How much beside the tables: -v every note in full, -q the tables alone.
+void add_detail_options(CLI::App &app, Args &a)
+{
+	auto *v = app.add_flag("-v,--verbose", a.verbose,
+			       "every note, noise flag and condition in full under the table");
+	app.add_flag("-q,--quiet", a.quiet, "the table alone")->excludes(v);
+}
+
 // How the results are written.
 void add_output_options(CLI::App &app, Args &a)
 {
+	add_detail_options(app, a);
 	auto *json = app.add_flag("--json", a.json, "write the JSON document");
 	auto *csv = app.add_flag("--csv", a.csv, "write CSV");
 	json->excludes(csv);
@@ -577,6 +629,7 @@ void add_subcommands(CLI::App &app, Args &a, CliHandles &h)
 		->allow_extra_args(false);
 	h.compare->add_flag("--markdown", a.markdown, "write the suite's table as Markdown");
 	h.compare->add_flag("--csv", a.csv, "write the suite's table as CSV");
+	add_detail_options(*h.compare, a);
 	h.compare->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
 
 	h.doctor = app.add_subcommand("doctor", "check what on this machine moves the figures: "
@@ -598,6 +651,7 @@ void add_subcommands(CLI::App &app, Args &a, CliHandles &h)
 void settle_options(Args &a, const CliHandles &h)
 {
 	a.opt.part_processes = !h.one_process;
+	a.detail = a.verbose ? Detail::verbose : a.quiet ? Detail::quiet : Detail::normal;
 	a.opt.samples_given = h.samples->count() > 0;
 	a.opt.warmup_given = h.warmup->count() > 0;
 	if (a.long_run) {
@@ -701,6 +755,7 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 			return run_compare(a, fmt_kind, out, err);
 		if (h.doctor->parsed())
 			return run_doctor_cli(a, fmt_kind, out, err);
+
 		return run_measure(a, fmt_kind, out, err);
 	} catch (const Error &e) {
 		return report_error(e, err);

@@ -404,8 +404,10 @@ Table comparison_table(const Comparison &c)
 	return t;
 }
 
-std::string render_comparison(const Comparison &c, std::size_t width)
+std::string render_comparison(const Comparison &c, std::size_t width, Detail detail)
 {
+	if (detail == Detail::quiet)
+		return comparison_table(c).write(TableForm::text, width);
 	std::ostringstream o;
 	for (std::size_t j = 0; j < c.labels.size(); j++) {
 		std::string files;
@@ -415,12 +417,109 @@ std::string render_comparison(const Comparison &c, std::size_t width)
 				 c.runs[j] > 1 ? fmt::format(" ({} runs)", c.runs[j]) : "");
 	}
 	o << "\n" << comparison_table(c).write(TableForm::text, width);
-	o << "\n" << render_comparison_notes(c);
+	o << "\n" << render_comparison_notes(c, detail);
 	return o.str();
 }
 
-std::string render_comparison_notes(const Comparison &c)
+namespace {
+
+// The figures (a row in a column) named: a few each by name, more by
+// crossing with their counts.
+std::string figures_named(const std::vector<std::pair<const CompareRow *, std::string>> &figs)
 {
+	std::string out;
+	if (figs.size() <= 3) {
+		for (const auto &[r, label] : figs)
+			append_item(out, ", ", fmt::format("{}/{} in {}", r->crossing, r->variant, label));
+		return out;
+	}
+	std::vector<std::string> crossings;
+	for (const auto &f : figs)
+		crossings.push_back(f.first->crossing);
+	return counted_list(crossings);
+}
+
+// One legend line, one line per kind of noise, each note in short, the
+// conditions that differ by name, each warned condition once.
+std::string short_comparison_notes(const Comparison &c)
+{
+	std::ostringstream o;
+	std::string legend = "±95%: half the median's 95 % interval from its parts (and runs)";
+	bool warned = std::any_of(c.warned.begin(), c.warned.end(),
+				  [](const auto &w) { return !w.empty(); });
+	bool normalised = false;
+	std::vector<std::pair<std::string, std::vector<std::pair<const CompareRow *, std::string>>>>
+		kinds;
+	for (const auto &r : c.rows) {
+		for (const auto &ag : r.against)
+			normalised |= ag && ag->normalised;
+		for (std::size_t j = 0; j < r.cells.size(); j++)
+			if (r.cells[j])
+				for (const auto &k : r.cells[j]->noise) {
+					auto it = std::find_if(kinds.begin(), kinds.end(),
+							       [&](const auto &x) { return x.first == k; });
+					if (it == kinds.end())
+						it = kinds.insert(kinds.end(), { k, {} });
+					it->second.emplace_back(&r, c.labels[j]);
+				}
+	}
+	if (!kinds.empty())
+		legend += "; ~: noise flagged";
+	if (warned)
+		legend += "; !: warned conditions";
+	if (normalised)
+		legend += "; *: divided by the control's ratio";
+	o << legend << "; -v: every detail\n";
+	for (const auto &[kind, figs] : kinds)
+		o << fmt::format("noise: {} in {} figure{} ({}) (-v for each)\n", kind, figs.size(),
+				 figs.size() == 1 ? "" : "s", figures_named(figs));
+	for (const auto &r : c.rows)
+		for (const auto &n : r.notes)
+			o << fmt::format("note: {}/{}: {}\n", r.crossing, r.variant, n);
+	if (c.missing.size() <= 2)
+		for (const auto &m : c.missing)
+			o << "only in some columns: " << m << "\n";
+	else
+		o << fmt::format("only in some columns: {} rows (-v for each)\n", c.missing.size());
+	for (const auto &n : c.notes) {
+		std::string s = short_note(n);
+		o << "note: " << s << (s.size() < n.size() ? " (-v)" : "") << "\n";
+	}
+	bool differ = false;
+	auto keys = [](const std::vector<ConditionDiff> &diffs) {
+		std::string list;
+		for (const auto &d : diffs)
+			append_item(list, ", ", d.key);
+		return list;
+	};
+	for (std::size_t j = 1; j < c.conditions.size(); j++)
+		if (!c.conditions[j].empty()) {
+			differ = true;
+			o << fmt::format("conditions of {} differ from {}'s: {} (-v for the values)\n",
+					 c.labels[j], c.labels[0], keys(c.conditions[j]));
+		}
+	for (std::size_t j = 0; j < c.within.size(); j++)
+		if (!c.within[j].empty())
+			o << fmt::format("the runs of {} differ among themselves: {} (-v)\n",
+					 c.labels[j], keys(c.within[j]));
+	if (!differ && c.labels.size() > 1)
+		o << "conditions: the same in every column\n";
+	for (std::size_t j = 0; j < c.warned.size(); j++)
+		for (const auto &w : c.warned[j])
+			o << fmt::format("warned{}: {}\n",
+					 c.labels.size() > 1 ? " in " + c.labels[j] : std::string(),
+					 w.text());
+	return o.str();
+}
+
+} // namespace
+
+std::string render_comparison_notes(const Comparison &c, Detail detail)
+{
+	if (detail == Detail::quiet)
+		return {};
+	if (detail == Detail::normal)
+		return short_comparison_notes(c);
 	std::ostringstream o;
 	o << "median ±: half its 95 % interval, from the spread between its parts (and "
 	     "between the runs of a column of several)\n";

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include <map>
@@ -77,13 +78,16 @@ TableValue interval_end(const Result &r, double Interval::*end)
 
 } // namespace
 
-Table results_table(const Report &r)
+Table results_table(const Report &r, const std::string &file)
 {
 	auto cycles = [](const char *head, int priority, Shown shown = Shown::all) {
 		return TableColumn{ head, Align::right, priority, shown,
 				    std::string(head) + "_cycles" };
 	};
-	Table t({
+	std::vector<TableColumn> cols;
+	if (!file.empty())
+		cols.push_back({ "file", Align::left, 0, Shown::csv });
+	cols.insert(cols.end(), {
 		{ "crossing", Align::left },
 		{ "variant", Align::left },
 		{ "unit_tsc_hz", Align::right, 0, Shown::csv },
@@ -108,10 +112,14 @@ Table results_table(const Report &r)
 		{ "overhead", Align::right, 6, Shown::all, "overhead_cycles" },
 		{ "flags", Align::left, 2 },
 	});
+	Table t(std::move(cols));
 	for (const auto &res : r.results) {
 		const Stats &s = res.stats;
 		auto c = [](double v) { return TableValue::number(v, 1); };
-		t.add_row({ TableValue::text(res.crossing), TableValue::text(res.variant),
+		std::vector<TableValue> cells;
+		if (!file.empty())
+			cells.push_back(TableValue::text(file));
+		cells.insert(cells.end(), { TableValue::text(res.crossing), TableValue::text(res.variant),
 			    TableValue::number(res.tsc_hz, 0), TableValue::number(double(s.n), 0),
 			    TableValue::number(res.method.value("batch", 1.0), 0), c(s.min), c(s.mean),
 			    c(s.stddev), c(s.q1), c(s.median), interval_of(res),
@@ -121,35 +129,45 @@ Table results_table(const Report &r)
 			    TableValue::number(res.stats_ns.median, 0),
 			    TableValue::number(res.method.value("overhead_cycles", 0.0), 0),
 			    flags_of(res) });
+		t.add_row(std::move(cells));
 	}
 	return t;
 }
 
-std::string render_table(const Report &r, std::size_t width)
+namespace {
+
+// The run's conditions in one line (normal), or two (verbose).
+void header(std::ostringstream &o, const Report &r, Detail detail)
 {
-	std::ostringstream o;
 	const auto &m = r.meta;
-	o << fmt::format("xperf {}  cpu {} ({})  kernel {}\n", XPERF_VERSION,
-			 meta_str(m, "/run/cpu"), meta_str(m, "/conditions/cpu/model_name"),
-			 meta_str(m, "/conditions/kernel/release"));
-	o << fmt::format("TSC {} MHz ({})  KPTI {}  SMT {}  governor {}\n",
-			 m.contains("tsc") ? fmt::format("{:.1f}", m["tsc"].value("hz", 0.0) / 1e6)
-					   : "?",
-			 meta_str(m, "/tsc/source"), meta_str(m, "/conditions/kpti/enabled"),
-			 meta_str(m, "/conditions/smt/active"),
-			 meta_str(m, "/conditions/cpufreq/governor"));
-	if (m.contains("warnings"))
-		for (const auto &w : m["warnings"])
-			o << "warning: " << w.get<std::string>() << "\n";
+	std::string tsc = m.contains("tsc") ? fmt::format("{:.1f}", m["tsc"].value("hz", 0.0) / 1e6)
+					    : "?";
+	if (detail == Detail::verbose) {
+		o << fmt::format("xperf {}  cpu {} ({})  kernel {}\n", XPERF_VERSION,
+				 meta_str(m, "/run/cpu"),
+				 meta_str(m, "/conditions/cpu/model_name"),
+				 meta_str(m, "/conditions/kernel/release"));
+		o << fmt::format("TSC {} MHz ({})  KPTI {}  SMT {}  governor {}\n", tsc,
+				 meta_str(m, "/tsc/source"),
+				 meta_str(m, "/conditions/kpti/enabled"),
+				 meta_str(m, "/conditions/smt/active"),
+				 meta_str(m, "/conditions/cpufreq/governor"));
+	} else {
+		o << fmt::format("xperf {}  CPU {}  kernel {}  TSC {} MHz  KPTI {}\n", XPERF_VERSION,
+				 meta_str(m, "/run/cpu"),
+				 meta_str(m, "/conditions/kernel/release"), tsc,
+				 meta_str(m, "/conditions/kpti/enabled"));
+	}
+	if (auto w = m.find("warnings"); w != m.end() && w->is_array())
+		for (const auto &text : *w)
+			if (text.is_string())
+				o << "warning: " << text.get<std::string>() << "\n";
 	o << "\n";
-	o << results_table(r).write(TableForm::text, width);
-	o << "\ncycles are net of each result's empty timed region (overhead, subtracted); "
-	     "median_ns at the TSC frequency above\n"
-	     "±95%: half the median's 95 % interval, from the spread between its parts (rounds, "
-	     "each in a process of its own); one part knows nothing of run-to-run noise (-)\n";
-	for (const auto &s : r.skipped)
-		o << fmt::format("skipped: {}: {}\n  to measure it: {}\n", s.crossing, s.reason,
-				 s.remedy.empty() ? "see the reason" : s.remedy);
+}
+
+// Every note and noise flag of every row, each in full (-v).
+void all_findings(std::ostringstream &o, const Report &r)
+{
 	for (const auto &res : r.results)
 		for (const auto &n : res.noise)
 			o << fmt::format("noise: {}/{}: {}: {}; likely {}; {}\n", res.crossing,
@@ -175,7 +193,150 @@ std::string render_table(const Report &r, std::size_t width)
 			else if (said.insert({ res.crossing, n }).second)
 				o << fmt::format("note: {} ({} results): {}\n", res.crossing, count, n);
 		}
+}
+
+// The same note of other figures ("the TSC ran at 2051.0 MHz" and "at
+// 2037.7 MHz") is one kind of finding: its words without the numbers.
+std::string without_numbers(const std::string &text)
+{
+	std::string out;
+	for (char ch : text)
+		if (!(std::isdigit(static_cast<unsigned char>(ch)) || ch == '.'))
+			out += ch;
+	return out;
+}
+
+// Rows by name when there are a few, else by crossing with their counts.
+std::string rows_named(const std::vector<const Result *> &rows)
+{
+	std::string out;
+	if (rows.size() <= 3) {
+		for (const Result *r : rows)
+			append_item(out, ", ", r->crossing + "/" + r->variant);
+		return out;
+	}
+	std::vector<std::string> crossings;
+	for (const Result *r : rows)
+		crossings.push_back(r->crossing);
+	return counted_list(crossings);
+}
+
+// At most one line per kind of finding: the noise of each kind over the
+// rows that show it, each note (in short) over the rows that carry it.
+// "timed: ..." notes say what a row times: -v.
+void grouped_findings(std::ostringstream &o, const Report &r)
+{
+	std::vector<std::pair<std::string, std::vector<const Result *>>> kinds;
+	std::vector<const NoiseFlag *> first;
+	for (const auto &res : r.results)
+		for (const auto &n : res.noise) {
+			auto it = std::find_if(kinds.begin(), kinds.end(),
+					       [&](const auto &k) { return k.first == n.kind; });
+			if (it == kinds.end()) {
+				kinds.push_back({ n.kind, {} });
+				first.push_back(&n);
+				it = kinds.end() - 1;
+			}
+			if (it->second.empty() || it->second.back() != &res)
+				it->second.push_back(&res);
+		}
+	for (std::size_t i = 0; i < kinds.size(); i++)
+		o << fmt::format("noise: {} in {} of {} rows ({}): likely {}; {} (-v for each)\n",
+				 kinds[i].first, kinds[i].second.size(), r.results.size(),
+				 rows_named(kinds[i].second), first[i]->cause, first[i]->advice);
+	struct Said {
+		std::string key, text;
+		std::vector<const Result *> rows;
+		bool differs = false;
+	};
+	std::vector<Said> notes;
+	for (const auto &res : r.results)
+		for (const auto &n : res.notes) {
+			if (n.rfind("timed: ", 0) == 0)
+				continue;
+			std::string text = short_note(n);
+			std::string key = without_numbers(text);
+			auto it = std::find_if(notes.begin(), notes.end(),
+					       [&](const Said &s) { return s.key == key; });
+			if (it == notes.end())
+				it = notes.insert(notes.end(), { key, text, {}, false });
+			it->differs |= it->text != text;
+			if (it->rows.empty() || it->rows.back() != &res)
+				it->rows.push_back(&res);
+		}
+	for (const Said &s : notes)
+		o << fmt::format("note: {}: {}{}\n", rows_named(s.rows), s.text,
+				 s.differs ? " (the first; -v for each)" : "");
+	if (auto w = r.meta.find("warned"); w != r.meta.end() && w->is_array())
+		for (const auto &f : *w)
+			o << fmt::format("warned: {}: {} (xperf-user doctor says what to do)\n",
+					 f.value("check", "?"), f.value("found", "?"));
+}
+
+} // namespace
+
+std::string short_note(const std::string &note)
+{
+	// "path: 2000 of 2000 iterations took ..." says nothing in its first
+	// word: a clause ends past its first 20 characters.
+	constexpr std::size_t least = 20;
+	std::size_t end = std::string::npos;
+	for (const char *delimiter : { ": ", "; ", " (" })
+		end = std::min(end, note.find(delimiter, least));
+	return end == std::string::npos ? note : note.substr(0, end);
+}
+
+std::string counted_list(const std::vector<std::string> &names)
+{
+	std::vector<std::pair<std::string, std::size_t>> counts;
+	for (const auto &n : names) {
+		auto it = std::find_if(counts.begin(), counts.end(),
+				       [&](const auto &c) { return c.first == n; });
+		if (it == counts.end())
+			counts.emplace_back(n, 1);
+		else
+			it->second++;
+	}
+	std::string out;
+	for (const auto &[n, k] : counts)
+		append_item(out, ", ", k > 1 ? n + " " + std::to_string(k) : n);
+	return out;
+}
+
+std::string render_findings(const Report &r, Detail detail)
+{
+	std::ostringstream o;
+	for (const auto &s : r.skipped) {
+		if (detail == Detail::verbose)
+			o << fmt::format("skipped: {}: {}\n  to measure it: {}\n", s.crossing, s.reason,
+					 s.remedy.empty() ? "see the reason" : s.remedy);
+		else
+			o << fmt::format("skipped: {}: {}\n", s.crossing, s.reason);
+	}
+	if (detail == Detail::verbose)
+		all_findings(o, r);
+	else if (detail == Detail::normal)
+		grouped_findings(o, r);
 	return o.str();
+}
+
+std::string render_table(const Report &r, std::size_t width, Detail detail)
+{
+	if (detail == Detail::quiet)
+		return results_table(r).write(TableForm::text, width);
+	std::ostringstream o;
+	header(o, r, detail);
+	o << results_table(r).write(TableForm::text, width);
+	if (detail == Detail::verbose)
+		o << "\ncycles are net of each result's empty timed region (overhead, subtracted); "
+		     "median_ns at the TSC frequency above\n"
+		     "±95%: half the median's 95 % interval, from the spread between its parts "
+		     "(rounds, each in a process of its own); one part knows nothing of run-to-run "
+		     "noise (-)\n";
+	else
+		o << "\ncycles net of the empty timed region; ±95%: half the median's 95 % interval "
+		     "from its parts (-: one part); -v: every detail\n";
+	return o.str() + render_findings(r, detail);
 }
 
 std::string render_csv(const Report &r)

@@ -301,18 +301,14 @@ void figure_columns(std::vector<TableColumn> &cols, const Comparison &c, std::si
 // Later column j against the first: overhead in percent, its interval,
 // and whether it stands out of the noise; "*" when divided by the control
 // (in CSV a column of its own).
-void overhead_columns(std::vector<TableColumn> &cols, const std::vector<std::string> &labels)
+void overhead_columns(std::vector<TableColumn> &cols, const std::string &vs)
 {
-	for (std::size_t j = 1; j < labels.size(); j++) {
-		std::string vs = labels[j] + " vs " + labels[0];
-		cols.push_back({ vs, Align::right, 0, Shown::all, vs + " percent" });
-		cols.push_back({ "95% CI", Align::right, 3, Shown::display });
-		cols.push_back({ "ci95_lo", Align::right, 0, Shown::csv, vs + " ci95 lo percent" });
-		cols.push_back({ "ci95_hi", Align::right, 0, Shown::csv, vs + " ci95 hi percent" });
-		cols.push_back({ "differs", Align::right, 1, Shown::all, vs + " differs" });
-		cols.push_back({ "normalised", Align::right, 0, Shown::csv,
-				 vs + " divided by the control" });
-	}
+	cols.push_back({ vs, Align::right, 0, Shown::all, vs + " percent" });
+	cols.push_back({ "95% CI", Align::right, 3, Shown::display });
+	cols.push_back({ "ci95_lo", Align::right, 0, Shown::csv, vs + " ci95 lo percent" });
+	cols.push_back({ "ci95_hi", Align::right, 0, Shown::csv, vs + " ci95 hi percent" });
+	cols.push_back({ "differs", Align::right, 1, Shown::all, vs + " differs" });
+	cols.push_back({ "normalised", Align::right, 0, Shown::csv, vs + " divided by the control" });
 }
 
 void add_overhead(std::vector<TableValue> &fields, const CompareRow &r, std::size_t j)
@@ -354,7 +350,8 @@ Table lmbench_table(const Suite &s, const Comparison &c, const std::vector<Colum
 	std::vector<TableColumn> heads{ { "entry", Align::left } };
 	for (std::size_t j = 0; j < labels.size(); j++)
 		figure_columns(heads, c, j);
-	overhead_columns(heads, labels);
+	for (std::size_t j = 1; j < labels.size(); j++)
+		overhead_columns(heads, labels[j] + " vs " + labels[0]);
 	Table t(std::move(heads));
 	std::string_view section;
 	for (const auto &sr : s.rows) {
@@ -441,7 +438,7 @@ Table quartiles_table(const Suite &s, const Comparison &c, const std::vector<Col
 } // namespace
 
 std::string render_suite(const Suite &s, const Comparison &c, const std::vector<Column> &columns,
-			 TableForm f, std::size_t width)
+			 TableForm f, std::size_t width, Detail detail)
 {
 	const std::vector<std::string> &labels = c.labels;
 	Table t = s.layout == Layout::quartiles ? quartiles_table(s, c, columns, labels)
@@ -453,14 +450,17 @@ std::string render_suite(const Suite &s, const Comparison &c, const std::vector<
 	else if (f == TableForm::markdown)
 		out += fmt::format("**{}**: {}\n\n", s.name, s.description);
 	out += t.write(f, width);
-	if (f == TableForm::csv)
+	if (f == TableForm::csv || detail == Detail::quiet)
 		return out;
 	std::string notes;
 	if (s.layout != Layout::quartiles && labels.size() > 1)
-		notes += "overhead: the later column's time per iteration against the first's, in "
-			 "percent (for a bandwidth: its time per byte); differs: whether that stands "
-			 "out of the noise\n";
-	notes += render_comparison_notes(c);
+		notes += detail == Detail::verbose
+				 ? "overhead: the later column's time per iteration against the "
+				   "first's, in percent (for a bandwidth: its time per byte); differs: "
+				   "whether that stands out of the noise\n"
+				 : "overhead: time per iteration (per byte for a bandwidth) against the "
+				   "first column\n";
+	notes += render_comparison_notes(c, detail);
 	if (f == TableForm::markdown) {
 		// Notes as a list, so that Markdown keeps their lines.
 		std::string md;

@@ -61,8 +61,10 @@ std::vector<std::string> column_labels(const std::vector<Column> &columns,
 				       const std::vector<std::string> &given);
 
 // The suite's table of a comparison of the columns (c = compare_columns of
-// them), with every condition that differs and every warned one under it.
+// them), with the comparison's notes under it (render_comparison_notes at
+// detail; quiet: none).
 std::string render_suite(const Suite &s, const Comparison &c, const std::vector<Column> &columns,
-			 TableForm f, std::size_t width = text_width());
+			 TableForm f, std::size_t width = text_width(),
+			 Detail detail = Detail::normal);
 
 } // namespace xperf

@@ -21,6 +21,10 @@ enum class TableForm { text, markdown, csv };
 
 enum class Align { left, right };
 
+// How much beside a table: quiet, the table alone; normal, a legend line
+// and one line per kind of finding; verbose, every note in full.
+enum class Detail { quiet, normal, verbose };
+
 // Which forms show a column (or a row): all, the forms for people (text
 // and Markdown), or CSV alone.
 enum class Shown { all, display, csv };
