@@ -244,3 +244,42 @@ TEST(Suites, ScratchFolderIsRemovedWithItsFiles)
 	}
 	EXPECT_FALSE(std::filesystem::exists(path));
 }
+
+// The Unikraft layout of two runs: each later run's rows against the
+// first's, with the interval and the verdict, as the LMBench layout has it.
+TEST(Suites, QuartilesTableSetsLaterRunsAgainstTheFirst)
+{
+	std::vector<Column> cols(2);
+	cols[0].label = "linux";
+	cols[1].label = "instr";
+	for (unsigned j = 0; j < 2; j++) {
+		Report rep;
+		rep.results.push_back(synthetic("syscall", "nr500", j ? 750 : 500, 5 + j));
+		rep.results.push_back(synthetic("funccall", "noinline", 2, 7 + j));
+		cols[j].runs = { rep };
+	}
+	Comparison c = compare_columns(cols);
+	std::string text = render_suite(*find_suite("syscall"), c, cols, TableForm::text, 200);
+	EXPECT_NE(text.find("vs linux"), std::string::npos) << text;
+	std::istringstream in(text);
+	int seen = 0;
+	for (std::string line; std::getline(in, line);) {
+		if (line.find("syscall 500") == std::string::npos)
+			continue;
+		seen++;
+		// 750 against 500 cycles: about +50 %, the first run's row none.
+		std::size_t plus = line.find(" +");
+		if (line.rfind("instr", 0) == 0) {
+			ASSERT_NE(plus, std::string::npos) << line;
+			double percent = std::stod(line.substr(plus + 2));
+			EXPECT_GT(percent, 45) << line;
+			EXPECT_LT(percent, 55) << line;
+			EXPECT_NE(line.find("yes"), std::string::npos) << line;
+		} else {
+			EXPECT_EQ(plus, std::string::npos) << line;
+		}
+	}
+	EXPECT_EQ(seen, 2) << text;
+	std::string csv = render_suite(*find_suite("syscall"), c, cols, TableForm::csv);
+	EXPECT_NE(csv.find(",vs linux percent,vs linux ci95 lo percent,"), std::string::npos) << csv;
+}

@@ -380,9 +380,6 @@ std::vector<std::string> column_files(const std::string &arg)
 
 int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
 {
-	if (fmt_kind == Format::csv && a.layout.empty())
-		throw bad_input("compare writes CSV in a suite's layout only",
-				"add --suite os, gates or syscall, or write --json");
 	const Suite *layout = a.layout.empty() ? nullptr : select_suites(a.layout).front();
 	if (a.labels.size() > a.compare_columns.size())
 		throw bad_input(fmt::format("{} labels for {} columns", a.labels.size(),
@@ -435,11 +432,62 @@ int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 		sink.write(render_suite(*layout, c, columns, tf, text_width(), a.detail));
 		return 0;
 	}
-	if (a.markdown)
-		throw bad_input("compare writes Markdown in a suite's layout only",
-				"add --suite os, gates or syscall");
+	if (a.markdown) {
+		std::string notes = render_comparison_notes(c, a.detail);
+		sink.write(comparison_table(c).write(TableForm::markdown, 0) +
+			   (notes.empty() ? "" : "\n" + markdown_list(notes)));
+		return 0;
+	}
 	sink.write(render(fmt_kind, render_comparison(c, text_width(), a.detail),
-			  comparison_to_json(c), ""));
+			  comparison_to_json(c), comparison_table(c).write(TableForm::csv, 0)));
+	return 0;
+}
+
+// report FILE...: saved runs again, each as its run printed it (a suite
+// run with its suites' tables), or as one CSV with a file column.
+int run_report(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
+{
+	Sink sink(a.output, out, err);
+	std::vector<std::pair<std::string, Report>> runs;
+	for (const auto &f : a.report_files) {
+		if (const OutputFile *o = sink.file(); o && o->is(f))
+			throw bad_input(fmt::format("-o {} would overwrite {}, a file to report",
+						    *a.output, f),
+					"write the report to another file");
+		ResultFile rf = read_result_file(f);
+		for (const auto &w : rf.warnings)
+			err << "xperf-user: warning: " << w << "\n";
+		runs.emplace_back(f, std::move(rf.report));
+	}
+	if (fmt_kind == Format::json)
+		throw bad_input("report writes text, Markdown or CSV",
+				"the saved files are the JSON: read them");
+	if (fmt_kind == Format::csv) {
+		std::string csv;
+		for (std::size_t i = 0; i < runs.size(); i++) {
+			std::string one = results_table(runs[i].second, runs[i].first)
+						  .write(TableForm::csv, 0);
+			csv += i == 0 ? one : one.substr(one.find('\n') + 1);
+		}
+		sink.write(csv);
+		return 0;
+	}
+	TableForm form = a.markdown ? TableForm::markdown : TableForm::text;
+	std::string text;
+	for (const auto &[file, rep] : runs) {
+		std::vector<const Suite *> chosen;
+		if (auto s = rep.meta.find("suite"); s != rep.meta.end() && s->is_array())
+			for (const auto &name : *s)
+				if (name.is_string())
+					if (const Suite *su = find_suite(name.get<std::string>()))
+						chosen.push_back(su);
+		if (runs.size() > 1)
+			text += (text.empty() ? "" : "\n") +
+				(form == TableForm::markdown ? "## " + file + "\n\n"
+							     : "== " + file + "\n");
+		text += render_run(rep, chosen, {}, form, a.detail);
+	}
+	sink.write(text);
 	return 0;
 }
 
@@ -489,7 +537,7 @@ struct CliHandles {
 	CLI::Option *max_rounds = nullptr, *max_samples = nullptr, *dir = nullptr;
 	std::vector<std::pair<CrossingOption, CLI::Option *>> crossing_options;
 	bool one_process = false;
-	CLI::App *suite = nullptr, *compare = nullptr, *doctor = nullptr;
+	CLI::App *suite = nullptr, *compare = nullptr, *doctor = nullptr, *report = nullptr;
 };
 
 // What and how to measure: the crossings, samples, rounds, placement and
@@ -627,10 +675,24 @@ void add_subcommands(CLI::App &app, Args &a, CliHandles &h)
 			"what differs between their conditions)")
 		->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
 		->allow_extra_args(false);
-	h.compare->add_flag("--markdown", a.markdown, "write the suite's table as Markdown");
-	h.compare->add_flag("--csv", a.csv, "write the suite's table as CSV");
+	h.compare->add_flag("--markdown", a.markdown, "write the table as Markdown");
+	h.compare->add_flag("--csv", a.csv, "write the table as CSV: plain values, no marks")
+		->excludes("--markdown");
 	add_detail_options(*h.compare, a);
 	h.compare->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
+
+	h.report = app.add_subcommand(
+		"report", "print saved --json runs again: each as its run printed it (a suite "
+			  "run with its suites' tables), as Markdown, or all as one CSV");
+	h.report->add_option("FILE", a.report_files, "a result file written by --json")
+		->required()
+		->expected(1, -1)
+		->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+	h.report->add_flag("--markdown", a.markdown, "write the tables as Markdown");
+	h.report->add_flag("--csv", a.csv, "write one CSV of every run's results, with a file column")
+		->excludes("--markdown");
+	add_detail_options(*h.report, a);
+	h.report->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
 
 	h.doctor = app.add_subcommand("doctor", "check what on this machine moves the figures: "
 						 "ok, warn (with the fix) or unknown; status 0 "
@@ -755,7 +817,8 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 			return run_compare(a, fmt_kind, out, err);
 		if (h.doctor->parsed())
 			return run_doctor_cli(a, fmt_kind, out, err);
-
+		if (h.report->parsed())
+			return run_report(a, fmt_kind, out, err);
 		return run_measure(a, fmt_kind, out, err);
 	} catch (const Error &e) {
 		return report_error(e, err);

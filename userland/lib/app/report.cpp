@@ -334,8 +334,8 @@ std::string render_table(const Report &r, std::size_t width, Detail detail)
 		     "(rounds, each in a process of its own); one part knows nothing of run-to-run "
 		     "noise (-)\n";
 	else
-		o << "\ncycles net of the empty timed region; ±95%: half the median's 95 % interval "
-		     "from its parts (-: one part); -v: every detail\n";
+		o << "\ncycles net of the empty timed region; ±95%: half the median's 95 % interval; "
+		     "-v: every detail\n";
 	return o.str() + render_findings(r, detail);
 }
 

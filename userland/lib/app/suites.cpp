@@ -411,6 +411,9 @@ Table quartiles_table(const Suite &s, const Comparison &c, const std::vector<Col
 		}
 	heads.push_back({ "median ±95%", Align::right, 1, Shown::all, "median ci95 half percent" });
 	heads.push_back({ "noise", Align::right, 0, Shown::csv });
+	// A later run's median against the first's, as the LMBench layout has it.
+	if (columns.size() > 1)
+		overhead_columns(heads, "vs " + labels[0]);
 	Table t(std::move(heads));
 	for (std::size_t j = 0; j < columns.size(); j++)
 		for (const auto &sr : s.rows) {
@@ -429,6 +432,8 @@ Table quartiles_table(const Suite &s, const Comparison &c, const std::vector<Col
 							column_stat(columns[j], *r, stat, ns), 1));
 				fields.push_back(plus_minus(*r->cells[j]));
 				fields.push_back(noise_words(r->cells[j]));
+				if (columns.size() > 1)
+					add_overhead(fields, *r, j);
 				t.add_row(std::move(fields));
 			}
 		}
