@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstdlib>
@@ -651,4 +652,55 @@ TEST_F(Cli, OutputToAPipeThroughProcSelfFd)
 	::close(fds[0]);
 	ASSERT_EQ(r.status, 0) << r.err;
 	EXPECT_EQ(got.rfind("crossing,variant,", 0), 0u) << got;
+}
+
+// report prints saved runs again: as the run printed them, the table
+// alone with -q, as Markdown under each file's name, and as one CSV of
+// every run with a file column.
+TEST_F(Cli, ReportPrintsSavedRunsInEachForm)
+{
+	std::string a = (fs::path(XPERF_FIXTURES) / "results" / "all-without-kvm.json").string();
+	std::string b = (fs::path(XPERF_FIXTURES) / "results" / "getppid-pgfault.json").string();
+	auto text = run({ "report", a });
+	ASSERT_EQ(text.status, 0) << text.err;
+	EXPECT_NE(text.out.find("malloc-262144"), std::string::npos) << text.out;
+	EXPECT_NE(text.out.find("skipped: vmexit: /nonexistent/kvm"), std::string::npos) << text.out;
+	EXPECT_NE(text.out.find("note: syscall/nr500: syscall 500 returned -ENOSYS"),
+		  std::string::npos)
+		<< text.out;
+
+	auto quiet = run({ "report", "-q", a });
+	ASSERT_EQ(quiet.status, 0) << quiet.err;
+	EXPECT_EQ(quiet.out.rfind("crossing ", 0), 0u) << quiet.out;
+	EXPECT_EQ(quiet.out.find("note:"), std::string::npos) << quiet.out;
+
+	auto md = run({ "report", "--markdown", a, b });
+	ASSERT_EQ(md.status, 0) << md.err;
+	EXPECT_NE(md.out.find("## " + a + "\n"), std::string::npos) << md.out;
+	EXPECT_NE(md.out.find("## " + b + "\n"), std::string::npos) << md.out;
+	EXPECT_NE(md.out.find("| crossing | variant |"), std::string::npos) << md.out;
+
+	auto csv = run({ "report", "--csv", a, b });
+	ASSERT_EQ(csv.status, 0) << csv.err;
+	EXPECT_EQ(csv.out.rfind("file,crossing,variant,", 0), 0u) << csv.out;
+	EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 1 + 7 + 2) << csv.out;
+	EXPECT_NE(csv.out.find("\n" + b + ",pgfault,anon-write,"), std::string::npos) << csv.out;
+
+	EXPECT_EQ(run({ "report", (dir / "nope.json").string() }).status, 2);
+}
+
+// compare writes the plain comparison as Markdown and as CSV, not only a
+// suite's.
+TEST_F(Cli, ComparePlainResultsAsMarkdownAndCsv)
+{
+	std::string a = (fs::path(XPERF_FIXTURES) / "results" / "all-without-kvm.json").string();
+	std::string b = (fs::path(XPERF_FIXTURES) / "results" / "getppid-pgfault.json").string();
+	auto md = run({ "compare", "--markdown", a, b });
+	ASSERT_EQ(md.status, 0) << md.err;
+	EXPECT_NE(md.out.find("| crossing | variant | A median |"), std::string::npos) << md.out;
+	auto csv = run({ "compare", "--csv", a, b });
+	ASSERT_EQ(csv.status, 0) << csv.err;
+	EXPECT_EQ(csv.out.rfind("crossing,variant,A median cycles,", 0), 0u) << csv.out;
+	EXPECT_NE(csv.out.find("\ngetppid,getppid,"), std::string::npos) << csv.out;
+	EXPECT_EQ(csv.out.find("±"), std::string::npos) << csv.out;
 }

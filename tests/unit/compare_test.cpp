@@ -104,7 +104,7 @@ TEST(Compare, OnePartSaysTheNoiseIsNotKnown)
 	const Difference &d = c.rows[0].against[1]->finding();
 	EXPECT_FALSE(d.known);
 	EXPECT_FALSE(d.significant);
-	EXPECT_NE(render_comparison(c).find("? (noise not known)"), std::string::npos);
+	EXPECT_NE(render_comparison(c, 160, Detail::verbose).find("? (noise not known)"), std::string::npos);
 	EXPECT_TRUE(comparison_to_json(c)["comparison"][0]["ci95"].is_null());
 }
 
@@ -117,7 +117,7 @@ TEST(Compare, SaysWhenConditionsDiffer)
 	for (const auto &d : c.conditions[1])
 		kpti |= d.key.find("kpti") != std::string::npos;
 	EXPECT_TRUE(kpti);
-	std::string text = render_comparison(c);
+	std::string text = render_comparison(c, 160, Detail::verbose);
 	EXPECT_NE(text.find("A and B were taken under different conditions"), std::string::npos)
 		<< text;
 }
@@ -159,7 +159,7 @@ TEST(Compare, RatioToAZeroMedianIsNotAvailable)
 	a.results[0].analyse();
 	Comparison c = compare_reports(a, b);
 	ASSERT_EQ(c.rows.size(), 1u);
-	std::string text = render_comparison(c);
+	std::string text = render_comparison(c, 160, Detail::verbose);
 	std::string row = text.substr(text.find("\nsyscall"));
 	row = row.substr(1, row.find('\n', 1));
 	EXPECT_NE(row.find(" n/a "), std::string::npos) << row;
@@ -193,7 +193,7 @@ TEST(Compare, AMovedControlIsReportedAndDividedOut)
 	EXPECT_NEAR(pgfault.finding().ratio, 1.2, 0.03);
 	EXPECT_FALSE(row_of(c, "control").against[1]->normalised.has_value());
 
-	std::string text = render_comparison(c);
+	std::string text = render_comparison(c, 160, Detail::verbose);
 	EXPECT_NE(text.find("the control moved"), std::string::npos) << text;
 	EXPECT_NE(text.find("divided by the control's ratio"), std::string::npos) << text;
 	nlohmann::json j = comparison_to_json(c);
@@ -225,7 +225,7 @@ TEST(Compare, AControlOfOnePartIsNotCalledSteady)
 	Report b = report({ synthetic("getppid", 1800, rng, 0, 1), synthetic("control", 2400, rng, 0, 1) });
 	Comparison c = compare_reports(a, b);
 	EXPECT_FALSE(c.control.moved[1]);
-	std::string text = render_comparison(c);
+	std::string text = render_comparison(c, 160, Detail::verbose);
 	EXPECT_EQ(text.find("steady"), std::string::npos) << text;
 	EXPECT_NE(text.find("whether the machine changed between them could not be checked"),
 		  std::string::npos)
@@ -237,7 +237,7 @@ TEST(Compare, WithoutAControlItSaysSo)
 	Comparison c = compare_reports(report({ synthetic("syscall", 200, 1) }),
 				       report({ synthetic("syscall", 200, 2) }));
 	EXPECT_FALSE(c.control.present);
-	EXPECT_NE(render_comparison(c).find("no control in these runs"), std::string::npos);
+	EXPECT_NE(render_comparison(c, 160, Detail::verbose).find("no control in these runs"), std::string::npos);
 }
 
 namespace {
@@ -327,8 +327,8 @@ TEST(Compare, TwoRunsAColumnAskForAThird)
 	Comparison c = compare_columns(
 		{ runs_of("A", 1800, 10, rng, { "2026-12-02T01:00:00Z", "2026-12-02T01:02:00Z" }),
 		  runs_of("B", 1800, 10, rng, { "2026-12-02T01:01:00Z", "2026-12-02T01:03:00Z" }) });
-	EXPECT_NE(render_comparison(c).find("two runs in A, B"), std::string::npos)
-		<< render_comparison(c);
+	EXPECT_NE(render_comparison(c, 160, Detail::verbose).find("two runs in A, B"), std::string::npos)
+		<< render_comparison(c, 160, Detail::verbose);
 }
 
 // Noise flagged in a run marks its figure "~"; a column taken under warned
@@ -342,7 +342,7 @@ TEST(Compare, NoiseAndWarnedConditionsAreMarkedBesideTheFigures)
 	b.meta["warned"] = nlohmann::json::array(
 		{ { { "check", "governor" }, { "found", "powersave" } } });
 	Comparison c = compare_reports(a, b);
-	std::string text = render_comparison(c);
+	std::string text = render_comparison(c, 160, Detail::verbose);
 	EXPECT_NE(text.find("B median!"), std::string::npos) << text;
 	EXPECT_EQ(text.find("A median!"), std::string::npos) << text;
 	EXPECT_NE(text.find("%~"), std::string::npos) << text;
@@ -351,7 +351,7 @@ TEST(Compare, NoiseAndWarnedConditionsAreMarkedBesideTheFigures)
 		<< text;
 	EXPECT_NE(text.find("governor: powersave"), std::string::npos) << text;
 	Comparison clean = compare_reports(a, a);
-	EXPECT_EQ(render_comparison(clean).find("~"), std::string::npos);
+	EXPECT_EQ(render_comparison(clean, 160, Detail::verbose).find("~"), std::string::npos);
 }
 
 // A column of several runs lists each finding once; one that not every
@@ -376,7 +376,7 @@ TEST(Compare, AWarnedFindingNotInEveryRunSaysWhichRuns)
 	EXPECT_EQ(c.warned[1][0].runs, (std::vector<std::size_t>{ 1, 2, 3 }));
 	EXPECT_EQ(c.warned[1][1].runs, (std::vector<std::size_t>{ 1, 3 }));
 	EXPECT_EQ(c.warned[1][2].runs, (std::vector<std::size_t>{ 2 }));
-	std::string text = render_comparison_notes(c);
+	std::string text = render_comparison_notes(c, Detail::verbose);
 	EXPECT_NE(text.find("  governor: powersave\n"), std::string::npos) << text;
 	EXPECT_NE(text.find("  irq_affinity (runs 1 and 3 of 3): 4 ttyS0\n"), std::string::npos)
 		<< text;
@@ -407,6 +407,37 @@ TEST(Compare, ThreeColumnsEachAgainstTheFirst)
 	for (const char *k : { "ratio", "diff", "diff_ns", "ci95", "significant" })
 		EXPECT_TRUE(row["against_first"][0].contains(k)) << k;
 	EXPECT_FALSE(row.contains("significant")) << "several columns: no single finding per row";
-	std::string text = render_comparison(c);
+	std::string text = render_comparison(c, 160, Detail::verbose);
 	EXPECT_NE(text.find("C/A"), std::string::npos) << text;
+}
+
+// By default a comparison's notes are one legend line, one line per kind
+// of noise over the figures that show it, the conditions that differ by
+// name and each warned condition once; -q leaves the table alone.
+TEST(Compare, DefaultNotesSayEachKindOfFindingOnce)
+{
+	std::mt19937 rng(21);
+	Report a = report({ synthetic("getppid", 1800, rng, 5), synthetic("read", 1900, rng, 5) });
+	Report b = report({ synthetic("getppid", 1800, rng, 5), synthetic("read", 1900, rng, 5) });
+	for (Report *rep : { &a, &b })
+		for (auto &r : rep->results)
+			r.noise.push_back(NoiseFlag{ "preemption", "12 switches", "another task", "isolate" });
+	b.meta["warned"] = nlohmann::json::array(
+		{ { { "check", "governor" }, { "found", "powersave" } } });
+	b.meta["conditions"] = { { "kernel", { { "release", "6.12.1" } } } };
+	a.meta["conditions"] = { { "kernel", { { "release", "6.12.0" } } } };
+	Comparison c = compare_reports(a, b);
+	std::string notes = render_comparison_notes(c, Detail::normal);
+	EXPECT_EQ(notes.rfind("±95%: half the median's 95 % interval", 0), 0u) << notes;
+	EXPECT_NE(notes.find("~: noise flagged; !: warned conditions"), std::string::npos) << notes;
+	EXPECT_NE(notes.find("noise: preemption in 4 figures (getppid 2, read 2) (-v for each)\n"),
+		  std::string::npos)
+		<< notes;
+	EXPECT_NE(notes.find("conditions of B differ from A's: /kernel/release"), std::string::npos)
+		<< notes;
+	EXPECT_NE(notes.find("warned in B: governor: powersave\n"), std::string::npos) << notes;
+	EXPECT_EQ(notes.find("12 switches"), std::string::npos) << notes;
+	EXPECT_EQ(render_comparison_notes(c, Detail::quiet), "");
+	EXPECT_EQ(render_comparison(c, 100, Detail::quiet),
+		  comparison_table(c).write(TableForm::text, 100));
 }

@@ -107,12 +107,12 @@ TEST(ReportJson, TableShowsEveryResultAndItsNotes)
 {
 	Report rep;
 	rep.results = { sample_result() };
-	std::string t = render_table(rep);
+	std::string t = render_table(rep, 160);
 	EXPECT_NE(t.find("nr500"), std::string::npos);
 	EXPECT_NE(t.find("note: syscall/nr500: a note"), std::string::npos) << t;
 }
 
-// A note every result of a crossing carries is said once in the table,
+// -v: a note every result of a crossing carries is said once in the table,
 // with how many carry it; the others stay with their variant.
 TEST(ReportJson, TableSaysASharedNoteOnce)
 {
@@ -121,7 +121,7 @@ TEST(ReportJson, TableSaysASharedNoteOnce)
 	rep.results[1].variant = "other";
 	rep.results[2].variant = "third";
 	rep.results[2].notes.push_back("only mine");
-	std::string t = render_table(rep);
+	std::string t = render_table(rep, 160, Detail::verbose);
 	EXPECT_NE(t.find("note: syscall (3 results): a note"), std::string::npos) << t;
 	EXPECT_EQ(t.find("note: syscall/nr500: a note"), std::string::npos) << t;
 	EXPECT_NE(t.find("note: syscall/third: only mine"), std::string::npos) << t;
@@ -141,9 +141,80 @@ TEST(ReportJson, SkippedCrossingsAreSaidWithReasonAndRemedy)
 	EXPECT_EQ(j["skipped"][0]["reason"], "/dev/kvm: no KVM here");
 	EXPECT_EQ(j["skipped"][0]["remedy"], "load kvm_amd");
 	EXPECT_EQ(read_result(j).report.skipped, rep.skipped);
-	std::string t = render_table(rep);
+	std::string t = render_table(rep, 160, Detail::verbose);
 	EXPECT_NE(t.find("skipped: vmexit: /dev/kvm: no KVM here\n  to measure it: load kvm_amd"),
 		  std::string::npos)
 		<< t;
 	EXPECT_TRUE(report_to_json(Report{})["skipped"].empty());
+}
+
+// The default text says each kind of finding once, over the rows that
+// show it: one noise line for three rows, a note in short over the rows
+// that carry it, what a row times left to -v; -v says each in full; -q
+// prints the table alone.
+TEST(ReportJson, DefaultTextGroupsFindingsAcrossRowsVerboseSaysEach)
+{
+	Report rep;
+	rep.results = { sample_result(), sample_result(), sample_result() };
+	rep.results[1].variant = "other";
+	rep.results[2].variant = "third";
+	for (auto &r : rep.results)
+		r.noise.push_back({ "preemption", "93 involuntary context switches",
+				    "another task on the CPU", "isolate CPU 1" });
+	rep.results[0].notes.push_back("the median is within two timer steps (21.0 cycles): below "
+				       "what a single timed region resolves here");
+	rep.results[2].notes.push_back("timed: getppid(2), LMBench's null call");
+	rep.meta["warned"] = { { { "check", "governor" },
+				 { "found", "powersave" },
+				 { "fix", "set performance" } } };
+	auto count = [](const std::string &text, const std::string &start) {
+		std::size_t n = 0;
+		for (std::size_t p = text.find(start); p != std::string::npos;
+		     p = text.find(start, p + 1))
+			n += p == 0 || text[p - 1] == '\n';
+		return n;
+	};
+
+	std::string t = render_table(rep, 100, Detail::normal);
+	EXPECT_EQ(count(t, "noise: "), 1u) << t;
+	EXPECT_NE(t.find("noise: preemption in 3 of 3 rows (syscall/nr500, syscall/other, "
+			 "syscall/third): likely another task on the CPU; isolate CPU 1"),
+		  std::string::npos)
+		<< t;
+	EXPECT_NE(t.find("note: syscall/nr500, syscall/other, syscall/third: a note\n"),
+		  std::string::npos)
+		<< t;
+	EXPECT_NE(t.find("note: syscall/nr500: the median is within two timer steps\n"),
+		  std::string::npos)
+		<< t;
+	EXPECT_EQ(t.find("timed: "), std::string::npos) << t;
+	EXPECT_EQ(count(t, "warned: governor: powersave"), 1u) << t;
+	EXPECT_EQ(t.find("93 involuntary"), std::string::npos) << t;
+
+	std::string v = render_table(rep, 100, Detail::verbose);
+	EXPECT_EQ(count(v, "noise: "), 3u) << v;
+	EXPECT_NE(v.find("93 involuntary context switches"), std::string::npos) << v;
+	EXPECT_NE(v.find("timed: getppid(2), LMBench's null call"), std::string::npos) << v;
+	EXPECT_NE(v.find("governor: powersave; set performance"), std::string::npos) << v;
+
+	EXPECT_EQ(render_table(rep, 100, Detail::quiet),
+		  results_table(rep).write(TableForm::text, 100));
+}
+
+// The same note with other figures in other rows is one kind of finding.
+TEST(ReportJson, NotesThatDifferOnlyInTheirFiguresAreOneLine)
+{
+	Report rep;
+	rep.results = { sample_result(), sample_result() };
+	rep.results[1].variant = "other";
+	rep.results[0].notes = { "over the timed rounds the TSC ran at 2051.0 MHz: cycles here are "
+				 "not time" };
+	rep.results[1].notes = { "over the timed rounds the TSC ran at 2037.7 MHz: cycles here are "
+				 "not time" };
+	std::string t = render_table(rep, 100, Detail::normal);
+	EXPECT_NE(t.find("note: syscall/nr500, syscall/other: over the timed rounds the TSC ran at "
+			 "2051.0 MHz (the first; -v for each)\n"),
+		  std::string::npos)
+		<< t;
+	EXPECT_EQ(t.find("2037.7"), std::string::npos) << t;
 }

@@ -161,14 +161,20 @@ TEST(RoundCounters, AMigrationAroundARoundIsFlaggedEverywhere)
 	rep.meta["warned"] = { { { "check", "governor" },
 				 { "found", "powersave" },
 				 { "fix", "set performance" } } };
-	std::string table = render_table(rep);
+	std::string table = render_table(rep, 160, Detail::verbose);
 	EXPECT_NE(table.find("migration"), std::string::npos) << table;
 	EXPECT_NE(table.find("warned conditions"), std::string::npos) << table;
 	EXPECT_NE(table.find("governor: powersave"), std::string::npos) << table;
+	// By default each finding once, in a line of its own.
+	std::string short_table = render_table(rep, 160);
+	EXPECT_NE(short_table.find("noise: migration in 1 of 1 rows (getppid/getppid)"),
+		  std::string::npos)
+		<< short_table;
+	EXPECT_NE(short_table.find("warned: governor: powersave"), std::string::npos) << short_table;
 	Report quiet_rep;
 	quiet_rep.results = { measured_with(quiet) };
 	Comparison c = compare_reports(quiet_rep, rep);
-	std::string text = render_comparison(c);
+	std::string text = render_comparison(c, 160, Detail::verbose);
 	EXPECT_NE(text.find("noise: getppid/getppid in B: migration"), std::string::npos) << text;
 	EXPECT_NE(text.find("B was taken under warned conditions"), std::string::npos) << text;
 	nlohmann::json cj = comparison_to_json(c);

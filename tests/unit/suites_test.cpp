@@ -142,7 +142,7 @@ TEST(Suites, LmbenchTableOfThreeKernels)
 	for (std::size_t j = 0; j < cols.size(); j++)
 		cols[j].label = labels[j];
 	Comparison c = compare_columns(cols);
-	std::string text = render_suite(*find_suite("os"), c, cols, TableFormat::text);
+	std::string text = render_suite(*find_suite("os"), c, cols, TableForm::text, 160);
 	EXPECT_NE(text.find("Processes (µs)"), std::string::npos) << text;
 	EXPECT_NE(text.find("Local communication bandwidths (MB/s)"), std::string::npos);
 	EXPECT_NE(text.find("null call"), std::string::npos);
@@ -180,17 +180,18 @@ TEST(Suites, MarkdownAndCsvHoldTheSameRows)
 		cols[j].label = std::string(1, static_cast<char>('A' + j));
 	Comparison c = compare_columns(cols);
 	const Suite &os = *find_suite("os");
-	std::string md = render_suite(os, c, cols, TableFormat::markdown);
+	std::string md = render_suite(os, c, cols, TableForm::markdown);
 	EXPECT_NE(md.find("| entry |"), std::string::npos) << md;
 	EXPECT_NE(md.find("| **Processes (µs)** |"), std::string::npos) << md;
 	EXPECT_NE(md.find("| null call |"), std::string::npos) << md;
 
-	std::string csv = render_suite(os, c, cols, TableFormat::csv);
+	std::string csv = render_suite(os, c, cols, TableForm::csv);
 	std::istringstream in(csv);
 	std::string head;
 	std::getline(in, head);
-	// section, entry, 3 x (value, ±), 2 x (overhead, interval, verdict)
-	EXPECT_EQ(count_of(head, ","), 1u + 1 + 6 + 6 - 1) << head;
+	// section, entry, 3 x (value, ±, noise), 2 x (overhead, its interval's
+	// low and high, verdict, divided by the control)
+	EXPECT_EQ(count_of(head, ","), 1u + 1 + 9 + 10 - 1) << head;
 	std::vector<std::string> lines;
 	for (std::string line; std::getline(in, line);)
 		lines.push_back(line);
@@ -209,7 +210,7 @@ TEST(Suites, QuartilesTable)
 	cols[0].label = "linux";
 	cols[0].runs = { rep };
 	Comparison c = compare_columns(cols);
-	std::string text = render_suite(*find_suite("syscall"), c, cols, TableFormat::text);
+	std::string text = render_suite(*find_suite("syscall"), c, cols, TableForm::text, 160);
 	EXPECT_NE(text.find("avg cycles"), std::string::npos) << text;
 	EXPECT_NE(text.find("q3 ns"), std::string::npos) << text;
 	std::istringstream in(text);
@@ -242,4 +243,43 @@ TEST(Suites, ScratchFolderIsRemovedWithItsFiles)
 		EXPECT_TRUE(std::filesystem::is_directory(path));
 	}
 	EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+// The Unikraft layout of two runs: each later run's rows against the
+// first's, with the interval and the verdict, as the LMBench layout has it.
+TEST(Suites, QuartilesTableSetsLaterRunsAgainstTheFirst)
+{
+	std::vector<Column> cols(2);
+	cols[0].label = "linux";
+	cols[1].label = "instr";
+	for (unsigned j = 0; j < 2; j++) {
+		Report rep;
+		rep.results.push_back(synthetic("syscall", "nr500", j ? 750 : 500, 5 + j));
+		rep.results.push_back(synthetic("funccall", "noinline", 2, 7 + j));
+		cols[j].runs = { rep };
+	}
+	Comparison c = compare_columns(cols);
+	std::string text = render_suite(*find_suite("syscall"), c, cols, TableForm::text, 200);
+	EXPECT_NE(text.find("vs linux"), std::string::npos) << text;
+	std::istringstream in(text);
+	int seen = 0;
+	for (std::string line; std::getline(in, line);) {
+		if (line.find("syscall 500") == std::string::npos)
+			continue;
+		seen++;
+		// 750 against 500 cycles: about +50 %, the first run's row none.
+		std::size_t plus = line.find(" +");
+		if (line.rfind("instr", 0) == 0) {
+			ASSERT_NE(plus, std::string::npos) << line;
+			double percent = std::stod(line.substr(plus + 2));
+			EXPECT_GT(percent, 45) << line;
+			EXPECT_LT(percent, 55) << line;
+			EXPECT_NE(line.find("yes"), std::string::npos) << line;
+		} else {
+			EXPECT_EQ(plus, std::string::npos) << line;
+		}
+	}
+	EXPECT_EQ(seen, 2) << text;
+	std::string csv = render_suite(*find_suite("syscall"), c, cols, TableForm::csv);
+	EXPECT_NE(csv.find(",vs linux percent,vs linux ci95 lo percent,"), std::string::npos) << csv;
 }

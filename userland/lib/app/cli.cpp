@@ -33,6 +33,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -60,6 +61,9 @@ struct Args {
 	std::vector<std::string> labels;    // --label: the run's, or compare's columns'
 	std::string layout;		    // compare --suite: the table's layout
 	bool markdown = false;
+	bool verbose = false, quiet = false;
+	Detail detail = Detail::normal;
+	std::vector<std::string> report_files; // report FILE...
 	bool long_run = false;
 	bool version = false;
 	bool dir_given = false;
@@ -211,6 +215,53 @@ std::vector<std::string> unused_options(const Args &a, const std::vector<Selecte
 	return out;
 }
 
+// Lines for Markdown: a list, so that it keeps them apart.
+std::string markdown_list(const std::string &lines)
+{
+	std::string md;
+	std::istringstream in(lines);
+	for (std::string line; std::getline(in, line);)
+		if (!line.empty())
+			md += "- " + line + "\n";
+	return md;
+}
+
+// A run for people, as text or Markdown: its table, or the table of each
+// suite it ran (the full table too with -v), then what was found, once.
+std::string render_run(const Report &rep, const std::vector<const Suite *> &chosen,
+		       const std::vector<std::string> &labels, TableForm form, Detail detail)
+{
+	std::size_t width = text_width();
+	if (chosen.empty() && form == TableForm::text)
+		return render_table(rep, width, detail);
+	std::string out;
+	if (chosen.empty() || detail == Detail::verbose)
+		out = form == TableForm::text ? render_table(rep, width, detail)
+					      : results_table(rep).write(form, width);
+	if (!chosen.empty()) {
+		Column col;
+		col.runs.push_back(rep);
+		std::vector<Column> cols{ col };
+		cols[0].label = column_labels(cols, labels).front();
+		Comparison c = compare_columns(cols);
+		for (const Suite *su : chosen) {
+			if (!out.empty())
+				out += "\n";
+			out += render_suite(*su, c, cols, form, width,
+					    detail == Detail::verbose ? detail : Detail::quiet);
+		}
+		if (detail == Detail::normal)
+			out += "\n±95%: half the median's 95 % interval from its parts; ~: noise "
+			       "flagged; !: warned conditions; -v: every detail\n";
+	}
+	if (detail == Detail::quiet || (detail == Detail::verbose && !chosen.empty()))
+		return out;
+	std::string findings = render_findings(rep, detail);
+	if (form == TableForm::markdown)
+		return out + "\n" + markdown_list(findings);
+	return out + findings;
+}
+
 int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
 {
 	// Everything the user can get wrong is found before measuring.
@@ -288,19 +339,10 @@ int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 		for (const auto &s : rep.skipped)
 			err << fmt::format("xperf-user: skipped {}: {}\n", s.crossing,
 					   s.remedy.empty() ? s.reason : s.reason + ": " + s.remedy);
-	std::string table = render_table(rep);
-	if (!chosen.empty() && fmt_kind == Format::table) {
-		// The suite's own layout, of this one run, after the full table.
-		Column col;
-		col.runs.push_back(rep);
-		std::vector<Column> cols{ col };
-		cols[0].label = column_labels(cols, a.labels).front();
-		Comparison c = compare_columns(cols);
-		for (const Suite *su : chosen)
-			table += "\n" + render_suite(*su, c, cols,
-						      a.markdown ? TableFormat::markdown
-								 : TableFormat::text);
-	}
+	std::string table;
+	if (fmt_kind == Format::table)
+		table = render_run(rep, chosen, a.labels,
+				   a.markdown ? TableForm::markdown : TableForm::text, a.detail);
 	sink.write(render(fmt_kind, table, report_to_json(rep, !a.no_raw), render_csv(rep)));
 	if (a.opt.verify == Options::Verify::strict && !mismatches.empty()) {
 		for (const auto &m : mismatches)
@@ -338,9 +380,6 @@ std::vector<std::string> column_files(const std::string &arg)
 
 int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
 {
-	if (fmt_kind == Format::csv && a.layout.empty())
-		throw bad_input("compare writes CSV in a suite's layout only",
-				"add --suite os, gates or syscall, or write --json");
 	const Suite *layout = a.layout.empty() ? nullptr : select_suites(a.layout).front();
 	if (a.labels.size() > a.compare_columns.size())
 		throw bad_input(fmt::format("{} labels for {} columns", a.labels.size(),
@@ -387,16 +426,68 @@ int run_compare(const Args &a, Format fmt_kind, std::ostream &out, std::ostream 
 			columns[j].label = labels[j];
 	Comparison c = compare_columns(columns);
 	if (layout && fmt_kind != Format::json) {
-		TableFormat tf = fmt_kind == Format::csv ? TableFormat::csv
-				 : a.markdown		 ? TableFormat::markdown
-							 : TableFormat::text;
-		sink.write(render_suite(*layout, c, columns, tf));
+		TableForm tf = fmt_kind == Format::csv ? TableForm::csv
+			       : a.markdown	       ? TableForm::markdown
+						       : TableForm::text;
+		sink.write(render_suite(*layout, c, columns, tf, text_width(), a.detail));
 		return 0;
 	}
-	if (a.markdown)
-		throw bad_input("compare writes Markdown in a suite's layout only",
-				"add --suite os, gates or syscall");
-	sink.write(render(fmt_kind, render_comparison(c), comparison_to_json(c), ""));
+	if (a.markdown) {
+		std::string notes = render_comparison_notes(c, a.detail);
+		sink.write(comparison_table(c).write(TableForm::markdown, 0) +
+			   (notes.empty() ? "" : "\n" + markdown_list(notes)));
+		return 0;
+	}
+	sink.write(render(fmt_kind, render_comparison(c, text_width(), a.detail),
+			  comparison_to_json(c), comparison_table(c).write(TableForm::csv, 0)));
+	return 0;
+}
+
+// report FILE...: saved runs again, each as its run printed it (a suite
+// run with its suites' tables), or as one CSV with a file column.
+int run_report(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
+{
+	Sink sink(a.output, out, err);
+	std::vector<std::pair<std::string, Report>> runs;
+	for (const auto &f : a.report_files) {
+		if (const OutputFile *o = sink.file(); o && o->is(f))
+			throw bad_input(fmt::format("-o {} would overwrite {}, a file to report",
+						    *a.output, f),
+					"write the report to another file");
+		ResultFile rf = read_result_file(f);
+		for (const auto &w : rf.warnings)
+			err << "xperf-user: warning: " << w << "\n";
+		runs.emplace_back(f, std::move(rf.report));
+	}
+	if (fmt_kind == Format::json)
+		throw bad_input("report writes text, Markdown or CSV",
+				"the saved files are the JSON: read them");
+	if (fmt_kind == Format::csv) {
+		std::string csv;
+		for (std::size_t i = 0; i < runs.size(); i++) {
+			std::string one = results_table(runs[i].second, runs[i].first)
+						  .write(TableForm::csv, 0);
+			csv += i == 0 ? one : one.substr(one.find('\n') + 1);
+		}
+		sink.write(csv);
+		return 0;
+	}
+	TableForm form = a.markdown ? TableForm::markdown : TableForm::text;
+	std::string text;
+	for (const auto &[file, rep] : runs) {
+		std::vector<const Suite *> chosen;
+		if (auto s = rep.meta.find("suite"); s != rep.meta.end() && s->is_array())
+			for (const auto &name : *s)
+				if (name.is_string())
+					if (const Suite *su = find_suite(name.get<std::string>()))
+						chosen.push_back(su);
+		if (runs.size() > 1)
+			text += (text.empty() ? "" : "\n") +
+				(form == TableForm::markdown ? "## " + file + "\n\n"
+							     : "== " + file + "\n");
+		text += render_run(rep, chosen, {}, form, a.detail);
+	}
+	sink.write(text);
 	return 0;
 }
 
@@ -446,7 +537,7 @@ struct CliHandles {
 	CLI::Option *max_rounds = nullptr, *max_samples = nullptr, *dir = nullptr;
 	std::vector<std::pair<CrossingOption, CLI::Option *>> crossing_options;
 	bool one_process = false;
-	CLI::App *suite = nullptr, *compare = nullptr, *doctor = nullptr;
+	CLI::App *suite = nullptr, *compare = nullptr, *doctor = nullptr, *report = nullptr;
 };
 
 // What and how to measure: the crossings, samples, rounds, placement and
@@ -531,9 +622,18 @@ void add_measure_options(CLI::App &app, Args &a, CliHandles &h)
 		->check(CLI::IsMember({ "on", "strict" }));
 }
 
+// How much beside the tables: -v every note in full, -q the tables alone.
+void add_detail_options(CLI::App &app, Args &a)
+{
+	auto *v = app.add_flag("-v,--verbose", a.verbose,
+			       "every note, noise flag and condition in full under the table");
+	app.add_flag("-q,--quiet", a.quiet, "the table alone")->excludes(v);
+}
+
 // How the results are written.
 void add_output_options(CLI::App &app, Args &a)
 {
+	add_detail_options(app, a);
 	auto *json = app.add_flag("--json", a.json, "write the JSON document");
 	auto *csv = app.add_flag("--csv", a.csv, "write CSV");
 	json->excludes(csv);
@@ -575,9 +675,24 @@ void add_subcommands(CLI::App &app, Args &a, CliHandles &h)
 			"what differs between their conditions)")
 		->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
 		->allow_extra_args(false);
-	h.compare->add_flag("--markdown", a.markdown, "write the suite's table as Markdown");
-	h.compare->add_flag("--csv", a.csv, "write the suite's table as CSV");
+	h.compare->add_flag("--markdown", a.markdown, "write the table as Markdown");
+	h.compare->add_flag("--csv", a.csv, "write the table as CSV: plain values, no marks")
+		->excludes("--markdown");
+	add_detail_options(*h.compare, a);
 	h.compare->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
+
+	h.report = app.add_subcommand(
+		"report", "print saved --json runs again: each as its run printed it (a suite "
+			  "run with its suites' tables), as Markdown, or all as one CSV");
+	h.report->add_option("FILE", a.report_files, "a result file written by --json")
+		->required()
+		->expected(1, -1)
+		->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+	h.report->add_flag("--markdown", a.markdown, "write the tables as Markdown");
+	h.report->add_flag("--csv", a.csv, "write one CSV of every run's results, with a file column")
+		->excludes("--markdown");
+	add_detail_options(*h.report, a);
+	h.report->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
 
 	h.doctor = app.add_subcommand("doctor", "check what on this machine moves the figures: "
 						 "ok, warn (with the fix) or unknown; status 0 "
@@ -598,6 +713,7 @@ void add_subcommands(CLI::App &app, Args &a, CliHandles &h)
 void settle_options(Args &a, const CliHandles &h)
 {
 	a.opt.part_processes = !h.one_process;
+	a.detail = a.verbose ? Detail::verbose : a.quiet ? Detail::quiet : Detail::normal;
 	a.opt.samples_given = h.samples->count() > 0;
 	a.opt.warmup_given = h.warmup->count() > 0;
 	if (a.long_run) {
@@ -701,6 +817,8 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 			return run_compare(a, fmt_kind, out, err);
 		if (h.doctor->parsed())
 			return run_doctor_cli(a, fmt_kind, out, err);
+		if (h.report->parsed())
+			return run_report(a, fmt_kind, out, err);
 		return run_measure(a, fmt_kind, out, err);
 	} catch (const Error &e) {
 		return report_error(e, err);

@@ -313,29 +313,101 @@ std::string warned_mark(const Comparison &c, std::size_t column)
 
 namespace {
 
-std::string median_text(const std::optional<Cell> &cell)
+// A column's median, "±" with half its interval in percent ("~" when noise
+// was flagged), and in CSV the noise's words.
+void add_median(std::vector<TableValue> &fields, const std::optional<Cell> &cell)
 {
-	if (!cell)
-		return "-";
+	if (!cell) {
+		fields.insert(fields.end(), { TableValue::none(), TableValue{}, TableValue{} });
+		return;
+	}
 	const Estimate &e = cell->figure;
-	if (e.df <= 0 || e.value == 0)
-		return fmt::format("{:.1f} ±?{}", e.value, noise_mark(*cell));
-	Interval ci = e.ci95();
-	return fmt::format("{:.1f} ±{:.1f}%{}", e.value, (ci.hi - ci.lo) / 2 / std::fabs(e.value) * 100,
-			   noise_mark(*cell));
+	fields.push_back(TableValue::number(e.value, 1));
+	TableValue pm = e.df <= 0 || e.value == 0
+				? TableValue{ "±?", "" }
+				: TableValue::number((e.ci95().hi - e.ci95().lo) / 2 / std::fabs(e.value) * 100,
+						     1, "%", "±");
+	fields.push_back(pm.marked(noise_mark(*cell)));
+	std::string words;
+	for (const auto &k : cell->noise)
+		append_item(words, " ", k);
+	fields.push_back(TableValue::text(words));
 }
 
-std::string verdict(const Difference &d)
+TableValue verdict(const CompareRow &r, const Difference &d)
 {
 	if (!d.known)
-		return "? (noise not known)";
-	return d.significant ? "yes" : "no (noise)";
+		return { r.control ? "?" : "? (noise not known)", "unknown" };
+	if (r.control)
+		return TableValue::text(d.significant ? "moved" : "steady");
+	return { d.significant ? "yes" : "no (noise)", d.significant ? "yes" : "no" };
+}
+
+void add_against(std::vector<TableValue> &fields, const CompareRow &r, std::size_t j)
+{
+	if (!r.against[j]) {
+		fields.push_back(TableValue::none());
+		fields.resize(fields.size() + 7);
+		return;
+	}
+	const Difference &d = r.against[j]->finding();
+	bool normalised = r.against[j]->normalised.has_value();
+	bool ci = d.known && std::isfinite(d.ratio);
+	TableValue lo = ci ? TableValue::number(d.ratio_ci.lo, 3) : TableValue{ "n/a", "" };
+	TableValue hi = ci ? TableValue::number(d.ratio_ci.hi, 3) : TableValue{ "n/a", "" };
+	fields.push_back(TableValue::number(d.ratio, 3).marked(normalised ? "*" : ""));
+	fields.push_back(ci ? TableValue{ fmt::format("[{}, {}]", lo.display, hi.display), "" }
+			    : TableValue{ "n/a", "" });
+	fields.push_back(lo);
+	fields.push_back(hi);
+	fields.push_back(TableValue::number(d.diff, 1));
+	fields.push_back(TableValue::number(d.diff * r.cells[j]->ns_per_cycle, 1));
+	fields.push_back(verdict(r, d));
+	fields.push_back(TableValue::text(normalised ? "yes" : "no"));
 }
 
 } // namespace
 
-std::string render_comparison(const Comparison &c)
+Table comparison_table(const Comparison &c)
 {
+	std::vector<TableColumn> cols{ { "crossing", Align::left }, { "variant", Align::left } };
+	for (std::size_t j = 0; j < c.labels.size(); j++) {
+		const std::string &l = c.labels[j];
+		cols.push_back({ l + " median" + warned_mark(c, j), Align::right, 0, Shown::all,
+				 l + " median cycles" });
+		cols.push_back({ "±95%", Align::right, 2, Shown::all, l + " ci95 half percent" });
+		cols.push_back({ "noise", Align::right, 0, Shown::csv, l + " noise" });
+	}
+	for (std::size_t j = 1; j < c.labels.size(); j++) {
+		std::string vs = c.labels[j] + "/" + c.labels[0];
+		std::string minus = c.labels[j] + "-" + c.labels[0];
+		cols.push_back({ vs, Align::right, 0, Shown::all, vs + " ratio" });
+		cols.push_back({ "95% CI", Align::right, 3, Shown::display });
+		cols.push_back({ "ci95_lo", Align::right, 0, Shown::csv, vs + " ci95 lo" });
+		cols.push_back({ "ci95_hi", Align::right, 0, Shown::csv, vs + " ci95 hi" });
+		cols.push_back({ minus, Align::right, 4, Shown::all, minus + " cycles" });
+		cols.push_back({ "ns", Align::right, 4, Shown::all, minus + " ns" });
+		cols.push_back({ "differs", Align::left, 1, Shown::all, vs + " differs" });
+		cols.push_back({ "normalised", Align::right, 0, Shown::csv,
+				 vs + " divided by the control" });
+	}
+	Table t(std::move(cols));
+	for (const auto &r : c.rows) {
+		std::vector<TableValue> fields{ TableValue::text(r.crossing),
+						TableValue::text(r.variant) };
+		for (const auto &cell : r.cells)
+			add_median(fields, cell);
+		for (std::size_t j = 1; j < c.labels.size(); j++)
+			add_against(fields, r, j);
+		t.add_row(std::move(fields));
+	}
+	return t;
+}
+
+std::string render_comparison(const Comparison &c, std::size_t width, Detail detail)
+{
+	if (detail == Detail::quiet)
+		return comparison_table(c).write(TableForm::text, width);
 	std::ostringstream o;
 	for (std::size_t j = 0; j < c.labels.size(); j++) {
 		std::string files;
@@ -344,46 +416,110 @@ std::string render_comparison(const Comparison &c)
 		o << fmt::format("{} = {}{}\n", c.labels[j], files,
 				 c.runs[j] > 1 ? fmt::format(" ({} runs)", c.runs[j]) : "");
 	}
-	o << "\n";
-	std::size_t vw = 14;
-	for (const auto &r : c.rows)
-		vw = std::max(vw, r.variant.size());
-	o << fmt::format("{:<9} {:<{}}", "crossing", "variant", vw);
-	for (std::size_t j = 0; j < c.labels.size(); j++)
-		o << fmt::format(" {:>17}", c.labels[j] + " median" + warned_mark(c, j));
-	for (std::size_t j = 1; j < c.labels.size(); j++) {
-		std::string vs = c.labels[j] + "/" + c.labels[0];
-		o << fmt::format(" {:>7} {:>17} {:>9} {:>8} {:>8}", vs, "95% CI", c.labels[j] + "-" + c.labels[0],
-				 "ns", "differs");
-	}
-	o << "\n";
-	for (const auto &r : c.rows) {
-		o << fmt::format("{:<9} {:<{}}", r.crossing, r.variant, vw);
-		for (const auto &cell : r.cells)
-			o << fmt::format(" {:>17}", median_text(cell));
-		for (std::size_t j = 1; j < c.labels.size(); j++) {
-			if (!r.against[j]) {
-				o << fmt::format(" {:>7} {:>17} {:>9} {:>8} {:>8}", "-", "", "", "", "");
-				continue;
-			}
-			const Difference &d = r.against[j]->finding();
-			std::string ci = d.known && std::isfinite(d.ratio) ? fmt::format("[{:.3f}, {:.3f}]", d.ratio_ci.lo,
-							       d.ratio_ci.hi)
-						 : "n/a";
-			std::string mark = r.against[j]->normalised ? "*" : "";
-			o << fmt::format(" {:>7} {:>17} {:>9.1f} {:>8.1f} {}", ratio_text(d.ratio) + mark, ci,
-					 d.diff, d.diff * r.cells[j]->ns_per_cycle,
-					 r.control ? (!d.known ? "?" : d.significant ? "moved" : "steady")
-						   : verdict(d));
-		}
-		o << "\n";
-	}
-	o << "\n" << render_comparison_notes(c);
+	o << "\n" << comparison_table(c).write(TableForm::text, width);
+	o << "\n" << render_comparison_notes(c, detail);
 	return o.str();
 }
 
-std::string render_comparison_notes(const Comparison &c)
+namespace {
+
+// The figures (a row in a column) named: a few each by name, more by
+// crossing with their counts.
+std::string figures_named(const std::vector<std::pair<const CompareRow *, std::string>> &figs)
 {
+	std::string out;
+	if (figs.size() <= 3) {
+		for (const auto &[r, label] : figs)
+			append_item(out, ", ", fmt::format("{}/{} in {}", r->crossing, r->variant, label));
+		return out;
+	}
+	std::vector<std::string> crossings;
+	for (const auto &f : figs)
+		crossings.push_back(f.first->crossing);
+	return counted_list(crossings);
+}
+
+// One legend line, one line per kind of noise, each note in short, the
+// conditions that differ by name, each warned condition once.
+std::string short_comparison_notes(const Comparison &c)
+{
+	std::ostringstream o;
+	std::string legend = "±95%: half the median's 95 % interval from its parts (and runs)";
+	bool warned = std::any_of(c.warned.begin(), c.warned.end(),
+				  [](const auto &w) { return !w.empty(); });
+	bool normalised = false;
+	std::vector<std::pair<std::string, std::vector<std::pair<const CompareRow *, std::string>>>>
+		kinds;
+	for (const auto &r : c.rows) {
+		for (const auto &ag : r.against)
+			normalised |= ag && ag->normalised;
+		for (std::size_t j = 0; j < r.cells.size(); j++)
+			if (r.cells[j])
+				for (const auto &k : r.cells[j]->noise) {
+					auto it = std::find_if(kinds.begin(), kinds.end(),
+							       [&](const auto &x) { return x.first == k; });
+					if (it == kinds.end())
+						it = kinds.insert(kinds.end(), { k, {} });
+					it->second.emplace_back(&r, c.labels[j]);
+				}
+	}
+	if (!kinds.empty())
+		legend += "; ~: noise flagged";
+	if (warned)
+		legend += "; !: warned conditions";
+	if (normalised)
+		legend += "; *: divided by the control's ratio";
+	o << legend << "; -v: every detail\n";
+	for (const auto &[kind, figs] : kinds)
+		o << fmt::format("noise: {} in {} figure{} ({}) (-v for each)\n", kind, figs.size(),
+				 figs.size() == 1 ? "" : "s", figures_named(figs));
+	for (const auto &r : c.rows)
+		for (const auto &n : r.notes)
+			o << fmt::format("note: {}/{}: {}\n", r.crossing, r.variant, n);
+	if (c.missing.size() <= 2)
+		for (const auto &m : c.missing)
+			o << "only in some columns: " << m << "\n";
+	else
+		o << fmt::format("only in some columns: {} rows (-v for each)\n", c.missing.size());
+	for (const auto &n : c.notes) {
+		std::string s = short_note(n);
+		o << "note: " << s << (s.size() < n.size() ? " (-v)" : "") << "\n";
+	}
+	bool differ = false;
+	auto keys = [](const std::vector<ConditionDiff> &diffs) {
+		std::string list;
+		for (const auto &d : diffs)
+			append_item(list, ", ", d.key);
+		return list;
+	};
+	for (std::size_t j = 1; j < c.conditions.size(); j++)
+		if (!c.conditions[j].empty()) {
+			differ = true;
+			o << fmt::format("conditions of {} differ from {}'s: {} (-v for the values)\n",
+					 c.labels[j], c.labels[0], keys(c.conditions[j]));
+		}
+	for (std::size_t j = 0; j < c.within.size(); j++)
+		if (!c.within[j].empty())
+			o << fmt::format("the runs of {} differ among themselves: {} (-v)\n",
+					 c.labels[j], keys(c.within[j]));
+	if (!differ && c.labels.size() > 1)
+		o << "conditions: the same in every column\n";
+	for (std::size_t j = 0; j < c.warned.size(); j++)
+		for (const auto &w : c.warned[j])
+			o << fmt::format("warned{}: {}\n",
+					 c.labels.size() > 1 ? " in " + c.labels[j] : std::string(),
+					 w.text());
+	return o.str();
+}
+
+} // namespace
+
+std::string render_comparison_notes(const Comparison &c, Detail detail)
+{
+	if (detail == Detail::quiet)
+		return {};
+	if (detail == Detail::normal)
+		return short_comparison_notes(c);
 	std::ostringstream o;
 	o << "median ±: half its 95 % interval, from the spread between its parts (and "
 	     "between the runs of a column of several)\n";

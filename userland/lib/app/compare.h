@@ -9,6 +9,7 @@
 
 #include "app/conditions.h"
 #include "app/report.h"
+#include "app/table.h"
 #include "core/stats.h"
 
 #include <optional>
@@ -95,11 +96,18 @@ Comparison compare_columns(const std::vector<Column> &columns);
 // Two runs, A and B.
 Comparison compare_reports(const Report &a, const Report &b);
 
-std::string render_comparison(const Comparison &c);
+// The rows: each column's median and interval, each later column against
+// the first (ratio, its interval, difference, verdict).
+Table comparison_table(const Comparison &c);
+// The columns' files, the table fitted to width, and the notes.
+std::string render_comparison(const Comparison &c, std::size_t width = text_width(),
+			      Detail detail = Detail::normal);
 // What the table's rows do not say: the interval, normalised rows, notes and
 // noise per row, rows some columns lack, and every condition that differs
 // or was warned about.
-std::string render_comparison_notes(const Comparison &c);
+// normal: a legend line, one line per kind of noise, conditions by name,
+// notes in short; verbose: each in full; quiet: nothing.
+std::string render_comparison_notes(const Comparison &c, Detail detail = Detail::normal);
 // Beside a figure: "~" when noise was flagged in that cell; beside a
 // column's label: "!" when that column was taken under warned conditions.
 std::string noise_mark(const Cell &cell);

@@ -92,19 +92,29 @@ std::array<std::size_t, 3> count_verdicts(const std::vector<Finding> &findings)
 
 } // namespace
 
-std::string render_doctor_table(const Machine &m, const std::vector<Finding> &findings)
+Table doctor_table(const std::vector<Finding> &findings)
 {
-	std::size_t width = 0;
-	for (const Finding &f : findings)
-		width = std::max(width, f.check.size());
+	Table t({ { "status", Align::left },
+		  { "check", Align::left },
+		  { "found", Align::left },
+		  { "fix", Align::left, 0, Shown::csv } });
+	for (const Finding &f : findings) {
+		t.add_row({ TableValue::text(std::string(verdict_name(f.verdict))),
+			    TableValue::text(f.check), TableValue::text(f.found),
+			    TableValue::text(f.fix) });
+		// For people the fix goes on a line of its own, under what it fixes.
+		if (!f.fix.empty())
+			t.add_row({ {}, {}, TableValue::text("fix: " + f.fix) }, Shown::display);
+	}
+	return t;
+}
+
+std::string render_doctor_table(const Machine &m, const std::vector<Finding> &findings,
+				std::size_t width)
+{
 	std::string out = fmt::format("xperf doctor  CPU {}{}\n\n", m.cpu,
 				      m.root == "/" ? "" : "  root " + m.root.string());
-	for (const Finding &f : findings) {
-		out += fmt::format("{:<8} {:<{}}  {}\n", verdict_name(f.verdict), f.check, width,
-				   f.found);
-		if (!f.fix.empty())
-			out += fmt::format("{:<8} {:<{}}  fix: {}\n", "", "", width, f.fix);
-	}
+	out += doctor_table(findings).write(TableForm::text, width);
 	auto counts = count_verdicts(findings);
 	out += fmt::format("\n{} ok, {} warn, {} unknown\n", counts[0], counts[1], counts[2]);
 	return out;

@@ -4,6 +4,7 @@
 // the tests run them on captured trees.
 #pragma once
 
+#include "app/table.h"
 #include "core/sysroot.h"
 
 #include <nlohmann/json.hpp>
@@ -62,7 +63,11 @@ std::span<const DoctorCheck> doctor_checks();
 // Every check, in the table's order.
 std::vector<Finding> run_doctor(const Machine &m);
 
-std::string render_doctor_table(const Machine &m, const std::vector<Finding> &findings);
+// One row per finding: status, check, what was found; the fix under it for
+// people, in a column of its own in CSV.
+Table doctor_table(const std::vector<Finding> &findings);
+std::string render_doctor_table(const Machine &m, const std::vector<Finding> &findings,
+				std::size_t width = text_width());
 nlohmann::json doctor_to_json(const Machine &m, const std::vector<Finding> &findings);
 
 } // namespace xperf

@@ -1,8 +1,11 @@
 #include "app/report.h"
 
+#include "core/text_list.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include <map>
@@ -38,73 +41,133 @@ std::string meta_str(const nlohmann::json &meta, const char *pointer)
 	return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
-std::string flags_of(const Result &r)
+// The noise flags as words ("bimodal drift preemption") and as people read
+// them, with the drift's size ("drift(7%)").
+TableValue flags_of(const Result &r)
 {
-	std::string f;
+	std::string words, shown;
+	auto add = [&](const std::string &word, const std::string &display) {
+		append_item(words, " ", word);
+		append_item(shown, " ", display);
+	};
 	if (r.bimodal)
-		f += "bimodal ";
+		add("bimodal", "bimodal");
 	if (r.drift.drifting)
-		f += fmt::format("drift({:.0f}%) ", r.drift.spread * 100);
+		add("drift", fmt::format("drift({:.0f}%)", r.drift.spread * 100));
 	for (const auto &n : r.noise)
 		if (n.kind != "bimodal" && n.kind != "drift")
-			f += n.kind + " ";
-	if (!f.empty())
-		f.pop_back();
-	return f.empty() ? "-" : f;
+			add(n.kind, n.kind);
+	return shown.empty() ? TableValue::none() : TableValue{ shown, words };
 }
 
 // Half the median's interval in percent of it, when its parts give one.
-std::string interval_of(const Result &r)
+TableValue interval_of(const Result &r)
 {
 	Estimate e = r.figure();
 	if (e.df <= 0 || r.stats.median == 0)
-		return "-";
+		return TableValue::none();
 	Interval ci = e.ci95();
-	return fmt::format("{:.1f}%", (ci.hi - ci.lo) / 2 / std::fabs(r.stats.median) * 100);
+	return TableValue::number((ci.hi - ci.lo) / 2 / std::fabs(r.stats.median) * 100, 1, "%");
+}
+
+TableValue interval_end(const Result &r, double Interval::*end)
+{
+	Estimate e = r.figure();
+	return e.df > 0 ? TableValue::number(e.ci95().*end, 1) : TableValue::none();
 }
 
 } // namespace
 
-std::string render_table(const Report &r)
+Table results_table(const Report &r, const std::string &file)
 {
-	std::ostringstream o;
-	const auto &m = r.meta;
-	o << fmt::format("xperf {}  cpu {} ({})  kernel {}\n", XPERF_VERSION,
-			 meta_str(m, "/run/cpu"), meta_str(m, "/conditions/cpu/model_name"),
-			 meta_str(m, "/conditions/kernel/release"));
-	o << fmt::format("TSC {} MHz ({})  KPTI {}  SMT {}  governor {}\n",
-			 m.contains("tsc") ? fmt::format("{:.1f}", m["tsc"].value("hz", 0.0) / 1e6)
-					   : "?",
-			 meta_str(m, "/tsc/source"), meta_str(m, "/conditions/kpti/enabled"),
-			 meta_str(m, "/conditions/smt/active"),
-			 meta_str(m, "/conditions/cpufreq/governor"));
-	if (m.contains("warnings"))
-		for (const auto &w : m["warnings"])
-			o << "warning: " << w.get<std::string>() << "\n";
-	o << "\n";
-	std::size_t vw = 14;
-	for (const auto &res : r.results)
-		vw = std::max(vw, res.variant.size());
-	o << fmt::format("{:<9} {:<{}} {:>8} {:>9} {:>9} {:>9} {:>7} {:>5} {:>9} {:>10} {:>10} "
-			 "{:>9}  {}\n",
-			 "crossing", "variant", vw, "n", "min", "q1", "median", "±95%", "parts",
-			 "q3", "p99", "median_ns", "overhead", "flags");
+	auto cycles = [](const char *head, int priority, Shown shown = Shown::all) {
+		return TableColumn{ head, Align::right, priority, shown,
+				    std::string(head) + "_cycles" };
+	};
+	std::vector<TableColumn> cols;
+	if (!file.empty())
+		cols.push_back({ "file", Align::left, 0, Shown::csv });
+	cols.insert(cols.end(), {
+		{ "crossing", Align::left },
+		{ "variant", Align::left },
+		{ "unit_tsc_hz", Align::right, 0, Shown::csv },
+		{ "n", Align::right, 3, Shown::all, "samples" },
+		{ "batch", Align::right, 0, Shown::csv },
+		cycles("min", 4),
+		cycles("mean", 0, Shown::csv),
+		cycles("stddev", 0, Shown::csv),
+		cycles("q1", 5),
+		cycles("median", 0),
+		{ "±95%", Align::right, 1, Shown::all, "median_ci95_half_percent" },
+		{ "ci95_lo", Align::right, 0, Shown::csv, "median_ci95_lo_cycles" },
+		{ "ci95_hi", Align::right, 0, Shown::csv, "median_ci95_hi_cycles" },
+		{ "parts", Align::right, 2 },
+		cycles("q3", 5),
+		cycles("p1", 0, Shown::csv),
+		cycles("p5", 0, Shown::csv),
+		cycles("p95", 0, Shown::csv),
+		cycles("p99", 4),
+		cycles("max", 0, Shown::csv),
+		{ "median_ns", Align::right, 1 },
+		{ "overhead", Align::right, 6, Shown::all, "overhead_cycles" },
+		{ "flags", Align::left, 2 },
+	});
+	Table t(std::move(cols));
 	for (const auto &res : r.results) {
 		const Stats &s = res.stats;
-		o << fmt::format("{:<9} {:<{}} {:>8} {:>9.1f} {:>9.1f} {:>9.1f} {:>7} {:>5} {:>9.1f} "
-				 "{:>10.1f} {:>10.1f} {:>9.0f}  {}\n",
-				 res.crossing, res.variant, vw, s.n, s.min, s.q1, s.median,
-				 interval_of(res), res.figure().parts, s.q3, s.p99,
-				 res.stats_ns.median, res.method.value("overhead_cycles", 0.0),
-				 flags_of(res));
+		auto c = [](double v) { return TableValue::number(v, 1); };
+		std::vector<TableValue> cells;
+		if (!file.empty())
+			cells.push_back(TableValue::text(file));
+		cells.insert(cells.end(), { TableValue::text(res.crossing), TableValue::text(res.variant),
+			    TableValue::number(res.tsc_hz, 0), TableValue::number(double(s.n), 0),
+			    TableValue::number(res.method.value("batch", 1.0), 0), c(s.min), c(s.mean),
+			    c(s.stddev), c(s.q1), c(s.median), interval_of(res),
+			    interval_end(res, &Interval::lo), interval_end(res, &Interval::hi),
+			    TableValue::number(double(res.figure().parts), 0), c(s.q3), c(s.p1),
+			    c(s.p5), c(s.p95), c(s.p99), c(s.max),
+			    TableValue::number(res.stats_ns.median, 0),
+			    TableValue::number(res.method.value("overhead_cycles", 0.0), 0),
+			    flags_of(res) });
+		t.add_row(std::move(cells));
 	}
-	o << "\ncycles are net of each result's empty timed region (overhead, subtracted); "
-	     "median_ns at the TSC frequency above\n"
-	     "±95%: half the median's 95 % interval, from the spread between its parts (rounds, "
-	     "each in a process of its own); one part knows nothing of run-to-run noise (-)\n";
-	for (const auto &s : r.skipped)
-		o << fmt::format("skipped: {}: {}\n  to measure it: {}\n", s.crossing, s.reason,
-				 s.remedy.empty() ? "see the reason" : s.remedy);
+	return t;
+}
+
+namespace {
+
+// The run's conditions in one line (normal), or two (verbose).
+void header(std::ostringstream &o, const Report &r, Detail detail)
+{
+	const auto &m = r.meta;
+	std::string tsc = m.contains("tsc") ? fmt::format("{:.1f}", m["tsc"].value("hz", 0.0) / 1e6)
+					    : "?";
+	if (detail == Detail::verbose) {
+		o << fmt::format("xperf {}  cpu {} ({})  kernel {}\n", XPERF_VERSION,
+				 meta_str(m, "/run/cpu"),
+				 meta_str(m, "/conditions/cpu/model_name"),
+				 meta_str(m, "/conditions/kernel/release"));
+		o << fmt::format("TSC {} MHz ({})  KPTI {}  SMT {}  governor {}\n", tsc,
+				 meta_str(m, "/tsc/source"),
+				 meta_str(m, "/conditions/kpti/enabled"),
+				 meta_str(m, "/conditions/smt/active"),
+				 meta_str(m, "/conditions/cpufreq/governor"));
+	} else {
+		o << fmt::format("xperf {}  CPU {}  kernel {}  TSC {} MHz  KPTI {}\n", XPERF_VERSION,
+				 meta_str(m, "/run/cpu"),
+				 meta_str(m, "/conditions/kernel/release"), tsc,
+				 meta_str(m, "/conditions/kpti/enabled"));
+	}
+	if (auto w = m.find("warnings"); w != m.end() && w->is_array())
+		for (const auto &text : *w)
+			if (text.is_string())
+				o << "warning: " << text.get<std::string>() << "\n";
+	o << "\n";
+}
+
+// Every note and noise flag of every row, each in full (-v).
+void all_findings(std::ostringstream &o, const Report &r)
+{
 	for (const auto &res : r.results)
 		for (const auto &n : res.noise)
 			o << fmt::format("noise: {}/{}: {}: {}; likely {}; {}\n", res.crossing,
@@ -130,29 +193,155 @@ std::string render_table(const Report &r)
 			else if (said.insert({ res.crossing, n }).second)
 				o << fmt::format("note: {} ({} results): {}\n", res.crossing, count, n);
 		}
+}
+
+// The same note of other figures ("the TSC ran at 2051.0 MHz" and "at
+// 2037.7 MHz") is one kind of finding: its words without the numbers.
+std::string without_numbers(const std::string &text)
+{
+	std::string out;
+	for (char ch : text)
+		if (!(std::isdigit(static_cast<unsigned char>(ch)) || ch == '.'))
+			out += ch;
+	return out;
+}
+
+// Rows by name when there are a few, else by crossing with their counts.
+std::string rows_named(const std::vector<const Result *> &rows)
+{
+	std::string out;
+	if (rows.size() <= 3) {
+		for (const Result *r : rows)
+			append_item(out, ", ", r->crossing + "/" + r->variant);
+		return out;
+	}
+	std::vector<std::string> crossings;
+	for (const Result *r : rows)
+		crossings.push_back(r->crossing);
+	return counted_list(crossings);
+}
+
+// At most one line per kind of finding: the noise of each kind over the
+// rows that show it, each note (in short) over the rows that carry it.
+// "timed: ..." notes say what a row times: -v.
+void grouped_findings(std::ostringstream &o, const Report &r)
+{
+	std::vector<std::pair<std::string, std::vector<const Result *>>> kinds;
+	std::vector<const NoiseFlag *> first;
+	for (const auto &res : r.results)
+		for (const auto &n : res.noise) {
+			auto it = std::find_if(kinds.begin(), kinds.end(),
+					       [&](const auto &k) { return k.first == n.kind; });
+			if (it == kinds.end()) {
+				kinds.push_back({ n.kind, {} });
+				first.push_back(&n);
+				it = kinds.end() - 1;
+			}
+			if (it->second.empty() || it->second.back() != &res)
+				it->second.push_back(&res);
+		}
+	for (std::size_t i = 0; i < kinds.size(); i++)
+		o << fmt::format("noise: {} in {} of {} rows ({}): likely {}; {} (-v for each)\n",
+				 kinds[i].first, kinds[i].second.size(), r.results.size(),
+				 rows_named(kinds[i].second), first[i]->cause, first[i]->advice);
+	struct Said {
+		std::string key, text;
+		std::vector<const Result *> rows;
+		bool differs = false;
+	};
+	std::vector<Said> notes;
+	for (const auto &res : r.results)
+		for (const auto &n : res.notes) {
+			if (n.rfind("timed: ", 0) == 0)
+				continue;
+			std::string text = short_note(n);
+			std::string key = without_numbers(text);
+			auto it = std::find_if(notes.begin(), notes.end(),
+					       [&](const Said &s) { return s.key == key; });
+			if (it == notes.end())
+				it = notes.insert(notes.end(), { key, text, {}, false });
+			it->differs |= it->text != text;
+			if (it->rows.empty() || it->rows.back() != &res)
+				it->rows.push_back(&res);
+		}
+	for (const Said &s : notes)
+		o << fmt::format("note: {}: {}{}\n", rows_named(s.rows), s.text,
+				 s.differs ? " (the first; -v for each)" : "");
+	if (auto w = r.meta.find("warned"); w != r.meta.end() && w->is_array())
+		for (const auto &f : *w)
+			o << fmt::format("warned: {}: {} (xperf-user doctor says what to do)\n",
+					 f.value("check", "?"), f.value("found", "?"));
+}
+
+} // namespace
+
+std::string short_note(const std::string &note)
+{
+	// "path: 2000 of 2000 iterations took ..." says nothing in its first
+	// word: a clause ends past its first 20 characters.
+	constexpr std::size_t least = 20;
+	std::size_t end = std::string::npos;
+	for (const char *delimiter : { ": ", "; ", " (" })
+		end = std::min(end, note.find(delimiter, least));
+	return end == std::string::npos ? note : note.substr(0, end);
+}
+
+std::string counted_list(const std::vector<std::string> &names)
+{
+	std::vector<std::pair<std::string, std::size_t>> counts;
+	for (const auto &n : names) {
+		auto it = std::find_if(counts.begin(), counts.end(),
+				       [&](const auto &c) { return c.first == n; });
+		if (it == counts.end())
+			counts.emplace_back(n, 1);
+		else
+			it->second++;
+	}
+	std::string out;
+	for (const auto &[n, k] : counts)
+		append_item(out, ", ", k > 1 ? n + " " + std::to_string(k) : n);
+	return out;
+}
+
+std::string render_findings(const Report &r, Detail detail)
+{
+	std::ostringstream o;
+	for (const auto &s : r.skipped) {
+		if (detail == Detail::verbose)
+			o << fmt::format("skipped: {}: {}\n  to measure it: {}\n", s.crossing, s.reason,
+					 s.remedy.empty() ? "see the reason" : s.remedy);
+		else
+			o << fmt::format("skipped: {}: {}\n", s.crossing, s.reason);
+	}
+	if (detail == Detail::verbose)
+		all_findings(o, r);
+	else if (detail == Detail::normal)
+		grouped_findings(o, r);
 	return o.str();
+}
+
+std::string render_table(const Report &r, std::size_t width, Detail detail)
+{
+	if (detail == Detail::quiet)
+		return results_table(r).write(TableForm::text, width);
+	std::ostringstream o;
+	header(o, r, detail);
+	o << results_table(r).write(TableForm::text, width);
+	if (detail == Detail::verbose)
+		o << "\ncycles are net of each result's empty timed region (overhead, subtracted); "
+		     "median_ns at the TSC frequency above\n"
+		     "±95%: half the median's 95 % interval, from the spread between its parts "
+		     "(rounds, each in a process of its own); one part knows nothing of run-to-run "
+		     "noise (-)\n";
+	else
+		o << "\ncycles net of the empty timed region; ±95%: half the median's 95 % interval; "
+		     "-v: every detail\n";
+	return o.str() + render_findings(r, detail);
 }
 
 std::string render_csv(const Report &r)
 {
-	std::ostringstream o;
-	o << "crossing,variant,unit_tsc_hz,samples,batch,overhead_cycles";
-	for (const char *f : { "min", "mean", "stddev", "median", "q1", "q3", "p1", "p5", "p95",
-			       "p99", "max" })
-		o << "," << f << "_cycles";
-	o << ",median_ns,bimodal,drift\n";
-	for (const auto &res : r.results) {
-		const Stats &s = res.stats;
-		o << fmt::format("{},{},{:.0f},{},{},{:.1f}", res.crossing, res.variant, res.tsc_hz,
-				 s.n, res.method.value("batch", 1),
-				 res.method.value("overhead_cycles", 0.0));
-		for (double v : { s.min, s.mean, s.stddev, s.median, s.q1, s.q3, s.p1, s.p5, s.p95,
-				  s.p99, s.max })
-			o << fmt::format(",{:.3f}", v);
-		o << fmt::format(",{:.3f},{},{}\n", res.stats_ns.median, res.bimodal ? 1 : 0,
-				 res.drift.drifting ? 1 : 0);
-	}
-	return o.str();
+	return results_table(r).write(TableForm::csv, 0);
 }
 
 } // namespace xperf

@@ -215,122 +215,6 @@ std::vector<std::string> column_labels(const std::vector<Column> &columns,
 
 namespace {
 
-// A table before it is written out: a heading row, then rows of fields;
-// a section row has its title as the only field.
-struct Grid {
-	std::vector<std::string> head;
-	std::vector<std::vector<std::string>> rows;
-	std::vector<bool> section;
-	void add_section(std::string_view title)
-	{
-		rows.push_back({ std::string(title) });
-		section.push_back(true);
-	}
-	void add(std::vector<std::string> fields)
-	{
-		rows.push_back(std::move(fields));
-		section.push_back(false);
-	}
-};
-
-std::string csv_field(const std::string &s)
-{
-	if (s.find_first_of(",\"\n") == std::string::npos)
-		return s;
-	std::string q = "\"";
-	for (char ch : s)
-		q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-	return q + "\"";
-}
-
-// Display width of UTF-8 text: the code points, one column each.
-std::size_t width(const std::string &s)
-{
-	return static_cast<std::size_t>(
-		std::count_if(s.begin(), s.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
-}
-
-std::string pad(const std::string &s, std::size_t w, bool left)
-{
-	std::string fill(w > width(s) ? w - width(s) : 0, ' ');
-	return left ? s + fill : fill + s;
-}
-
-std::string write_grid(const Grid &g, TableFormat f)
-{
-	std::ostringstream o;
-	if (f == TableFormat::csv) {
-		// Sections are a field of every row: one table, easy to load.
-		std::string line = "section";
-		for (const auto &h : g.head) {
-			line += ',';
-			line += csv_field(h);
-		}
-		o << line << "\n";
-		std::string current;
-		for (std::size_t i = 0; i < g.rows.size(); i++) {
-			if (g.section[i]) {
-				current = g.rows[i][0];
-				continue;
-			}
-			line = csv_field(current);
-			for (const auto &field : g.rows[i]) {
-				line += ',';
-				line += csv_field(field);
-			}
-			o << line << "\n";
-		}
-		return o.str();
-	}
-	if (f == TableFormat::markdown) {
-		auto row = [&o](const std::vector<std::string> &fields, std::size_t n) {
-			o << "|";
-			for (std::size_t k = 0; k < n; k++) {
-				std::string cell = k < fields.size() ? fields[k] : "";
-				for (auto p = cell.find('|'); p != std::string::npos;
-				     p = cell.find('|', p + 2))
-					cell.replace(p, 1, "\\|");
-				o << " " << cell << " |";
-			}
-			o << "\n";
-		};
-		row(g.head, g.head.size());
-		o << "|";
-		for (std::size_t k = 0; k < g.head.size(); k++)
-			o << (k == 0 ? " :--- |" : " ---: |");
-		o << "\n";
-		for (std::size_t i = 0; i < g.rows.size(); i++)
-			if (g.section[i])
-				row({ "**" + g.rows[i][0] + "**" }, g.head.size());
-			else
-				row(g.rows[i], g.head.size());
-		return o.str();
-	}
-	std::vector<std::size_t> w(g.head.size());
-	for (std::size_t k = 0; k < g.head.size(); k++)
-		w[k] = width(g.head[k]);
-	for (std::size_t i = 0; i < g.rows.size(); i++)
-		if (!g.section[i])
-			for (std::size_t k = 0; k < g.rows[i].size() && k < w.size(); k++)
-				w[k] = std::max(w[k], width(g.rows[i][k]));
-	auto line = [&](const std::vector<std::string> &fields) {
-		std::string out;
-		for (std::size_t k = 0; k < fields.size() && k < w.size(); k++)
-			out += (k ? "  " : "") + pad(fields[k], w[k], k == 0);
-		while (!out.empty() && out.back() == ' ')
-			out.pop_back();
-		o << out << "\n";
-	};
-	line(g.head);
-	for (std::size_t i = 0; i < g.rows.size(); i++) {
-		if (g.section[i])
-			o << "\n" << g.rows[i][0] << "\n";
-		else
-			line(g.rows[i]);
-	}
-	return o.str();
-}
-
 // The rows of c that a suite row shows, in c's order.
 std::vector<const CompareRow *> rows_for(const Comparison &c, const SuiteRow &sr)
 {
@@ -385,88 +269,120 @@ double bytes_per_iteration(const std::vector<Column> &columns, const CompareRow 
 	return 0;
 }
 
-std::string percent(double x)
+// Half the 95 % interval, in percent of the value; "~" when noise was
+// flagged in the cell.
+TableValue plus_minus(const Cell &cell)
 {
-	return std::isfinite(x) ? fmt::format("{:+.1f}%", 100 * x) : "n/a";
+	const Estimate &e = cell.figure;
+	TableValue v = e.value == 0 || e.df <= 0
+			       ? TableValue{ "?", "" }
+			       : TableValue::number(50 * (e.ci95().hi - e.ci95().lo) / std::fabs(e.value), 1,
+						    "%", "±");
+	return v.marked(noise_mark(cell));
 }
 
-// Half the 95 % interval, in percent of the value.
-std::string plus_minus(const Estimate &e)
+TableValue noise_words(const std::optional<Cell> &cell)
 {
-	Interval ci = e.ci95();
-	if (e.value == 0 || e.df <= 0)
-		return "?";
-	return fmt::format("±{:.1f}%", 50 * (ci.hi - ci.lo) / std::fabs(e.value));
+	std::string words;
+	if (cell)
+		for (const auto &k : cell->noise)
+			append_item(words, " ", k);
+	return TableValue::text(words);
+}
+
+// A column's figure and its interval: the figure's value, "±" with its
+// half-interval in percent (priority 2), and, in CSV, the noise's words.
+void figure_columns(std::vector<TableColumn> &cols, const Comparison &c, std::size_t j)
+{
+	const std::string &l = c.labels[j];
+	cols.push_back({ l + warned_mark(c, j), Align::right, 0, Shown::all, l });
+	cols.push_back({ "±95%", Align::right, 2, Shown::all, l + " ci95 half percent" });
+	cols.push_back({ "noise", Align::right, 0, Shown::csv, l + " noise" });
 }
 
 // Later column j against the first: overhead in percent, its interval,
-// and whether it stands out of the noise; "*" when divided by the control.
-void add_overhead(std::vector<std::string> &fields, const CompareRow &r, std::size_t j)
+// and whether it stands out of the noise; "*" when divided by the control
+// (in CSV a column of its own).
+void overhead_columns(std::vector<TableColumn> &cols, const std::string &vs)
+{
+	cols.push_back({ vs, Align::right, 0, Shown::all, vs + " percent" });
+	cols.push_back({ "95% CI", Align::right, 3, Shown::display });
+	cols.push_back({ "ci95_lo", Align::right, 0, Shown::csv, vs + " ci95 lo percent" });
+	cols.push_back({ "ci95_hi", Align::right, 0, Shown::csv, vs + " ci95 hi percent" });
+	cols.push_back({ "differs", Align::right, 1, Shown::all, vs + " differs" });
+	cols.push_back({ "normalised", Align::right, 0, Shown::csv, vs + " divided by the control" });
+}
+
+void add_overhead(std::vector<TableValue> &fields, const CompareRow &r, std::size_t j)
 {
 	if (!r.against[j]) {
-		fields.insert(fields.end(), { "-", "", "" });
+		fields.insert(fields.end(), { TableValue::none(), TableValue{}, TableValue{},
+					      TableValue{}, TableValue{}, TableValue{} });
 		return;
 	}
 	const Difference &d = r.against[j]->finding();
-	std::string mark = r.against[j]->normalised ? "*" : "";
-	fields.push_back(percent(d.ratio - 1) + mark);
-	fields.push_back(d.known ? fmt::format("[{}, {}]", percent(d.ratio_ci.lo - 1),
-					       percent(d.ratio_ci.hi - 1))
-				 : "n/a");
-	fields.push_back(!d.known ? "?" : d.significant ? "yes" : "no");
+	bool normalised = r.against[j]->normalised.has_value();
+	auto percent = [](double x) { return TableValue::number(100 * x, 1, "%", "", true); };
+	fields.push_back(percent(d.ratio - 1).marked(normalised ? "*" : ""));
+	TableValue lo = d.known ? percent(d.ratio_ci.lo - 1) : TableValue{ "n/a", "" };
+	TableValue hi = d.known ? percent(d.ratio_ci.hi - 1) : TableValue{ "n/a", "" };
+	fields.push_back(d.known ? TableValue{ fmt::format("[{}, {}]", lo.display, hi.display), "" }
+				 : TableValue{ "n/a", "" });
+	fields.push_back(lo);
+	fields.push_back(hi);
+	fields.push_back(TableValue::text(!d.known ? "?" : d.significant ? "yes" : "no"));
+	fields.push_back(TableValue::text(normalised ? "yes" : "no"));
 }
 
-void overhead_heads(Grid &g, const std::vector<std::string> &labels)
+// A figure in the LMBench layout's unit: cycles, MB/s for a bandwidth, else
+// µs with three significant digits (whole ones from 100 µs).
+TableValue lmbench_value(const Cell &cell, bool cycles, double bytes)
 {
-	for (std::size_t j = 1; j < labels.size(); j++) {
-		g.head.push_back(labels[j] + " vs " + labels[0]);
-		g.head.push_back("95% CI");
-		g.head.push_back("differs");
-	}
+	double ns = cell.figure.value * cell.ns_per_cycle;
+	if (cycles)
+		return TableValue::number(cell.figure.value, 1);
+	if (bytes > 0)
+		return TableValue::number(ns > 0 ? bytes / ns * 1e3 : 0.0, 0);
+	return ns >= 1e5 ? TableValue::number(ns / 1e3, 0) : TableValue::significant(ns / 1e3, 3);
 }
 
-Grid lmbench_grid(const Suite &s, const Comparison &c, const std::vector<Column> &columns,
-		  const std::vector<std::string> &labels, bool cycles)
+Table lmbench_table(const Suite &s, const Comparison &c, const std::vector<Column> &columns,
+		    const std::vector<std::string> &labels, bool cycles)
 {
-	Grid g;
-	g.head.push_back("entry");
-	for (std::size_t j = 0; j < labels.size(); j++) {
-		g.head.push_back(labels[j] + warned_mark(c, j));
-		g.head.push_back("±95%");
-	}
-	overhead_heads(g, labels);
+	std::vector<TableColumn> heads{ { "entry", Align::left } };
+	for (std::size_t j = 0; j < labels.size(); j++)
+		figure_columns(heads, c, j);
+	for (std::size_t j = 1; j < labels.size(); j++)
+		overhead_columns(heads, labels[j] + " vs " + labels[0]);
+	Table t(std::move(heads));
 	std::string_view section;
 	for (const auto &sr : s.rows) {
 		auto rows = rows_for(c, sr);
 		if (rows.empty())
 			continue;
 		if (sr.section != section) {
-			g.add_section(sr.section);
+			t.add_section(std::string(sr.section));
 			section = sr.section;
 		}
 		for (const CompareRow *r : rows) {
-			std::vector<std::string> fields{ row_label(sr, *r, rows) };
+			std::vector<TableValue> fields{ TableValue::text(row_label(sr, *r, rows)) };
 			double bytes = cycles ? 0 : bytes_per_iteration(columns, *r);
 			for (const auto &cell : r->cells) {
 				if (!cell) {
-					fields.insert(fields.end(), { "-", "" });
+					fields.insert(fields.end(),
+						      { TableValue::none(), TableValue{}, TableValue{} });
 					continue;
 				}
-				double ns = cell->figure.value * cell->ns_per_cycle;
-				std::string value =
-					cycles	    ? fmt::format("{:.1f}", cell->figure.value)
-					: bytes > 0 ? fmt::format("{:.0f}", ns > 0 ? bytes / ns * 1e3 : 0.0)
-						    : ns >= 1e5 ? fmt::format("{:.0f}", ns / 1e3)
-						    : fmt::format("{:#.3g}", ns / 1e3);
-				fields.push_back(value);
-				fields.push_back(plus_minus(cell->figure) + noise_mark(*cell));
+				fields.push_back(lmbench_value(*cell, cycles, bytes));
+				fields.push_back(plus_minus(*cell));
+				fields.push_back(noise_words(cell));
 			}
 			for (std::size_t j = 1; j < labels.size(); j++)
 				add_overhead(fields, *r, j);
-			g.add(std::move(fields));
+			t.add_row(std::move(fields));
 		}
 	}
-	return g;
+	return t;
 }
 
 // The median over a column's runs of one statistic of the row's result.
@@ -483,60 +399,76 @@ double column_stat(const Column &col, const CompareRow &r, double Stats::*stat, 
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-Grid quartiles_grid(const Suite &s, const Comparison &c, const std::vector<Column> &columns,
-		    const std::vector<std::string> &labels)
+Table quartiles_table(const Suite &s, const Comparison &c, const std::vector<Column> &columns,
+		      const std::vector<std::string> &labels)
 {
-	Grid g;
-	g.head = { "run", "call" };
+	std::vector<TableColumn> heads{ { "run", Align::left }, { "call", Align::left } };
+	// The ns figures go first when the text is narrow; then q1 and q3.
 	for (const char *unit : { "cycles", "ns" })
-		for (const char *stat : { "avg", "median", "q1", "q3" })
-			g.head.push_back(fmt::format("{} {}", stat, unit));
-	g.head.push_back("median ±95%");
+		for (const char *stat : { "avg", "median", "q1", "q3" }) {
+			bool quartile = stat[0] == 'q';
+			int priority = std::string_view(unit) == "ns" ? (quartile ? 4 : 3)
+								       : (quartile ? 2 : 0);
+			heads.push_back({ fmt::format("{} {}", stat, unit), Align::right, priority });
+		}
+	heads.push_back({ "median ±95%", Align::right, 1, Shown::all, "median ci95 half percent" });
+	heads.push_back({ "noise", Align::right, 0, Shown::csv });
+	// A later run's median against the first's, as the LMBench layout has it.
+	if (columns.size() > 1)
+		overhead_columns(heads, "vs " + labels[0]);
+	Table t(std::move(heads));
 	for (std::size_t j = 0; j < columns.size(); j++)
 		for (const auto &sr : s.rows) {
 			auto rows = rows_for(c, sr);
 			for (const CompareRow *r : rows) {
 				if (!r->cells[j])
 					continue;
-				std::vector<std::string> fields{ labels[j] + warned_mark(c, j),
-								 row_label(sr, *r, rows) };
+				std::vector<TableValue> fields{
+					TableValue{ labels[j] + warned_mark(c, j), labels[j] },
+					TableValue::text(row_label(sr, *r, rows))
+				};
 				for (bool ns : { false, true })
 					for (double Stats::*stat : { &Stats::mean, &Stats::median,
 								     &Stats::q1, &Stats::q3 })
-						fields.push_back(fmt::format(
-							"{:.1f}", column_stat(columns[j], *r, stat, ns)));
-				fields.push_back(plus_minus(r->cells[j]->figure) +
-						 noise_mark(*r->cells[j]));
-				g.add(std::move(fields));
+						fields.push_back(TableValue::number(
+							column_stat(columns[j], *r, stat, ns), 1));
+				fields.push_back(plus_minus(*r->cells[j]));
+				fields.push_back(noise_words(r->cells[j]));
+				if (columns.size() > 1)
+					add_overhead(fields, *r, j);
+				t.add_row(std::move(fields));
 			}
 		}
-	return g;
+	return t;
 }
 
 } // namespace
 
 std::string render_suite(const Suite &s, const Comparison &c, const std::vector<Column> &columns,
-			 TableFormat f)
+			 TableForm f, std::size_t width, Detail detail)
 {
 	const std::vector<std::string> &labels = c.labels;
-	Grid g = s.layout == Layout::quartiles ? quartiles_grid(s, c, columns, labels)
-					       : lmbench_grid(s, c, columns, labels,
-							      s.layout == Layout::gates);
+	Table t = s.layout == Layout::quartiles ? quartiles_table(s, c, columns, labels)
+						: lmbench_table(s, c, columns, labels,
+								s.layout == Layout::gates);
 	std::string out;
-	if (f == TableFormat::text)
+	if (f == TableForm::text)
 		out += fmt::format("{}: {}\n\n", s.name, s.description);
-	else if (f == TableFormat::markdown)
+	else if (f == TableForm::markdown)
 		out += fmt::format("**{}**: {}\n\n", s.name, s.description);
-	out += write_grid(g, f);
-	if (f == TableFormat::csv)
+	out += t.write(f, width);
+	if (f == TableForm::csv || detail == Detail::quiet)
 		return out;
 	std::string notes;
 	if (s.layout != Layout::quartiles && labels.size() > 1)
-		notes += "overhead: the later column's time per iteration against the first's, in "
-			 "percent (for a bandwidth: its time per byte); differs: whether that stands "
-			 "out of the noise\n";
-	notes += render_comparison_notes(c);
-	if (f == TableFormat::markdown) {
+		notes += detail == Detail::verbose
+				 ? "overhead: the later column's time per iteration against the "
+				   "first's, in percent (for a bandwidth: its time per byte); differs: "
+				   "whether that stands out of the noise\n"
+				 : "overhead: time per iteration (per byte for a bandwidth) against the "
+				   "first column\n";
+	notes += render_comparison_notes(c, detail);
+	if (f == TableForm::markdown) {
 		// Notes as a list, so that Markdown keeps their lines.
 		std::string md;
 		std::istringstream in(notes);

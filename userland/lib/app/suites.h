@@ -15,6 +15,7 @@
 
 #include "app/compare.h"
 #include "app/registry.h"
+#include "app/table.h"
 
 #include <span>
 #include <string>
@@ -59,11 +60,11 @@ std::string crossing_list(const std::vector<const Suite *> &chosen);
 std::vector<std::string> column_labels(const std::vector<Column> &columns,
 				       const std::vector<std::string> &given);
 
-enum class TableFormat { text, markdown, csv };
-
 // The suite's table of a comparison of the columns (c = compare_columns of
-// them), with every condition that differs and every warned one under it.
+// them), with the comparison's notes under it (render_comparison_notes at
+// detail; quiet: none).
 std::string render_suite(const Suite &s, const Comparison &c, const std::vector<Column> &columns,
-			 TableFormat f);
+			 TableForm f, std::size_t width = text_width(),
+			 Detail detail = Detail::normal);
 
 } // namespace xperf
