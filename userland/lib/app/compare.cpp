@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -66,6 +67,24 @@ std::optional<Cell> cell_of(const Column &col, const std::string &key)
 	cell.runs_with = runs.size();
 	cell.figure = combine_runs(runs);
 	return cell;
+}
+
+// A figure of 0 cycles or less is no time: the crossing cost no more than
+// the empty region subtracted from it. No ratio or difference is judged
+// against it, whatever the arithmetic would give.
+bool no_time(const Cell &cell)
+{
+	return cell.figure.value <= 0;
+}
+
+Difference without_judgement(Difference d)
+{
+	d.known = false;
+	d.significant = false;
+	d.ratio = std::numeric_limits<double>::quiet_NaN();
+	d.ratio_ci = { d.ratio, d.ratio };
+	d.diff_ci = { d.diff, d.diff };
+	return d;
 }
 
 std::string started_of(const Report &r)
@@ -135,6 +154,14 @@ void check_control(Comparison &c, const std::vector<Column> &columns)
 		if (!row->cells[0] || !row->cells[j])
 			continue;
 		Difference d = difference(row->cells[0]->figure, row->cells[j]->figure);
+		if (no_time(*row->cells[0]) || no_time(*row->cells[j])) {
+			k.against[j] = without_judgement(d);
+			c.notes.push_back(fmt::format(
+				"the control {} has no time in {} or {}: whether the machine changed "
+				"between them could not be checked",
+				k.key, c.labels[0], c.labels[j]));
+			continue;
+		}
 		k.against[j] = d;
 		k.moved[j] = d.known && d.significant;
 		if (!d.known)
@@ -203,9 +230,17 @@ Comparison compare_columns(const std::vector<Column> &columns)
 		std::vector<std::string> absent;
 		for (std::size_t j = 0; j < columns.size(); j++) {
 			row.cells.push_back(cell_of(columns[j], key));
-			if (!row.cells.back())
+			if (!row.cells.back()) {
 				absent.push_back(c.labels[j]);
-			else if (row.cells.back()->runs_with < columns[j].runs.size())
+				continue;
+			}
+			if (no_time(*row.cells.back()))
+				row.notes.push_back(fmt::format(
+					"the median of {} is {:.1f} cycles, no time: no ratio or "
+					"difference is judged against it (the crossing cost no more "
+					"than the empty timed region; time a batch of it, --batch)",
+					c.labels[j], row.cells.back()->figure.value));
+			if (row.cells.back()->runs_with < columns[j].runs.size())
 				row.notes.push_back(fmt::format("in {} of the {} runs of {}",
 								row.cells.back()->runs_with,
 								columns[j].runs.size(), c.labels[j]));
@@ -235,7 +270,9 @@ Comparison compare_columns(const std::vector<Column> &columns)
 			const Cell &b = *row.cells[j];
 			Against ag;
 			ag.raw = difference(a.figure, b.figure);
-			if (!row.control && c.control.moved[j])
+			if (no_time(a) || no_time(b))
+				ag.raw = without_judgement(ag.raw);
+			else if (!row.control && c.control.moved[j])
 				ag.normalised = normalised_difference(a.figure, b.figure,
 								      control_row->cells[0]->figure,
 								      control_row->cells[j]->figure);
@@ -318,15 +355,19 @@ std::string median_text(const std::optional<Cell> &cell)
 	if (!cell)
 		return "-";
 	const Estimate &e = cell->figure;
-	if (e.df <= 0 || e.value == 0)
+	if (no_time(*cell))
+		return fmt::format("{:.1f} no time{}", e.value, noise_mark(*cell));
+	if (e.df <= 0)
 		return fmt::format("{:.1f} ±?{}", e.value, noise_mark(*cell));
 	Interval ci = e.ci95();
 	return fmt::format("{:.1f} ±{:.1f}%{}", e.value, (ci.hi - ci.lo) / 2 / std::fabs(e.value) * 100,
 			   noise_mark(*cell));
 }
 
-std::string verdict(const Difference &d)
+std::string verdict(const Difference &d, bool timeless)
 {
+	if (timeless)
+		return "? (no time)";
 	if (!d.known)
 		return "? (noise not known)";
 	return d.significant ? "yes" : "no (noise)";
@@ -371,10 +412,11 @@ std::string render_comparison(const Comparison &c)
 							       d.ratio_ci.hi)
 						 : "n/a";
 			std::string mark = r.against[j]->normalised ? "*" : "";
+			bool timeless = no_time(*r.cells[0]) || no_time(*r.cells[j]);
 			o << fmt::format(" {:>7} {:>17} {:>9.1f} {:>8.1f} {}", ratio_text(d.ratio) + mark, ci,
 					 d.diff, d.diff * r.cells[j]->ns_per_cycle,
 					 r.control ? (!d.known ? "?" : d.significant ? "moved" : "steady")
-						   : verdict(d));
+						   : verdict(d, timeless));
 		}
 		o << "\n";
 	}
@@ -499,7 +541,7 @@ nlohmann::json figure_json(const std::string &label, const Cell &cell)
 			     { "effective_parts", e.effective_parts },
 			     { "runs", cell.runs_with },
 			     { "noise", cell.noise } };
-	j["ci95"] = e.df > 0 ? interval_json(e.ci95()) : nlohmann::json();
+	j["ci95"] = e.df > 0 && !no_time(cell) ? interval_json(e.ci95()) : nlohmann::json();
 	return j;
 }
 
