@@ -49,10 +49,10 @@ protected:
 	// Runs body in a child, which may tell a pid on the pipe.
 	template <class Body> pid_t start(Body body)
 	{
+		// The handler, when this process has it already, is inherited
+		// as it is: reset, it would not be installed again.
 		pid_t pid = ::fork();
 		if (pid == 0) {
-			for (int sig : { SIGINT, SIGTERM, SIGHUP })
-				::signal(sig, SIG_DFL);
 			body();
 			::_exit(0);
 		}
