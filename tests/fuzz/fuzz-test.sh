@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer target over the result reader and compare with clang
 # and runs it for a bounded time, seeded with the real results in
-# tests/fixtures/results and every crash input kept so far. Any crash fails
-# the test, and the input that caused it is kept for a fixture. Exit 77
+# tests/fixtures/results and every input kept so far that crashed or misled
+# compare. Any crash (an impossible figure read or judged is one) fails the
+# test, and the input that caused it is kept for a fixture. Exit 77
 # (skipped) with the reason when clang or its libFuzzer is missing.
 set -euo pipefail
 
@@ -51,10 +52,13 @@ echo "fuzz: $seconds s over the result reader and compare"
 if ! "$BUILD_DIR/xperf-fuzz-compare" -max_total_time="$seconds" -timeout=20 \
 	-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$BUILD_DIR/crash-" \
 	"$corpus" "$SRC/tests/fixtures/results" "$SRC/tests/fixtures/compare-crash" \
+	"$SRC/tests/fixtures/compare-misled" \
 	> "$BUILD_DIR/fuzz.log" 2>&1; then
 	tail -n 60 "$BUILD_DIR/fuzz.log"
 	echo "fuzz: FAILED: the input is in $BUILD_DIR/crash-*; keep it in" \
-		"tests/fixtures/compare-crash/ with a unit test (tests/unit/result_reader_test.cpp)"
+		"tests/fixtures/compare-crash/ with a unit test (tests/unit/result_reader_test.cpp)," \
+		"or in tests/fixtures/compare-misled/ when it was an impossible figure" \
+		"(tests/unit/cli_test.cpp)"
 	exit 1
 fi
 grep -E '^stat::number_of_executed_units|^Done' "$BUILD_DIR/fuzz.log" || true

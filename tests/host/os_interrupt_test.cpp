@@ -4,6 +4,8 @@
 // processes held (the server's listener, the connections) is still open.
 // Runs the real binary.
 #include "test_paths.h"
+#include "processes.h"
+
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -23,6 +25,7 @@
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using namespace xperf::test;
 
 namespace {
 
@@ -46,53 +49,6 @@ std::map<std::string, std::string> loopback_tcp()
 	return out;
 }
 
-// The names in a folder of /proc; a process that ends meanwhile takes its
-// folder with it, and that is no error here.
-std::vector<std::string> names_in(const fs::path &dir)
-{
-	std::vector<std::string> out;
-	std::error_code ec;
-	for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-		out.push_back(it->path().filename().string());
-	return out;
-}
-
-// A file of /proc whole, or "" when its process ended before it was read.
-std::string read_proc(const fs::path &file)
-{
-	std::ifstream in;
-	in.exceptions(std::ios::goodbit);
-	in.open(file);
-	std::ostringstream text;
-	try {
-		text << in.rdbuf();
-	} catch (const std::exception &) {
-		return "";
-	}
-	return text.str();
-}
-
-// Processes of process group pgid that are not zombies.
-std::vector<pid_t> live_in_group(pid_t pgid)
-{
-	std::vector<pid_t> out;
-	for (const std::string &name : names_in("/proc")) {
-		if (name.find_first_not_of("0123456789") != std::string::npos)
-			continue;
-		std::string stat = read_proc(fs::path("/proc") / name / "stat");
-		auto close_paren = stat.rfind(')');
-		if (close_paren == std::string::npos)
-			continue;
-		std::istringstream f(stat.substr(close_paren + 2));
-		char state = 0;
-		pid_t ppid = 0, pgrp = 0;
-		f >> state >> ppid >> pgrp;
-		if (pgrp == pgid && state != 'Z')
-			out.push_back(std::stoi(name));
-	}
-	return out;
-}
-
 // Of loopback_tcp(), the sockets that processes of group pgid hold (other
 // programs on this machine may have their own).
 std::map<std::string, std::string> held_by_group(pid_t pgid)
@@ -112,40 +68,6 @@ std::map<std::string, std::string> held_by_group(pid_t pgid)
 	}
 	return out;
 }
-
-// Orphans of the run that came here; zombies hold nothing, but are not
-// left for the rest of the tests.
-void reap_adopted()
-{
-	while (::waitpid(-1, nullptr, WNOHANG) > 0)
-		;
-}
-
-template <class Pred>
-bool within(std::chrono::milliseconds limit, Pred done)
-{
-	auto end = std::chrono::steady_clock::now() + limit;
-	while (std::chrono::steady_clock::now() < end) {
-		if (done())
-			return true;
-		std::this_thread::sleep_for(20ms);
-	}
-	return done();
-}
-
-// Kills what is left of a process group when the test ends, whichever way:
-// a failed assertion must not leave a run measuring for ever (ctest would
-// wait on it).
-class GroupGuard {
-public:
-	explicit GroupGuard(pid_t pgid) : pgid_(pgid) {}
-	~GroupGuard() { ::kill(-pgid_, SIGKILL); }
-	GroupGuard(const GroupGuard &) = delete;
-	GroupGuard &operator=(const GroupGuard &) = delete;
-
-private:
-	pid_t pgid_;
-};
 
 } // namespace
 

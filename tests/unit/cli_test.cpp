@@ -210,6 +210,49 @@ TEST_F(Cli, CompareRejectsMissingFile)
 	EXPECT_EQ(r.status, 2);
 }
 
+// Every input that misled compare (tests/fixtures/compare-misled), against
+// the real result it was made from: refused with status 2 and its reason,
+// or read with its row flagged "no time"; never a figure without a word.
+TEST_F(Cli, CompareRefusesOrFlagsEveryInputThatMisledIt)
+{
+	const fs::path misled = fs::path(XPERF_FIXTURES) / "compare-misled";
+	const std::string real =
+		(fs::path(XPERF_FIXTURES) / "results" / "getppid-pgfault.json").string();
+	const std::pair<const char *, const char *> refused[] = {
+		{ "median-0.json", "stats: median is 0 but q1 is 1785" },
+		{ "round-median-2-64.json", "rounds.medians[1] is 1.8446744073709552e+19, outside" },
+		{ "tsc-hz-1e-320.json", "unit_tsc_hz is 1e-320 Hz" },
+		{ "tsc-hz-minus-1.json", "unit_tsc_hz is -1 Hz" },
+		{ "medians-longer-than-sizes.json", "has 3 medians for 2 rounds" },
+		{ "medians-shorter-than-sizes.json", "has 1 medians for 2 rounds" },
+		{ "results-key-twice.json", "the document has the key \"results\" twice" },
+		{ "median-key-twice.json", "results[0].stats has the key \"median\" twice" },
+	};
+	const std::pair<const char *, const char *> flagged[] = {
+		{ "all-samples-0.json", "0.0  no time" },
+		{ "all-samples-negative.json", "-26.0  no time" },
+	};
+	std::size_t files = 0;
+	for (const auto &entry : fs::directory_iterator(misled))
+		files += entry.path().extension() == ".json";
+	EXPECT_EQ(files, std::size(refused) + std::size(flagged)) << "each file has its case here";
+	for (auto [file, words] : refused) {
+		auto r = run({ "compare", real, (misled / file).string() });
+		EXPECT_EQ(r.status, 2) << file << ": " << r.out;
+		EXPECT_NE(r.err.find(std::string(file) + ": "), std::string::npos) << r.err;
+		EXPECT_NE(r.err.find(words), std::string::npos) << file << ": " << r.err;
+		EXPECT_TRUE(r.out.empty()) << r.out;
+	}
+	for (auto [file, words] : flagged) {
+		auto r = run({ "compare", real, (misled / file).string() });
+		EXPECT_EQ(r.status, 0) << file << ": " << r.err;
+		std::string row = r.out.substr(r.out.find("\ngetppid") + 1);
+		row = row.substr(0, row.find('\n'));
+		EXPECT_NE(row.find(words), std::string::npos) << file << ": " << row;
+		EXPECT_NE(row.find("? (no time)"), std::string::npos) << file << ": " << row;
+	}
+}
+
 TEST_F(Cli, JsonOutputIsAWholeXperfDocument)
 {
 	std::string out = (dir / "r.json").string();

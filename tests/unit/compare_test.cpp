@@ -1,7 +1,9 @@
 #include "app/compare.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 using namespace xperf;
@@ -166,6 +168,47 @@ TEST(Compare, RatioToAZeroMedianIsNotAvailable)
 	EXPECT_EQ(row.find("0.000"), std::string::npos) << row;
 	nlohmann::json j = comparison_to_json(c);
 	EXPECT_TRUE(j["comparison"][0]["ratio"].is_null()) << j.dump();
+}
+
+// A figure of 0 or less is no time: B/A was 0.000 against it, or a negative
+// ratio with an interval. Either side so: the row says "no time", judges
+// nothing (no ratio, no interval, no verdict) and says why in a note.
+TEST(Compare, AFigureOfNoTimeIsFlaggedAndNotJudged)
+{
+	for (double level : { 0.0, -26.0 })
+		for (bool in_a : { true, false }) {
+			Report a = report({ synthetic("syscall", 200, 1, 2) });
+			Report b = report({ synthetic("syscall", 300, 2, 2) });
+			Result &timeless = (in_a ? a : b).results[0];
+			for (auto &x : timeless.cycles)
+				x = level;
+			timeless.analyse();
+			Comparison c = compare_reports(a, b);
+			const Against &ag = *c.rows[0].against[1];
+			EXPECT_FALSE(ag.finding().known);
+			EXPECT_FALSE(ag.finding().significant);
+			EXPECT_FALSE(std::isfinite(ag.finding().ratio));
+			std::string text = render_comparison(c);
+			std::string row = text.substr(text.find("\nsyscall") + 1);
+			row = row.substr(0, row.find('\n'));
+			// The median as it is, and "no time" where its interval would be.
+			EXPECT_NE(row.find(fmt::format("{:.1f}  no time", level)), std::string::npos)
+				<< row;
+			EXPECT_NE(row.find("? (no time)"), std::string::npos) << row;
+			EXPECT_EQ(row.find("0.000"), std::string::npos) << row;
+			EXPECT_EQ(row.find("nan"), std::string::npos) << row;
+			EXPECT_NE(row.find(" n/a "), std::string::npos) << row;
+			EXPECT_NE(text.find(fmt::format("note: syscall/v: the median of {} is {:.1f} "
+							"cycles, no time",
+							in_a ? "A" : "B", level)),
+				  std::string::npos)
+				<< text;
+			nlohmann::json j = comparison_to_json(c)["comparison"][0];
+			EXPECT_TRUE(j["ratio"].is_null()) << j.dump();
+			EXPECT_TRUE(j["ci95"].is_null()) << j.dump();
+			EXPECT_FALSE(j["significant"].get<bool>());
+			EXPECT_TRUE(j["figures"][in_a ? 0 : 1]["ci95"].is_null()) << j.dump();
+		}
 }
 
 // Everything ran 30 % slower in B, the control too: the machine changed.

@@ -4,7 +4,10 @@
 #include "app/result_reader.h"
 #include "core/error.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include <filesystem>
 #include <fstream>
@@ -37,6 +40,17 @@ std::string refusal(const std::string &text)
 {
 	try {
 		read_result_text(text);
+		return "";
+	} catch (const Error &e) {
+		EXPECT_EQ(e.kind(), ErrorKind::bad_input) << e.what();
+		return e.what();
+	}
+}
+
+std::string refusal_of(const json &doc)
+{
+	try {
+		read_result(doc);
 		return "";
 	} catch (const Error &e) {
 		EXPECT_EQ(e.kind(), ErrorKind::bad_input) << e.what();
@@ -190,4 +204,98 @@ TEST(ResultReader, AFileThatCannotBeOpenedIsNamed)
 		EXPECT_NE(std::string(e.what()).find("/nonexistent/r.json: cannot open"),
 			  std::string::npos);
 	}
+}
+
+// A number no result can hold (NaN, an infinity, from a document built in
+// memory or a reader of another kind) is refused, naming the field.
+TEST(ResultReader, ANumberThatIsNotFiniteIsRefused)
+{
+	for (double bad : { std::nan(""), HUGE_VAL, -HUGE_VAL }) {
+		json j = real_result();
+		j["results"][0]["stats"]["p99"] = bad;
+		std::string why = refusal_of(j);
+		EXPECT_NE(why.find("results[0].stats.p99 is"), std::string::npos) << why;
+		EXPECT_NE(why.find("not a finite number"), std::string::npos) << why;
+	}
+}
+
+// unit_tsc_hz turns cycles into ns: 1e-320 gave inf ns, -1 negative ns.
+TEST(ResultReader, AFrequencyNoTscRunsAtIsRefused)
+{
+	for (double hz : { 1e-320, -1.0, 0.0, 1e3, 1e15 }) {
+		json j = real_result();
+		j["results"][1]["unit_tsc_hz"] = hz;
+		std::string why = refusal_of(j);
+		EXPECT_NE(why.find("results[1].unit_tsc_hz is"), std::string::npos)
+			<< hz << ": " << why;
+		EXPECT_NE(why.find("which no time stamp counter runs at"), std::string::npos) << why;
+	}
+	json j = real_result();
+	j["results"][1]["unit_tsc_hz"] = 3.5e9;
+	EXPECT_EQ(refusal_of(j), "");
+}
+
+// A median of 0 beside a q1 of 1785 is no set of samples: the file was
+// edited. So is a mean outside min..max, or a negative spread.
+TEST(ResultReader, StatisticsOutOfOrderAreRefused)
+{
+	json j = real_result();
+	j["results"][0]["stats"]["median"] = 0;
+	std::string why = refusal_of(j);
+	EXPECT_NE(why.find("results[0].stats: median is 0 but q1 is 1785"), std::string::npos) << why;
+	j = real_result();
+	j["results"][0]["stats_ns"]["mean"] = 1e9;
+	EXPECT_NE(refusal_of(j).find("results[0].stats_ns: the mean"), std::string::npos);
+	j = real_result();
+	j["results"][0]["stats"]["stddev"] = -1;
+	EXPECT_NE(refusal_of(j).find("stddev is -1"), std::string::npos);
+	j = real_result();
+	j["results"][0]["median_ci"]["lo"] = 1e6;
+	EXPECT_NE(refusal_of(j).find("results[0].median_ci: lo"), std::string::npos);
+}
+
+// A round median of 2^64 made an interval of ±8480378178330364928 %.
+TEST(ResultReader, ARoundMedianOutsideTheSamplesIsRefused)
+{
+	json j = real_result();
+	j["results"][0]["rounds"]["medians"][1] = 18446744073709551616.0;
+	std::string why = refusal_of(j);
+	EXPECT_NE(why.find("results[0].rounds.medians[1] is"), std::string::npos) << why;
+	EXPECT_NE(why.find("outside the result's own samples"), std::string::npos) << why;
+}
+
+// Each round has one median: three for two rounds narrowed the interval
+// with a part that never ran, one for two widened it.
+TEST(ResultReader, AsManyRoundMediansAsRoundsOrRefused)
+{
+	for (int extra : { 1, -1 }) {
+		json j = real_result();
+		auto &medians = j["results"][1]["rounds"]["medians"];
+		if (extra > 0)
+			medians.push_back(medians[0]);
+		else
+			medians.erase(medians.size() - 1);
+		std::string why = refusal_of(j);
+		EXPECT_NE(why.find(fmt::format("results[1].rounds.medians has {} medians for 2 rounds",
+					       2 + extra)),
+			  std::string::npos)
+			<< why;
+	}
+}
+
+// JSON leaves a repeated key's meaning open and the library kept the last:
+// "results": [] appended emptied the file. Refused, with where it is.
+TEST(ResultReader, AKeyTwiceInOneObjectIsRefused)
+{
+	std::string text = real_result().dump();
+	std::string why = refusal(text.substr(0, text.size() - 1) + ", \"results\": []}");
+	EXPECT_NE(why.find("the document has the key \"results\" twice"), std::string::npos) << why;
+	std::string stats = "\"stats\":{";
+	std::size_t second = text.find(stats, text.find(stats) + 1);
+	ASSERT_NE(second, std::string::npos);
+	text.insert(second + stats.size(), "\"n\":1,");
+	why = refusal(text);
+	EXPECT_NE(why.find("results[1].stats has the key \"n\" twice"), std::string::npos) << why;
+	// The same key in two objects is no repetition.
+	EXPECT_EQ(refusal(real_result().dump()), "");
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -66,6 +67,24 @@ std::optional<Cell> cell_of(const Column &col, const std::string &key)
 	cell.runs_with = runs.size();
 	cell.figure = combine_runs(runs);
 	return cell;
+}
+
+// A figure of 0 cycles or less is no time: the crossing cost no more than
+// the empty region subtracted from it. No ratio or difference is judged
+// against it, whatever the arithmetic would give.
+bool no_time(const Cell &cell)
+{
+	return cell.figure.value <= 0;
+}
+
+Difference without_judgement(Difference d)
+{
+	d.known = false;
+	d.significant = false;
+	d.ratio = std::numeric_limits<double>::quiet_NaN();
+	d.ratio_ci = { d.ratio, d.ratio };
+	d.diff_ci = { d.diff, d.diff };
+	return d;
 }
 
 std::string started_of(const Report &r)
@@ -135,6 +154,14 @@ void check_control(Comparison &c, const std::vector<Column> &columns)
 		if (!row->cells[0] || !row->cells[j])
 			continue;
 		Difference d = difference(row->cells[0]->figure, row->cells[j]->figure);
+		if (no_time(*row->cells[0]) || no_time(*row->cells[j])) {
+			k.against[j] = without_judgement(d);
+			c.notes.push_back(fmt::format(
+				"the control {} has no time in {} or {}: whether the machine changed "
+				"between them could not be checked",
+				k.key, c.labels[0], c.labels[j]));
+			continue;
+		}
 		k.against[j] = d;
 		k.moved[j] = d.known && d.significant;
 		if (!d.known)
@@ -203,9 +230,17 @@ Comparison compare_columns(const std::vector<Column> &columns)
 		std::vector<std::string> absent;
 		for (std::size_t j = 0; j < columns.size(); j++) {
 			row.cells.push_back(cell_of(columns[j], key));
-			if (!row.cells.back())
+			if (!row.cells.back()) {
 				absent.push_back(c.labels[j]);
-			else if (row.cells.back()->runs_with < columns[j].runs.size())
+				continue;
+			}
+			if (no_time(*row.cells.back()))
+				row.notes.push_back(fmt::format(
+					"the median of {} is {:.1f} cycles, no time: no ratio or "
+					"difference is judged against it (the crossing cost no more "
+					"than the empty timed region; time a batch of it, --batch)",
+					c.labels[j], row.cells.back()->figure.value));
+			if (row.cells.back()->runs_with < columns[j].runs.size())
 				row.notes.push_back(fmt::format("in {} of the {} runs of {}",
 								row.cells.back()->runs_with,
 								columns[j].runs.size(), c.labels[j]));
@@ -235,7 +270,9 @@ Comparison compare_columns(const std::vector<Column> &columns)
 			const Cell &b = *row.cells[j];
 			Against ag;
 			ag.raw = difference(a.figure, b.figure);
-			if (!row.control && c.control.moved[j])
+			if (no_time(a) || no_time(b))
+				ag.raw = without_judgement(ag.raw);
+			else if (!row.control && c.control.moved[j])
 				ag.normalised = normalised_difference(a.figure, b.figure,
 								      control_row->cells[0]->figure,
 								      control_row->cells[j]->figure);
@@ -323,10 +360,12 @@ void add_median(std::vector<TableValue> &fields, const std::optional<Cell> &cell
 	}
 	const Estimate &e = cell->figure;
 	fields.push_back(TableValue::number(e.value, 1));
-	TableValue pm = e.df <= 0 || e.value == 0
-				? TableValue{ "±?", "" }
-				: TableValue::number((e.ci95().hi - e.ci95().lo) / 2 / std::fabs(e.value) * 100,
-						     1, "%", "±");
+	TableValue pm{ "±?", "" };
+	if (no_time(*cell))
+		pm = TableValue{ "no time", "" };
+	else if (e.df > 0 && e.value != 0)
+		pm = TableValue::number((e.ci95().hi - e.ci95().lo) / 2 / std::fabs(e.value) * 100, 1,
+					"%", "±");
 	fields.push_back(pm.marked(noise_mark(*cell)));
 	std::string words;
 	for (const auto &k : cell->noise)
@@ -334,8 +373,11 @@ void add_median(std::vector<TableValue> &fields, const std::optional<Cell> &cell
 	fields.push_back(TableValue::text(words));
 }
 
-TableValue verdict(const CompareRow &r, const Difference &d)
+// A figure of no time (a median of zero or less) has no ratio to judge.
+TableValue verdict(const CompareRow &r, const Difference &d, bool timeless)
 {
+	if (timeless)
+		return { "? (no time)", "unknown" };
 	if (!d.known)
 		return { r.control ? "?" : "? (noise not known)", "unknown" };
 	if (r.control)
@@ -362,7 +404,7 @@ void add_against(std::vector<TableValue> &fields, const CompareRow &r, std::size
 	fields.push_back(hi);
 	fields.push_back(TableValue::number(d.diff, 1));
 	fields.push_back(TableValue::number(d.diff * r.cells[j]->ns_per_cycle, 1));
-	fields.push_back(verdict(r, d));
+	fields.push_back(verdict(r, d, no_time(*r.cells[0]) || no_time(*r.cells[j])));
 	fields.push_back(TableValue::text(normalised ? "yes" : "no"));
 }
 
@@ -635,7 +677,7 @@ nlohmann::json figure_json(const std::string &label, const Cell &cell)
 			     { "effective_parts", e.effective_parts },
 			     { "runs", cell.runs_with },
 			     { "noise", cell.noise } };
-	j["ci95"] = e.df > 0 ? interval_json(e.ci95()) : nlohmann::json();
+	j["ci95"] = e.df > 0 && !no_time(cell) ? interval_json(e.ci95()) : nlohmann::json();
 	return j;
 }
 

@@ -3,6 +3,7 @@
 
 #include "app/result_reader.h"
 #include "core/error.h"
+#include "core/signal_cleanup.h"
 #include "core/unique_fd.h"
 
 #include <fmt/format.h>
@@ -12,7 +13,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,7 +97,7 @@ std::vector<Result> run_part_process(const std::vector<const Crossing *> &to_run
 		// Only async-signal-safe calls from here to exec.
 		// A part outlives no run: ended with it, it removes what it made
 		// (its TERM handler) and its own children end with it.
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		if (!die_with_parent(parent, SIGTERM))
 			_exit(127);
 		// Its standard output is the pipe; standard error stays ours.
 		if (dup2(write_end.get(), STDOUT_FILENO) < 0)
@@ -109,6 +109,10 @@ std::vector<Result> run_part_process(const std::vector<const Crossing *> &to_run
 		(void)ignored;
 		_exit(127);
 	}
+	// Ended by SIGINT, SIGTERM or SIGHUP of this process as the kernel
+	// would end it at this one's death: with SIGTERM, so that it removes
+	// its own scratch; waited for, so that nothing of it is left after.
+	ChildSlot child(pid, SIGTERM);
 	write_end.reset();
 	std::string text;
 	char buf[65536];
@@ -120,10 +124,7 @@ std::vector<Result> run_part_process(const std::vector<const Crossing *> &to_run
 			break;
 		text.append(buf, static_cast<std::size_t>(n));
 	}
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			throw failed(fmt::format("waitpid: {}", std::strerror(errno)));
+	int status = child.reap().value();
 	if (WIFSIGNALED(status))
 		throw failed(fmt::format("a part of the run (xperf-user in a process of its own) "
 					 "died of signal {}",

@@ -13,12 +13,20 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <set>
 
 namespace xperf {
 
 namespace {
 
 using json = nlohmann::json;
+
+const char *const reads_xperf = "compare reads files written by 'xperf-user --json'";
+// A TSC runs at a frequency between these (Hz); what is outside is no clock.
+constexpr double least_tsc_hz = 1e6, most_tsc_hz = 1e11;
+// No crossing takes this long (days, in cycles or in ns); a figure beyond
+// it makes intervals of any width, or none (their squares overflow).
+constexpr double most_time = 1e15;
 
 const char *type_words(const json &v)
 {
@@ -54,7 +62,7 @@ public:
 	Error wrong(const char *want) const
 	{
 		return bad_input(fmt::format("{} is {}, not {}", where_, type_words(v_), want),
-				 "compare reads files written by 'xperf-user --json'");
+				 reads_xperf);
 	}
 
 	const json &object() const
@@ -82,13 +90,36 @@ public:
 		if (auto m = member(key))
 			return *m;
 		throw bad_input(fmt::format("{} has no \"{}\"", where_, key),
-				"compare reads files written by 'xperf-user --json'");
+				reads_xperf);
 	}
 	double number() const
 	{
 		if (!v_.is_number())
 			throw wrong("a number");
-		return v_.get<double>();
+		double x = v_.get<double>();
+		if (!std::isfinite(x))
+			throw bad_input(fmt::format("{} is {}, not a finite number", where_, x), reads_xperf);
+		return x;
+	}
+	// A time in cycles or ns: within most_time either way (net figures
+	// may be below 0).
+	double time() const
+	{
+		double x = number();
+		if (std::fabs(x) > most_time)
+			throw bad_input(fmt::format("{} is {}, longer than any crossing takes (more "
+						    "than {:g})",
+						    where_, x, most_time),
+					reads_xperf);
+		return x;
+	}
+	std::vector<double> times() const
+	{
+		std::vector<double> out;
+		out.reserve(array().size());
+		for (std::size_t i = 0; i < v_.size(); i++)
+			out.push_back(Field(v_[i], fmt::format("{}[{}]", where_, i)).time());
+		return out;
 	}
 	std::size_t count() const
 	{
@@ -112,11 +143,8 @@ public:
 	{
 		std::vector<double> out;
 		out.reserve(array().size());
-		for (std::size_t i = 0; i < v_.size(); i++) {
-			if (!v_[i].is_number())
-				throw Field(v_[i], fmt::format("{}[{}]", where_, i)).wrong("a number");
-			out.push_back(v_[i].get<double>());
-		}
+		for (std::size_t i = 0; i < v_.size(); i++)
+			out.push_back(Field(v_[i], fmt::format("{}[{}]", where_, i)).number());
 		return out;
 	}
 	std::vector<std::size_t> counts() const
@@ -147,6 +175,10 @@ private:
 	std::string where_;
 };
 
+// Statistics of one set of samples are in order (min <= p1 <= ... <= max,
+// the mean between min and max, no negative spread); the figures of a file
+// that breaks this were edited or damaged, and no interval drawn from them
+// means anything.
 Stats read_stats(const Field &f)
 {
 	Stats s;
@@ -156,15 +188,56 @@ Stats read_stats(const Field &f)
 				   { "q1", &s.q1 }, { "q3", &s.q3 }, { "p1", &s.p1 },
 				   { "p5", &s.p5 }, { "p95", &s.p95 }, { "p99", &s.p99 },
 				   { "max", &s.max } })
-		*field = f.at(key).number();
+		*field = f.at(key).time();
+	const std::pair<const char *, double> ordered[] = {
+		{ "min", s.min }, { "p1", s.p1 },   { "p5", s.p5 },	  { "q1", s.q1 },  { "median", s.median },
+		{ "q3", s.q3 },	  { "p95", s.p95 }, { "p99", s.p99 }, { "max", s.max },
+	};
+	auto impossible = [&f](std::string what) {
+		return bad_input(fmt::format("{}: {}, which no set of samples gives: the file was "
+					     "edited or damaged",
+					     f.where(), what),
+				 reads_xperf);
+	};
+	for (std::size_t i = 1; i < std::size(ordered); i++)
+		if (ordered[i].second < ordered[i - 1].second)
+			throw impossible(fmt::format("{} is {} but {} is {}", ordered[i].first,
+						     ordered[i].second, ordered[i - 1].first,
+						     ordered[i - 1].second));
+	if (s.mean < s.min || s.mean > s.max)
+		throw impossible(fmt::format("the mean {} is outside min {} to max {}", s.mean, s.min,
+					     s.max));
+	if (s.stddev < 0)
+		throw impossible(fmt::format("stddev is {}", s.stddev));
 	return s;
 }
 
 void read_rounds(const Field &f, Result &r, bool has_raw)
 {
 	r.round_sizes = f.at("sizes").counts();
-	if (auto m = f.member("medians"))
+	if (auto m = f.member("medians")) {
 		r.drift.round_medians = m->numbers();
+		// One median per round: more would narrow the interval with parts
+		// that never ran, fewer would hide rounds.
+		if (r.drift.round_medians.size() != r.round_sizes.size())
+			throw bad_input(fmt::format("{} has {} medians for {} rounds ({}.sizes): one "
+						    "median a round",
+						    m->where(), r.drift.round_medians.size(),
+						    r.round_sizes.size(), f.where()),
+					reads_xperf);
+		// A round's median lies among the samples; one outside them
+		// (2^64 cycles, say) makes an interval of any width.
+		for (std::size_t i = 0; i < r.drift.round_medians.size(); i++) {
+			double x = r.drift.round_medians[i];
+			if (x < r.stats.min || x > r.stats.max)
+				throw bad_input(fmt::format("{}[{}] is {}, outside the result's own "
+							    "samples (stats.min {}, stats.max {}): "
+							    "the file was edited or damaged",
+							    m->where(), i, x, r.stats.min,
+							    r.stats.max),
+						reads_xperf);
+		}
+	}
 	if (auto s = f.member("spread"))
 		r.drift.spread = s->number();
 	if (auto counters = f.member("counters"))
@@ -201,13 +274,13 @@ void read_rounds(const Field &f, Result &r, bool has_raw)
 		if (n > r.cycles.size() - total)
 			throw bad_input(fmt::format("{}.sizes add up to more than the {} raw samples",
 						    f.where(), r.cycles.size()),
-					"compare reads files written by 'xperf-user --json'");
+					reads_xperf);
 		total += n;
 	}
 	if (!r.round_sizes.empty() && total != r.cycles.size())
 		throw bad_input(fmt::format("{}.sizes add up to {}, not the {} raw samples",
 					    f.where(), total, r.cycles.size()),
-				"compare reads files written by 'xperf-user --json'");
+				reads_xperf);
 }
 
 bool near(double a, double b)
@@ -237,24 +310,42 @@ Result read_one(const Field &f, const std::string &name, std::vector<std::string
 	Result r;
 	r.crossing = f.at("crossing").string();
 	r.variant = f.at("variant").string();
-	r.tsc_hz = f.at("unit_tsc_hz").number();
+	Field hz = f.at("unit_tsc_hz");
+	r.tsc_hz = hz.number();
+	if (r.tsc_hz < least_tsc_hz || r.tsc_hz > most_tsc_hz)
+		throw bad_input(fmt::format("{} is {} Hz, which no time stamp counter runs at (a "
+					    "TSC runs between {:g} and {:g} Hz): the file was "
+					    "edited or damaged",
+					    hz.where(), r.tsc_hz, least_tsc_hz, most_tsc_hz),
+				reads_xperf);
 	r.stats = read_stats(f.at("stats"));
 	r.stats_ns = read_stats(f.at("stats_ns"));
 	auto raw = f.member("raw_cycles");
 	if (raw)
-		r.cycles = raw->numbers();
+		r.cycles = raw->times();
 	if (auto rounds = f.member("rounds"))
 		read_rounds(*rounds, r, raw.has_value());
-	if (auto ci = f.member("median_ci"))
+	if (auto ci = f.member("median_ci")) {
 		r.median_ci = { ci->at("lo").number(), ci->at("hi").number() };
+		if (r.median_ci.lo > r.median_ci.hi)
+			throw bad_input(fmt::format("{}: lo {} is above hi {}", ci->where(),
+						    r.median_ci.lo, r.median_ci.hi),
+					reads_xperf);
+	}
 	if (auto flags = f.member("flags")) {
 		if (auto b = flags->member("bimodal"))
 			r.bimodal = b->boolean();
 		if (auto d = flags->member("drift"))
 			r.drift.drifting = d->boolean();
 	}
-	if (auto method = f.member("method"))
+	if (auto method = f.member("method")) {
 		r.method = method->object();
+		// The figure's interval is widened by it (Result::step_cycles).
+		if (auto step = method->member("resolution_cycles"); step && step->time() < 0)
+			throw bad_input(fmt::format("{} is {}: a timer's step is not below 0",
+						    step->where(), step->number()),
+					reads_xperf);
+	}
 	if (auto path = f.member("path"))
 		r.path = path->value();
 	if (auto detail = f.member("detail")) {
@@ -314,6 +405,67 @@ void read_skipped(const Field &f, Report &rep)
 	}
 }
 
+// Follows the parse to refuse what the JSON library would take: nesting
+// deeper than max_json_depth, and a key given twice in one object, of
+// which the library keeps the last without a word ("results": [] appended
+// would empty the file).
+class ParseWatch {
+public:
+	bool see(int depth, json::parse_event_t event, const json &parsed)
+	{
+		using event_t = json::parse_event_t;
+		switch (event) {
+		case event_t::object_start:
+		case event_t::array_start:
+			if (depth >= max_json_depth)
+				throw bad_input(fmt::format("nested more than {} levels deep, which no "
+							    "xperf result is",
+							    max_json_depth),
+						reads_xperf);
+			open_.push_back({ event == event_t::object_start, 0, {}, child_where() });
+			break;
+		case event_t::key:
+			if (!open_.back().keys.insert(parsed.get<std::string>()).second)
+				throw bad_input(fmt::format("{} has the key \"{}\" twice: JSON does not "
+							    "say which counts, so neither is taken",
+							    open_.back().where, parsed.get<std::string>()),
+						reads_xperf);
+			key_ = parsed.get<std::string>();
+			break;
+		case event_t::object_end:
+		case event_t::array_end:
+			open_.pop_back();
+			[[fallthrough]];
+		case event_t::value:
+			if (!open_.empty())
+				open_.back().children++;
+			break;
+		}
+		return true;
+	}
+
+private:
+	struct Open {
+		bool object;
+		std::size_t children; // done so far: the index of an array's next
+		std::set<std::string> keys;
+		std::string where; // "results[0].stats"
+	};
+
+	std::string child_where() const
+	{
+		if (open_.empty())
+			return "the document";
+		const Open &parent = open_.back();
+		if (!parent.object)
+			return fmt::format("{}[{}]", parent.where, parent.children);
+		return open_.size() == 1 ? key_ : parent.where + "." + key_;
+	}
+
+	std::vector<Open> open_;
+	std::string key_; // the last key seen: the name of the value that follows
+};
+
 std::string line_and_column(std::string_view text, std::size_t byte)
 {
 	byte = std::min(byte, text.size());
@@ -332,22 +484,21 @@ std::string line_and_column(std::string_view text, std::size_t byte)
 
 ResultFile read_result(const json &doc)
 {
-	const char *foreign = "compare reads files written by 'xperf-user --json'";
 	if (!doc.is_object())
 		throw bad_input(fmt::format("not an xperf result: the document is {}, not an object",
 					    type_words(doc)),
-				foreign);
+				reads_xperf);
 	auto tool = doc.find("tool");
 	if (tool == doc.end())
-		throw bad_input("not an xperf result: no \"tool\" field", foreign);
+		throw bad_input("not an xperf result: no \"tool\" field", reads_xperf);
 	if (!tool->is_string() || tool->get<std::string>() != "xperf")
 		throw bad_input(fmt::format("not an xperf result: tool is {}",
 					    tool->is_string() ? "\"" + tool->get<std::string>() + "\""
 							      : std::string(type_words(*tool))),
-				foreign);
+				reads_xperf);
 	auto results = doc.find("results");
 	if (results == doc.end() || !results->is_array())
-		throw bad_input("xperf result without a \"results\" array", foreign);
+		throw bad_input("xperf result without a \"results\" array", reads_xperf);
 
 	ResultFile out;
 	read_version(doc, out);
@@ -371,30 +522,23 @@ ResultFile read_result(const json &doc)
 
 ResultFile read_result_text(std::string_view text)
 {
-	const char *remedy = "compare reads files written by 'xperf-user --json'";
-	auto depth_limit = [](int depth, json::parse_event_t event, json &) {
-		if ((event == json::parse_event_t::object_start ||
-		     event == json::parse_event_t::array_start) &&
-		    depth >= max_json_depth)
-			throw bad_input(fmt::format("nested more than {} levels deep, which no xperf "
-						    "result is",
-						    max_json_depth),
-					"compare reads files written by 'xperf-user --json'");
-		return true;
+	ParseWatch watch;
+	auto callback = [&watch](int depth, json::parse_event_t event, json &parsed) {
+		return watch.see(depth, event, parsed);
 	};
 	json doc;
 	try {
-		doc = json::parse(text.begin(), text.end(), depth_limit);
+		doc = json::parse(text.begin(), text.end(), callback);
 	} catch (const json::parse_error &e) {
 		throw bad_input(fmt::format("not valid JSON: it stops making sense at {}",
 					    line_and_column(text, e.byte)),
-				remedy);
+				reads_xperf);
 	} catch (const json::out_of_range &) {
 		throw bad_input("not readable: it holds a number too large for a double (such as "
 				"1e999)",
-				remedy);
+				reads_xperf);
 	} catch (const json::exception &) {
-		throw bad_input("not valid JSON", remedy);
+		throw bad_input("not valid JSON", reads_xperf);
 	}
 	return read_result(doc);
 }

@@ -1,6 +1,7 @@
 #include "core/sampler.h"
 
 #include "core/method.h"
+#include "core/signal_cleanup.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <new>
 #include <stdexcept>
 
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,11 +63,16 @@ SharedCounters::~SharedCounters()
 void run_in_child(const std::function<void()> &part)
 {
 	std::fflush(nullptr); // nothing buffered is written twice
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		throw std::runtime_error(std::string("fork for a part of the measurement: ") +
 					 std::strerror(errno));
 	if (pid == 0) {
+		// It ends with its parent, with SIGTERM: its own scratch (its
+		// slots in the signal handler's table) goes with it.
+		if (!die_with_parent(parent, SIGTERM))
+			_exit(1);
 		int status = 0;
 		try {
 			part();
@@ -75,10 +82,7 @@ void run_in_child(const std::function<void()> &part)
 		}
 		_exit(status);
 	}
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+	int status = ChildSlot(pid, SIGTERM).reap().value();
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		throw std::runtime_error(
 			WIFSIGNALED(status)

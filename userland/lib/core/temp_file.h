@@ -1,9 +1,12 @@
 // A temporary file beside a target, removed when it goes unless it was
-// renamed into place, and removed by SIGINT, SIGTERM or SIGHUP too: the
-// signal then ends the process as it would have without xperf's handler.
+// renamed into place, and removed by SIGINT, SIGTERM or SIGHUP too
+// (signal_cleanup.h): the signal then ends the process as it would have
+// without xperf's handler.
 #pragma once
 
+#include "core/signal_cleanup.h"
 #include "core/unique_fd.h"
+
 
 #include <string>
 
@@ -29,7 +32,7 @@ public:
 private:
 	std::string path_;
 	UniqueFd fd_;
-	int slot_ = -1; // in the signal handler's table, -1: not there
+	ScratchSlot slot_; // in the signal handler's table
 	bool renamed_ = false;
 };
 
@@ -48,7 +51,7 @@ public:
 
 private:
 	std::string path_;
-	int slot_ = -1;
+	ScratchSlot slot_;
 };
 
 } // namespace xperf

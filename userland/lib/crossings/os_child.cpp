@@ -2,8 +2,6 @@
 
 #include "core/error.h"
 
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -23,7 +21,7 @@ namespace {
 {
 	// Set before anything else, then checked: a parent that died between
 	// fork and prctl sends no signal, and this child would be init's.
-	if (::prctl(PR_SET_PDEATHSIG, SIGKILL) || ::getppid() != parent)
+	if (!die_with_parent(parent, SIGKILL))
 		::_exit(1);
 	for (int sig : { SIGINT, SIGTERM, SIGHUP })
 		::signal(sig, SIG_DFL);
@@ -44,33 +42,31 @@ OsChild::OsChild(const std::function<void()> &body)
 {
 	std::fflush(nullptr); // nothing buffered is written twice
 	pid_t parent = ::getpid();
-	pid_ = ::fork();
-	if (pid_ < 0)
+	pid_t pid = ::fork();
+	if (pid < 0)
 		throw failed(fmt::format("fork for a peer process: {}", std::strerror(errno)),
 			     "raise the process limit (ulimit -u) or end other processes");
-	if (pid_ == 0)
+	if (pid == 0)
 		run_child(parent, body);
+	child_ = ChildSlot(pid, SIGKILL);
 }
 
-OsChild::OsChild(OsChild &&o) noexcept : pid_(std::exchange(o.pid_, -1)) {}
+OsChild::OsChild(OsChild &&o) noexcept : child_(std::move(o.child_)) {}
 
 OsChild::~OsChild()
 {
-	if (pid_ <= 0)
+	if (child_.pid() <= 0)
 		return;
-	::kill(pid_, SIGKILL);
-	while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR)
-		;
+	::kill(child_.pid(), SIGKILL);
+	try {
+		child_.reap();
+	} catch (const std::exception &) {
+	}
 }
 
 int OsChild::wait()
 {
-	int status = 0;
-	while (::waitpid(pid_, &status, 0) < 0)
-		if (errno != EINTR)
-			throw failed(fmt::format("waitpid: {}", std::strerror(errno)));
-	pid_ = -1;
-	return status;
+	return child_.reap().value();
 }
 
 } // namespace xperf

@@ -1,9 +1,13 @@
 // The peer of an OS suite entry: a server, an echo, the other end of a
 // pipe. A process forked to run one function, that dies with the thread
 // that forked it whatever happens to that thread (PR_SET_PDEATHSIG with
-// SIGKILL, checked against a parent that died before it was set), and
-// that is killed and reaped when its owner goes.
+// SIGKILL, checked against a parent that died before it was set), that
+// SIGINT, SIGTERM or SIGHUP of its parent kill before the parent's scratch
+// goes (signal_cleanup.h), and that is killed and reaped when its owner
+// goes.
 #pragma once
+
+#include "core/signal_cleanup.h"
 
 #include <sys/types.h>
 
@@ -26,13 +30,13 @@ public:
 	// SIGKILL, then waits for it: no child outlives its owner.
 	~OsChild();
 
-	pid_t pid() const { return pid_; }
+	pid_t pid() const { return child_.pid(); }
 	// Waits until it ends by itself; returns the status waitpid gave.
 	// The child is gone afterwards: the destructor has nothing to do.
 	int wait();
 
 private:
-	pid_t pid_ = -1;
+	ChildSlot child_;
 };
 
 } // namespace xperf

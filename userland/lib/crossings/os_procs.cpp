@@ -187,34 +187,49 @@ std::string dynamic_hello_path(const Options &opt)
 struct DynamicHello {
 	std::string path;
 	ElfLinking linking;
+	// Why it cannot run here and what to do; empty when it can.
+	std::string not_here;
 };
 
-// xperf-hello, and that it is there, runnable and dynamically linked with
-// its loader present; else unavailable, with the remedy.
+// xperf-hello, and whether it is there, runnable and dynamically linked
+// with its loader present. Only the dynamic-hello variants need it: the
+// entry runs its other variant without it.
 DynamicHello find_dynamic_hello(const Options &opt)
 {
 	const std::string remedy = "build it with make userland (its target is xperf-hello, next "
 				   "to xperf-user) and keep it in the folder of xperf-user when "
 				   "installing or copying xperf-user";
-	DynamicHello h{ dynamic_hello_path(opt), {} };
-	if (::access(h.path.c_str(), X_OK))
-		throw unavailable(fmt::format("{}, the dynamically linked program of the "
-					      "dynamic-hello variant, cannot run: {}",
-					      h.path, std::strerror(errno)),
-				  remedy);
+	DynamicHello h{ dynamic_hello_path(opt), {}, {} };
+	if (::access(h.path.c_str(), X_OK)) {
+		h.not_here = fmt::format("{}, the dynamically linked program it runs, cannot run: "
+					 "{}; {}",
+					 h.path, std::strerror(errno), remedy);
+		return h;
+	}
 	auto linking = elf_linking_of(h.path);
-	if (!linking || linking->interpreter.empty())
-		throw unavailable(fmt::format("{} is not a dynamically linked x86-64 program (no "
-					      "ELF header, or no PT_INTERP naming its loader)",
-					      h.path),
-				  remedy);
-	if (::access(linking->interpreter.c_str(), X_OK))
-		throw unavailable(fmt::format("{}: its dynamic loader {} cannot run here: {}", h.path,
-					      linking->interpreter, std::strerror(errno)),
-				  "install the C library it was built against, or build xperf-hello "
-				  "on this system");
+	if (!linking || linking->interpreter.empty()) {
+		h.not_here = fmt::format("{} is not a dynamically linked x86-64 program (no ELF "
+					 "header, or no PT_INTERP naming its loader); {}",
+					 h.path, remedy);
+		return h;
+	}
+	if (::access(linking->interpreter.c_str(), X_OK)) {
+		h.not_here = fmt::format("{}: its dynamic loader {} cannot run here: {}; install the "
+					 "C library it was built against, or build xperf-hello on "
+					 "this system",
+					 h.path, linking->interpreter, std::strerror(errno));
+		return h;
+	}
 	h.linking = std::move(*linking);
 	return h;
+}
+
+// The entry's results without its dynamic-hello variant: the note on the
+// variant that ran says why and what to do.
+std::vector<Result> without_dynamic_hello(Result r, const DynamicHello &h)
+{
+	r.notes.push_back("dynamic-hello not measured: " + h.not_here);
+	return { std::move(r) };
 }
 
 // What ran: the program, and that it is dynamically linked, with what.
@@ -270,7 +285,6 @@ std::vector<Result> run_fork_exit(const RunContext &ctx)
 void check_fork_exec(const RunContext &ctx)
 {
 	check_exec_here(ctx);
-	find_dynamic_hello(ctx.opt);
 }
 
 std::vector<Result> run_fork_exec(const RunContext &ctx)
@@ -286,6 +300,8 @@ std::vector<Result> run_fork_exec(const RunContext &ctx)
 	scratch.describe(r);
 
 	DynamicHello dyn = find_dynamic_hello(ctx.opt);
+	if (!dyn.not_here.empty())
+		return without_dynamic_hello(std::move(r), dyn);
 	Timing td = time_exec(ctx, "fork-exec", dyn.path);
 	Result d = fork_result(ctx, "fork-exec", "dynamic-hello", td,
 			       "fork(2), the child's execve(2) of xperf-hello, dynamically linked "
@@ -302,7 +318,6 @@ void check_fork_sh(const RunContext &ctx)
 		throw unavailable(fmt::format("{} is missing here: {}", shell, std::strerror(errno)),
 				  "install a shell at /bin/sh");
 	check_exec_here(ctx);
-	find_dynamic_hello(ctx.opt);
 }
 
 std::vector<Result> run_fork_sh(const RunContext &ctx)
@@ -319,6 +334,8 @@ std::vector<Result> run_fork_sh(const RunContext &ctx)
 	scratch.describe(r);
 
 	DynamicHello dyn = find_dynamic_hello(ctx.opt);
+	if (!dyn.not_here.empty())
+		return without_dynamic_hello(std::move(r), dyn);
 	Timing td = time_sh(ctx, "fork-sh", dyn.path);
 	Result d = fork_result(ctx, "fork-sh", "dynamic-hello", td,
 			       "fork(2), the child's execl of /bin/sh -c with xperf-hello, "

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/method.h"
 #include "core/module_session.h"
+#include "core/signal_cleanup.h"
 #include "core/sampler.h"
 #include "core/stats.h"
 #include "core/unique_fd.h"
@@ -151,23 +152,27 @@ inline void outb_debugcon()
 // it came back.
 std::string hypercall_probe(bool vmmcall)
 {
-	pid_t child = ::fork();
-	if (child < 0)
+	pid_t parent = ::getpid();
+	pid_t pid = ::fork();
+	if (pid < 0)
 		throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
-	if (child == 0) {
+	if (pid == 0) {
+		// A hypercall kept for ever must not outlive the run.
+		if (!die_with_parent(parent, SIGKILL))
+			::_exit(1);
 		hypercall(vmmcall);
 		::_exit(0);
 	}
+	ChildSlot child(pid, SIGKILL);
 	int status = 0;
 	for (int waited_ms = 0;; waited_ms += 10) {
-		pid_t r = ::waitpid(child, &status, WNOHANG);
-		if (r == child)
+		if (auto ended = child.reap(false)) {
+			status = *ended;
 			break;
-		if (r < 0 && errno != EINTR)
-			throw std::runtime_error(fmt::format("waitpid: {}", std::strerror(errno)));
+		}
 		if (waited_ms >= 3000) {
-			::kill(child, SIGKILL);
-			::waitpid(child, &status, 0);
+			::kill(pid, SIGKILL);
+			child.reap();
 			return "one hypercall from user mode did not come back within 3 s: the "
 			       "hypervisor keeps it (left out rather than hang the run)";
 		}

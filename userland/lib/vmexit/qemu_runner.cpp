@@ -3,12 +3,14 @@
 
 #include "core/error.h"
 #include "core/round_counters.h"
+#include "core/signal_cleanup.h"
+#include "core/temp_file.h"
 #include "core/unique_fd.h"
 #include "vmexit/payload.h"
 #include "vmexit/thread_placement.h"
 
 #include <fcntl.h>
-#include <spawn.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,8 +30,6 @@
 #include <stdexcept>
 #include <thread>
 
-extern char **environ;
-
 namespace xperf {
 
 namespace {
@@ -40,31 +40,6 @@ namespace fs = std::filesystem;
 // is the oldest QEMU this has been run against.
 constexpr int min_major = 4, min_minor = 2;
 
-// A private directory under $TMPDIR for the image and QEMU's output,
-// removed with what is in it when it goes.
-class TempDir {
-public:
-	TempDir()
-	{
-		const char *tmp = std::getenv("TMPDIR");
-		std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/xperf-vmexit.XXXXXX";
-		if (!::mkdtemp(tmpl.data()))
-			throw std::runtime_error(fmt::format("mkdtemp {}: {}", tmpl, std::strerror(errno)));
-		path_ = tmpl;
-	}
-	TempDir(const TempDir &) = delete;
-	TempDir &operator=(const TempDir &) = delete;
-	~TempDir()
-	{
-		std::error_code ec;
-		fs::remove_all(path_, ec);
-	}
-	fs::path path() const { return path_; }
-
-private:
-	fs::path path_;
-};
-
 std::string read_file(const fs::path &p)
 {
 	std::ifstream in(p, std::ios::binary);
@@ -73,34 +48,50 @@ std::string read_file(const fs::path &p)
 	return ss.str();
 }
 
-// A child process started by us; killed (by its pid) and reaped if it is
-// still running when this goes.
+// QEMU, started by us: it dies with this process whatever ends it (SIGKILL
+// from the kernel when this thread goes; from the signal handler, before
+// the scratch folder is removed, on SIGINT, SIGTERM or SIGHUP), and it is
+// killed and reaped when this goes.
 class Child {
 public:
 	Child(const std::vector<std::string> &argv, const fs::path &output)
 	{
-		posix_spawn_file_actions_t fa;
-		posix_spawn_file_actions_init(&fa);
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-		posix_spawn_file_actions_addopen(&fa, 1, output.c_str(),
-						 O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		posix_spawn_file_actions_adddup2(&fa, 1, 2);
 		std::vector<char *> args;
 		for (const auto &a : argv)
 			args.push_back(const_cast<char *>(a.c_str()));
 		args.push_back(nullptr);
-		int err = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ);
-		posix_spawn_file_actions_destroy(&fa);
-		if (err)
+		// The child says on it why it could not exec; exec closes it.
+		int fds[2];
+		if (::pipe2(fds, O_CLOEXEC) != 0)
+			throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
+		UniqueFd said(fds[0]), say(fds[1]);
+		pid_t parent = ::getpid();
+		pid_t pid = ::fork();
+		if (pid < 0)
+			throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
+		if (pid == 0)
+			exec_child(parent, args.data(), output.c_str(), say.get());
+		child_ = ChildSlot(pid, SIGKILL);
+		say.reset();
+		int err = 0;
+		ssize_t n;
+		while ((n = ::read(said.get(), &err, sizeof(err))) < 0 && errno == EINTR)
+			;
+		if (n == sizeof(err)) {
+			child_.reap();
 			throw std::runtime_error(fmt::format("starting {}: {}", argv[0], std::strerror(err)));
+		}
 	}
 	Child(const Child &) = delete;
 	Child &operator=(const Child &) = delete;
 	~Child()
 	{
-		if (pid_ > 0) {
-			::kill(pid_, SIGKILL);
-			::waitpid(pid_, nullptr, 0);
+		if (child_.pid() > 0) {
+			::kill(child_.pid(), SIGKILL);
+			try {
+				child_.reap();
+			} catch (const std::exception &) {
+			}
 		}
 	}
 
@@ -109,7 +100,7 @@ public:
 	std::optional<pid_t> find_thread(std::string_view name,
 					 std::chrono::steady_clock::time_point deadline) const
 	{
-		const fs::path tasks = fs::path("/proc") / std::to_string(pid_) / "task";
+		const fs::path tasks = fs::path("/proc") / std::to_string(pid()) / "task";
 		for (;;) {
 			std::error_code ec;
 			for (fs::directory_iterator it(tasks, ec), end; !ec && it != end;
@@ -118,9 +109,9 @@ public:
 					return static_cast<pid_t>(std::stol(it->path().filename()));
 			siginfo_t info{};
 			// WNOWAIT: look, but leave the status for wait_until.
-			bool exited = ::waitid(P_PID, static_cast<id_t>(pid_), &info,
+			bool exited = ::waitid(P_PID, static_cast<id_t>(pid()), &info,
 					       WEXITED | WNOHANG | WNOWAIT) == 0 &&
-				      info.si_pid == pid_;
+				      info.si_pid == pid();
 			if (exited || std::chrono::steady_clock::now() > deadline)
 				return std::nullopt;
 			std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -135,24 +126,39 @@ public:
 		for (;;) {
 			if (each_poll)
 				each_poll();
-			int status = 0;
-			pid_t r = ::waitpid(pid_, &status, WNOHANG);
-			if (r == pid_) {
-				pid_ = -1;
+			if (auto status = child_.reap(false))
 				return status;
-			}
-			if (r < 0 && errno != EINTR)
-				throw std::runtime_error(fmt::format("waitpid: {}", std::strerror(errno)));
 			if (std::chrono::steady_clock::now() > deadline)
 				return std::nullopt;
 			std::this_thread::sleep_for(std::chrono::milliseconds(20));
 		}
 	}
 
-	pid_t pid() const { return pid_; }
+	pid_t pid() const { return child_.pid(); }
 
 private:
-	pid_t pid_ = -1;
+	// In the child: only async-signal-safe calls until exec.
+	[[noreturn]] static void exec_child(pid_t parent, char *const *args, const char *output,
+					    int say)
+	{
+		if (!die_with_parent(parent, SIGKILL))
+			::_exit(127);
+		int in = ::open("/dev/null", O_RDONLY);
+		int out = ::open(output, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (in < 0 || out < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0)
+			fail(say);
+		::execv(args[0], args);
+		fail(say);
+	}
+	[[noreturn]] static void fail(int say)
+	{
+		int err = errno;
+		ssize_t ignored = ::write(say, &err, sizeof(err));
+		(void)ignored;
+		::_exit(127);
+	}
+
+	ChildSlot child_;
 };
 
 std::string qemu_path()
@@ -302,7 +308,7 @@ QemuInstall find_qemu()
 {
 	QemuInstall q;
 	q.path = qemu_path();
-	TempDir dir;
+	TempDir dir("", "vmexit");
 	q.version = qemu_version(q.path, dir.path());
 	if (!q.version.at_least(min_major, min_minor))
 		throw unavailable(fmt::format("{} is QEMU {}; --vmm qemu needs {}.{} or later",
@@ -315,10 +321,12 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMark
 {
 	const std::string &qemu = qemu_install.path;
 	const QemuVersion &version = qemu_install.version;
-	TempDir dir;
+	// Removed by SIGINT, SIGTERM and SIGHUP too, once QEMU is gone.
+	TempDir scratch("", "vmexit");
+	const fs::path dir = scratch.path();
 	auto image = payload_image();
 	payload_header(image);
-	const fs::path image_path = dir.path() / "xperf-vmexit.bin";
+	const fs::path image_path = dir / "xperf-vmexit.bin";
 	{
 		std::ofstream f(image_path, std::ios::binary);
 		f.write(reinterpret_cast<const char *>(image.data()),
@@ -326,8 +334,8 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMark
 		if (!f)
 			throw std::runtime_error("writing the payload to " + image_path.string());
 	}
-	const fs::path debugcon = dir.path() / "debugcon.out", log = dir.path() / "qemu.log";
-	const fs::path ram = dir.path() / "guest.ram";
+	const fs::path debugcon = dir / "debugcon.out", log = dir / "qemu.log";
+	const fs::path ram = dir / "guest.ram";
 	const bool stream = stream_results(p);
 	p.output = stream ? XPERF_OUT_STREAM : XPERF_OUT_MEMORY;
 	auto argv = qemu_command(qemu, image_path, debugcon, ram, p);
@@ -398,8 +406,8 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMark
 	std::string cmdline;
 	for (const auto &a : argv) {
 		std::string arg = a;
-		for (std::size_t at; (at = arg.find(dir.path().string())) != std::string::npos;)
-			arg.replace(at, dir.path().string().size(), "TMPDIR");
+		for (std::size_t at; (at = arg.find(dir.string())) != std::string::npos;)
+			arg.replace(at, dir.string().size(), "TMPDIR");
 		append_item(cmdline, " ", arg);
 	}
 	out.vmm = { { "name", "qemu" },
