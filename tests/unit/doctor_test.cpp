@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/sysroot.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -323,6 +324,31 @@ TEST(DoctorCli, TableShowsEachFixUnderItsFinding)
 	std::size_t next = out.find('\n', kpti + 1);
 	EXPECT_NE(out.substr(next, out.find('\n', next + 1) - next).find("fix: "), std::string::npos);
 	EXPECT_NE(out.find(" ok, "), std::string::npos);
+}
+
+// The same checks as the table's, in the table writer's other forms: CSV
+// with the fix in its own column, one line per check; Markdown with a row
+// per check.
+TEST(DoctorCli, CsvAndMarkdownHoldEveryCheck)
+{
+	std::string json, csv, md, err;
+	ASSERT_EQ(run({ "doctor", "--root", kNoisy.string(), "--cpu", "1", "--json" }, json, err), 0);
+	const std::size_t checks = nlohmann::json::parse(json)["doctor"]["checks"].size();
+	ASSERT_GT(checks, 0u);
+
+	ASSERT_EQ(run({ "doctor", "--root", kNoisy.string(), "--cpu", "1", "--csv" }, csv, err), 0)
+		<< err;
+	EXPECT_EQ(csv.substr(0, csv.find('\n')), "status,check,found,fix");
+	EXPECT_EQ(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')), checks + 1)
+		<< csv;
+	EXPECT_EQ(csv.find("fix: "), std::string::npos) << csv;
+	EXPECT_NE(csv.find("\nwarn,kpti,"), std::string::npos) << csv;
+
+	ASSERT_EQ(run({ "doctor", "--root", kNoisy.string(), "--cpu", "1", "--markdown" }, md, err), 0)
+		<< err;
+	EXPECT_EQ(md.rfind("| status | check | found |", 0), 0u) << md;
+	EXPECT_NE(md.find("| warn | kpti |"), std::string::npos) << md;
+	EXPECT_EQ(run({ "doctor", "--csv", "--markdown" }, md, err), 2);
 }
 
 TEST(DoctorCli, BadRootOrCpuIsStatusTwo)

@@ -497,8 +497,10 @@ int run_doctor_cli(const Args &a, Format fmt_kind, std::ostream &out, std::ostre
 	Machine m = read_machine(a.doctor_root,
 				 a.doctor_cpu >= 0 ? std::optional(a.doctor_cpu) : std::nullopt);
 	std::vector<Finding> findings = run_doctor(m);
-	sink.write(render(fmt_kind, render_doctor_table(m, findings), doctor_to_json(m, findings),
-			  ""));
+	std::string table = a.markdown ? doctor_table(findings).write(TableForm::markdown, 0)
+				       : render_doctor_table(m, findings);
+	sink.write(render(fmt_kind, table, doctor_to_json(m, findings),
+			  doctor_table(findings).write(TableForm::csv, 0)));
 	return 0;
 }
 
@@ -704,6 +706,9 @@ void add_subcommands(CLI::App &app, Args &a, CliHandles &h)
 		->type_name("DIR")
 		->capture_default_str();
 	h.doctor->add_flag("--json", a.json, "write the checks as JSON");
+	h.doctor->add_flag("--markdown", a.markdown, "write the checks as a Markdown table");
+	h.doctor->add_flag("--csv", a.csv, "write the checks as CSV: plain values, the fix a column")
+		->excludes("--markdown");
 	h.doctor->add_option("-o,--output", a.output, "write to FILE, as the measuring -o does");
 	app.require_subcommand(0, 1);
 
