@@ -1,5 +1,6 @@
 // The temporary beside an output file goes whatever ends the process:
 // its destructor, or SIGINT, SIGTERM, SIGHUP while it is being written.
+#include "core/error.h"
 #include "core/temp_file.h"
 
 #include <gtest/gtest.h>
@@ -8,7 +9,9 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
+#include <string>
 
 namespace fs = std::filesystem;
 using xperf::TempFile;
@@ -106,4 +109,29 @@ TEST_F(Temp, ARenamedTemporaryIsTheTargetAndStays)
 	});
 	ASSERT_TRUE(WIFSIGNALED(status));
 	EXPECT_TRUE(fs::exists(target)) << "the signal removed the finished file";
+}
+
+// A scratch folder that cannot be made names the remedy that applies: the
+// folder given with --dir, or TMPDIR where none was given.
+TEST(TempDir, AFolderThatCannotBeMadeNamesWhereToGiveAnother)
+{
+	try {
+		xperf::TempDir given("/nonexistent-xperf-dir", "test");
+		ADD_FAILURE() << "made a folder in a folder that does not exist";
+	} catch (const xperf::Error &e) {
+		EXPECT_NE(e.remedy().find("--dir"), std::string::npos) << e.what();
+	}
+	const char *old = std::getenv("TMPDIR");
+	std::string saved = old ? old : "";
+	::setenv("TMPDIR", "/nonexistent-xperf-tmp", 1);
+	try {
+		xperf::TempDir defaulted("", "test");
+		ADD_FAILURE() << "made a folder in a TMPDIR that does not exist";
+	} catch (const xperf::Error &e) {
+		EXPECT_NE(e.remedy().find("TMPDIR"), std::string::npos) << e.what();
+	}
+	if (old)
+		::setenv("TMPDIR", saved.c_str(), 1);
+	else
+		::unsetenv("TMPDIR");
 }

@@ -87,7 +87,9 @@ TempDir::TempDir(const std::string &dir, const std::string &name)
 		slot_.disarm();
 		throw failed(fmt::format("cannot make a scratch folder in {}: {}", base,
 					 std::strerror(err)),
-			     "give a writable folder with --dir");
+			     dir.empty() ? "set TMPDIR to a writable folder (the OS suite's entries "
+					   "also take --dir)"
+					 : "give a writable folder with --dir");
 	}
 	path_ = name_buf;
 }
