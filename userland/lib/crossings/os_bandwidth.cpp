@@ -37,6 +37,7 @@ constexpr std::size_t chunk_bytes = 64 << 10;
 
 using Word = uint64_t;
 constexpr std::size_t chunk_words = chunk_bytes / sizeof(Word);
+constexpr std::size_t memory_words = memory_bytes / sizeof(Word);
 
 // Where sums go, so that no read is optimised away.
 volatile Word sink;
@@ -122,15 +123,21 @@ std::size_t chunk_offset(std::size_t n, std::size_t total)
 	return n % (total / chunk_bytes) * chunk_bytes;
 }
 
-// The whole buffer per sample: as many samples as its chunks would take
-// the same time for, at least five, and a warm-up of one pass.
-RunContext whole_buffer_context(const RunContext &ctx)
+// Variant whole-64m of a memory entry: pass over the whole buffer, a pass
+// per sample; as many samples as its chunks would take the same time for,
+// at least five, and a warm-up of one pass.
+template <class Pass>
+Result whole_buffer_result(const RunContext &ctx, OwnBuffer &buf, const char *crossing,
+			   const std::string &timed, Pass pass)
 {
 	constexpr std::size_t chunks = memory_bytes / chunk_bytes;
 	RunContext whole = ctx;
 	whole.opt.samples = std::max<std::size_t>(5, ctx.opt.samples * 16 / chunks);
 	whole.opt.warmup = 1;
-	return whole;
+	Word *all = nullptr;
+	Timing t = measure(whole, 1, [&] { all = buf.get(); }, [&] { pass(all); });
+	return bandwidth_result(whole, crossing, "whole-64m", t, memory_bytes, timed,
+				memory_bytes);
 }
 
 } // namespace
@@ -199,15 +206,10 @@ std::vector<Result> run_bw_mem_read(const RunContext &ctx)
 				    "(LMBench bw_mem rd)");
 	r.detail["transparent_hugepage"] = transparent_huge_pages();
 
-	const RunContext whole = whole_buffer_context(ctx);
-	const Word *all = nullptr;
-	Timing tw = measure(
-		whole, 1, [&] { all = buf.get(); },
-		[&] { sink = sum_words(all, memory_bytes / sizeof(Word)); });
-	Result rw = bandwidth_result(whole, "bw-mem-read", "whole-64m", tw, memory_bytes,
-				     "summing the whole 64 MiB anonymous buffer (LMBench bw_mem 64m "
-				     "frd, a pass per sample)",
-				     memory_bytes);
+	Result rw = whole_buffer_result(ctx, buf, "bw-mem-read",
+					"summing the whole 64 MiB anonymous buffer (LMBench bw_mem "
+					"64m frd, a pass per sample)",
+					[](Word *all) { sink = sum_words(all, memory_words); });
 	rw.detail["transparent_hugepage"] = r.detail["transparent_hugepage"];
 	return { r, rw };
 }
@@ -225,15 +227,10 @@ std::vector<Result> run_bw_mem_write(const RunContext &ctx)
 				    "buffer, chunk after chunk (LMBench bw_mem wr)");
 	r.detail["transparent_hugepage"] = transparent_huge_pages();
 
-	const RunContext whole = whole_buffer_context(ctx);
-	Word *all = nullptr;
-	Timing tw = measure(
-		whole, 1, [&] { all = buf.get(); },
-		[&] { store_words(all, memory_bytes / sizeof(Word), next++); });
-	Result rw = bandwidth_result(whole, "bw-mem-write", "whole-64m", tw, memory_bytes,
-				     "one 8-byte store to every word of the whole 64 MiB anonymous "
-				     "buffer (LMBench bw_mem 64m fwr, a pass per sample)",
-				     memory_bytes);
+	Result rw = whole_buffer_result(ctx, buf, "bw-mem-write",
+					"one 8-byte store to every word of the whole 64 MiB anonymous "
+					"buffer (LMBench bw_mem 64m fwr, a pass per sample)",
+					[&](Word *all) { store_words(all, memory_words, next++); });
 	rw.detail["transparent_hugepage"] = r.detail["transparent_hugepage"];
 	return { r, rw };
 }
