@@ -274,6 +274,39 @@ static uint32_t states_offered(void)
 	return offered;
 }
 
+/* The XCR0 bits the xsave state writes: x87, SSE, AVX. */
+#define XCR0_SET 0x7u
+#define XCR0_AVX 0x4u
+/* XSAVE's legacy area and header: the save area with no component above SSE. */
+#define XSAVE_BASE_BYTES 576u
+
+static uint64_t xcr0_written;
+
+/*
+ * XCR0 as the hypervisor holds it, read back without XGETBV: KVM's
+ * instruction emulator has no XGETBV, and a KVM that emulates the guest's
+ * privileged instructions (PVM) ends the VM with an emulation failure at
+ * it. CPUID 0xd subleaf 0's EBX is the save area's size for the features
+ * XCR0 enables, which KVM and QEMU work out from the guest's XCR0: with AVX
+ * enabled it reaches past AVX's state (subleaf 2: its offset plus its
+ * size), without it it is the legacy area and header. The written value
+ * when the size agrees with it; its x87 and SSE bits alone when the size
+ * says AVX is off; 0 (no x87: refused by xperf-user) when it is neither.
+ */
+static uint64_t xcr0_read_back(void)
+{
+	uint32_t b, c, d, with_avx = XSAVE_BASE_BYTES;
+
+	if (xcr0_written & XCR0_AVX)
+		with_avx = cpuid_sub(0xd, 2, &b, &c, &d) + b;
+	cpuid_sub(0xd, 0, &b, &c, &d);
+	if (b == with_avx)
+		return xcr0_written;
+	if (b == XSAVE_BASE_BYTES)
+		return xcr0_written & ~(uint64_t)XCR0_AVX;
+	return 0;
+}
+
 /*
  * Sets what g->asked names and the CPU offers, as kvm-unit-tests' startup
  * does (reset_apic, enable_apic, enable_x2apic, mask_pic_interrupts,
@@ -310,12 +343,12 @@ static void set_state(struct xperf_vm_guest_state *g)
 	}
 	if (want & XPERF_STATE_XSAVE) {
 		uint32_t b, c, d;
-		/* x87, SSE and AVX, of what CPUID 0xd says XCR0 may hold */
-		uint64_t xcr0 = cpuid_eax(0xd, &b, &c, &d) & 0x7;
 
+		/* x87, SSE and AVX, of what CPUID 0xd says XCR0 may hold */
+		xcr0_written = cpuid_eax(0xd, &b, &c, &d) & XCR0_SET;
 		write_cr4(read_cr4() | CR4_OSXSAVE);
-		xsetbv(0, xcr0);
-		if ((read_cr4() & CR4_OSXSAVE) && xgetbv(0) == xcr0)
+		xsetbv(0, xcr0_written);
+		if ((read_cr4() & CR4_OSXSAVE) && xcr0_read_back() == xcr0_written)
 			g->set |= XPERF_STATE_XSAVE;
 	}
 	if (want & XPERF_STATE_STI) {
@@ -339,7 +372,7 @@ static void read_state(struct xperf_vm_guest_state *g)
 	g->cr4 = read_cr4();
 	g->efer = rdmsr(MSR_EFER);
 	if (g->cr4 & CR4_OSXSAVE)
-		g->xcr0 = xgetbv(0);
+		g->xcr0 = xcr0_read_back();
 	g->rflags = read_rflags();
 }
 

@@ -52,6 +52,17 @@ static inline uint32_t cpuid_eax(uint32_t leaf, uint32_t *b, uint32_t *c, uint32
 	return a;
 }
 
+/* CPUID leaf and subleaf: EAX, with EBX, ECX and EDX through the pointers. */
+static inline uint32_t cpuid_sub(uint32_t leaf, uint32_t sub, uint32_t *b, uint32_t *c,
+				 uint32_t *d)
+{
+	uint32_t a;
+
+	asm volatile("cpuid" : "=a"(a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub)
+		     : "memory");
+	return a;
+}
+
 /* CPUID 0x80000001 EDX, 0 where the leaf does not exist. */
 static inline uint32_t cpuid_ext_edx(void)
 {
@@ -97,14 +108,6 @@ READ_CR(4)
 WRITE_CR(4)
 #undef READ_CR
 #undef WRITE_CR
-
-static inline uint64_t xgetbv(uint32_t xcr)
-{
-	uint32_t lo, hi;
-
-	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr) : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
 
 static inline void xsetbv(uint32_t xcr, uint64_t v)
 {

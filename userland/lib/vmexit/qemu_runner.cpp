@@ -359,7 +359,20 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMark
 	// run's) to the last look before QEMU exited (after, it is gone).
 	std::optional<CounterSnapshot> first, last;
 	const pid_t tid = static_cast<pid_t>(out.vcpu->tid);
+	// Where KVM cannot go on (an instruction it cannot emulate), QEMU says
+	// "KVM internal error", stops the guest and waits: the run ends there.
+	bool kvm_stopped = false;
+	std::uintmax_t log_seen = 0;
 	auto status = child.wait_until(t0 + limit, [&] {
+		std::error_code ec;
+		const std::uintmax_t size = fs::file_size(log, ec);
+		if (!ec && size != log_seen && !kvm_stopped) {
+			log_seen = size;
+			if (read_file(log).find("KVM internal error") != std::string::npos) {
+				kvm_stopped = true;
+				::kill(child.pid(), SIGKILL);
+			}
+		}
 		threads.sample();
 		if (tid <= 0)
 			return;
@@ -377,6 +390,11 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMark
 		out.counters = between(*first, *last);
 	elsewhere.reset();
 	out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+	if (kvm_stopped)
+		throw std::runtime_error(fmt::format(
+			"KVM stopped the guest (QEMU reports a KVM internal error: KVM could not go on, "
+			"for example at an instruction its emulator lacks); QEMU's output ends:\n{}",
+			tail(read_file(log), 8)));
 	if (!status)
 		throw std::runtime_error(fmt::format(
 			"QEMU did not finish within {} s (the payload hung, or QEMU waits on "
