@@ -197,6 +197,39 @@ TEST(RunCrossings, RoundsInterleaveAcrossCrossingsAndMergeIntoOneResultEach)
 
 namespace {
 
+std::vector<std::string> exits_asked;
+
+// The first part finds that one exit never completes; so it says.
+std::vector<Result> vm_kind(const RunContext &ctx)
+{
+	exits_asked.push_back(ctx.opt.vm_exit);
+	Result r = part_of("vm", ctx, 200);
+	r.method["exits_completing"] = "cpuid,pio";
+	return { r };
+}
+
+} // namespace
+
+// An exit the first part found never to complete (it costs a timeout to
+// find out) is not asked for again by the later parts of the run.
+TEST(RunCrossings, LaterPartsAskOnlyForTheExitsTheFirstFoundToComplete)
+{
+	const Crossing vm{ "vm", "", vm_kind };
+	RunContext ctx;
+	ctx.opt.samples = 5;
+	ctx.opt.rounds = 3;
+	ctx.opt.span_s = 0;
+	ctx.opt.vm_exit = "all";
+	calls.clear();
+	exits_asked.clear();
+	verify::Verified v = measure_run({ &vm }, ctx, nullptr);
+	EXPECT_EQ(exits_asked, (std::vector<std::string>{ "all", "cpuid,pio", "cpuid,pio" }));
+	ASSERT_EQ(v.results.size(), 1u);
+	EXPECT_EQ(v.results[0].method["exits_completing"], "cpuid,pio");
+}
+
+namespace {
+
 // A note that depends on the whole figure: worked out once, from the merged
 // median, not once per part.
 void note_the_median(std::vector<Result> &results)

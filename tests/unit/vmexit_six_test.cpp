@@ -33,7 +33,12 @@ TEST(VmexitSix, OptionsSelectExitsAndStartingPoints)
 	EXPECT_EQ(froms_mask("user,user-via-kernel"),
 		  1u << XPERF_FROM_USER | 1u << XPERF_FROM_USER_VIA_KERNEL);
 	EXPECT_EQ(froms_mask("all"), 7u);
+	EXPECT_EQ(exits_mask("cpuid,pio"), 1u << XPERF_VMEXIT_CPUID | 1u << XPERF_VMEXIT_PIO);
+	EXPECT_EQ(exits_mask("cpuid,all"), 0x1eu);
+	EXPECT_EQ(exits_spec(exits_mask("pio,cpuid")), "cpuid,pio");
+	EXPECT_EQ(exits_spec(exits_mask("all")), "cpuid,rdmsr,vmcall,pio");
 	EXPECT_THROW(exits_mask("hlt"), Error);
+	EXPECT_THROW(exits_mask("cpuid,"), Error);
 	EXPECT_THROW(froms_mask("guest"), Error);
 	EXPECT_THROW(froms_mask("user,"), Error);
 	EXPECT_THROW(froms_mask(""), Error);

@@ -241,7 +241,7 @@ public:
 		: to_run_(to_run), ctx_(ctx), pass_process_(pass_process), progress_(progress),
 		  wall_s_(to_run.size()), last_s_(to_run.size()), rounds_(to_run.size()),
 		  samples_(to_run.size()), stop_(to_run.size(), AdaptiveStop::running),
-		  pilot_batch_(to_run.size())
+		  pilot_batch_(to_run.size()), exits_(to_run.size())
 	{
 		pass_ = ctx.opt;
 		pass_.rounds = 1;
@@ -259,6 +259,8 @@ public:
 		RunContext pass = ctx_;
 		pass.opt = pass_;
 		pass.opt.pilot_batch = pilot_batch_[i];
+		if (!exits_[i].empty())
+			pass.opt.vm_exit = exits_[i];
 		// Each crossing's part in a process of its own when asked.
 		double t0 = detail::wall_ns();
 		std::vector<Result> got = pass_process_ && ctx_.opt.part_processes
@@ -276,6 +278,10 @@ public:
 				// The first part's pilot chooses for every part.
 				if (!pilot_batch_[i])
 					pilot_batch_[i] = pilot_choice_of(r.method);
+				// The VM exits the first part found to complete:
+				// later parts ask for those alone.
+				if (exits_[i].empty() && r.method.contains("exits_completing"))
+					exits_[i] = r.method["exits_completing"].get<std::string>();
 				keep(std::move(r));
 			}
 		samples_[i] = n; // the samples of its last part
@@ -356,6 +362,7 @@ private:
 	// Per crossing: the batch its first part's pilot chose, for the later
 	// parts (one per crossing: no crossing has two batched results).
 	std::vector<std::optional<BatchChoice>> pilot_batch_;
+	std::vector<std::string> exits_; // --exit of crossing i's later parts
 	std::size_t kept_ = 0;
 };
 

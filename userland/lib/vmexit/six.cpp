@@ -41,14 +41,33 @@ std::string exit_options_text()
 
 uint32_t exits_mask(const std::string &spec)
 {
-	if (const ExitKind *k = measured_exit_kind(spec))
-		return 1u << k->id;
 	uint32_t all = 0;
 	for (const ExitKind &k : measured_exit_kinds())
 		all |= 1u << k.id;
-	if (spec == "all")
-		return all;
-	throw bad_input("--exit: '" + spec + "' is not " + exit_options_text());
+	uint32_t mask = 0;
+	std::size_t at = 0;
+	for (;;) {
+		std::size_t comma = spec.find(',', at);
+		std::string one = spec.substr(at, comma == std::string::npos ? comma : comma - at);
+		if (const ExitKind *k = measured_exit_kind(one))
+			mask |= 1u << k->id;
+		else if (one == "all")
+			mask |= all;
+		else
+			throw bad_input("--exit: '" + one + "' is not " + exit_options_text());
+		if (comma == std::string::npos)
+			return mask;
+		at = comma + 1;
+	}
+}
+
+std::string exits_spec(uint32_t mask)
+{
+	std::string spec;
+	for (const ExitKind &k : measured_exit_kinds())
+		if (mask >> k.id & 1)
+			spec += (spec.empty() ? "" : ",") + std::string(k.name);
+	return spec;
 }
 
 uint32_t froms_mask(const std::string &spec)

@@ -368,6 +368,10 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 	}
 	if (out.empty())
 		throw std::runtime_error("vmexit: nothing was measured: " + notes.front());
+	// A later part of the run asks for these alone, and spends no time
+	// finding out again that an exit never completes.
+	for (Result &r : out)
+		r.method["exits_completing"] = exits_spec(p.exits);
 	add_outer_hypervisor(out);
 	// Said once, on the first result: it concerns the run, not one variant.
 	out.front().notes.insert(out.front().notes.end(), notes.begin(), notes.end());
