@@ -245,3 +245,30 @@ TEST(VmexitQemu, CommandUsesKvmANamedCpuAndTheProtocolPorts)
 	EXPECT_EQ(xperf_vm_parse_params((append + 1)->c_str(), &back), 0) << *(append + 1);
 	EXPECT_EQ(back.samples, 10u);
 }
+
+// Where KVM's emulated instructions are counted, the VMM reads the count at
+// each phase mark, so that each phase's share is known; unread marks stay
+// -1, and a VMM that counts nothing reads nothing.
+TEST(VmexitDispatch, ReadsTheEmulationCountAtEachMark)
+{
+	RunPage page;
+	ExitDispatcher plain;
+	plain.handle(page.outl(XPERF_VM_PORT_MARK, mark(0, XPERF_MARK_WARMUP)), 0);
+	EXPECT_EQ(plain.records()[0].emulated_at[XPERF_MARK_WARMUP], -1);
+
+	ExitDispatcher d;
+	uint64_t count = 7;
+	d.count_emulation([&count] { return count; });
+	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(0, XPERF_MARK_WARMUP)), 0);
+	count = 19;
+	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(0, XPERF_MARK_LOOP)), 100);
+	count = 79;
+	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(0, XPERF_MARK_TIMED)), 200);
+	count = 400;
+	d.handle(page.outl(XPERF_VM_PORT_MARK, mark(0, XPERF_MARK_END)), 300);
+	const HostRecordView &r = d.records()[0];
+	EXPECT_EQ(r.emulated_at[XPERF_MARK_WARMUP], 7);
+	EXPECT_EQ(r.emulated_at[XPERF_MARK_LOOP], 19);
+	EXPECT_EQ(r.emulated_at[XPERF_MARK_TIMED], 79);
+	EXPECT_EQ(r.emulated_at[XPERF_MARK_END], 400);
+}

@@ -1,6 +1,7 @@
 #include "vmexit/builtin_vmm.h"
 
 #include "core/round_counters.h"
+#include "vmexit/emulation_counter.h"
 #include "vmexit/kvm_vm.h"
 #include "vmexit/payload.h"
 #include "vmexit/thread_placement.h"
@@ -100,6 +101,11 @@ VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::secon
 	const CounterSnapshot before = take_snapshot();
 
 	ExitDispatcher dispatch(p.samples);
+	// Opened on this thread, the vCPU's: what KVM emulated for this guest.
+	std::string no_count;
+	std::optional<EmulationCounter> emulation = EmulationCounter::open(no_count);
+	if (emulation)
+		dispatch.count_emulation([&emulation] { return emulation->read(); });
 	const auto limit = deadline.value_or(run_deadline(XPERF_VM_MAX_RECORDS, p.samples, p.warmup));
 	{
 		VcpuWatchdog watchdog;
@@ -135,6 +141,9 @@ VmRun run_builtin_vmm(const xperf_vm_params &p, std::optional<std::chrono::secon
 				     : "KVM_RUN on /dev/kvm, one vCPU, no in-kernel irqchip" },
 		    { "memory_bytes", p.mem_bytes },
 		    { "vcpu_thread", { { "tid", gettid() }, { "pinned", pin } } },
+		    { "emulation_counted", emulation ? nlohmann::json("kvm:kvm_emulate_insn on the "
+								       "vCPU thread, at each phase mark")
+							: nlohmann::json(no_count) },
 		    { "threads", threads.to_json() } };
 	return out;
 }

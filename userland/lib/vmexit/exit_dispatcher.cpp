@@ -150,6 +150,8 @@ void ExitDispatcher::handle_mark(uint32_t value, int64_t now_ns)
 	HostRecordView &r = records_[record];
 	current_ = static_cast<int>(record);
 	loop_ = what == XPERF_MARK_LOOP;
+	if (emulated_ && what < r.emulated_at.size())
+		r.emulated_at[what] = static_cast<int64_t>(emulated_());
 	switch (what) {
 	case XPERF_MARK_WARMUP:
 		r.pio_gaps_ns.reserve(timed_samples_);

@@ -4,7 +4,9 @@
 
 #include <linux/kvm.h>
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,6 +20,9 @@ struct HostRecordView {
 	uint64_t debugcon_exits = 0; // KVM_EXIT_IO on the debugcon port, warm-up included
 	uint64_t loop_debugcon_exits = 0; // the same, of the round trips timed as one
 	std::vector<int64_t> pio_gaps_ns; // between successive timed debugcon exits
+	// The emulated-instruction count when each mark arrived, by mark
+	// (XPERF_MARK_*); -1 where not counted.
+	std::array<int64_t, 5> emulated_at = { -1, -1, -1, -1, -1 };
 };
 
 class ExitDispatcher {
@@ -33,6 +38,9 @@ public:
 	// with what the guest did and what to check when the guest misbehaves
 	// or KVM gives up on it.
 	Action handle(const kvm_run &run, int64_t now_ns);
+
+	// Read at every phase mark from now on (EmulationCounter::read).
+	void count_emulation(std::function<uint64_t()> read) { emulated_ = std::move(read); }
 
 	bool finished() const { return finished_; }
 	uint32_t status() const { return status_; }
@@ -57,6 +65,7 @@ private:
 	std::size_t timed_samples_;
 	bool in_record_ = false, timed_ = false, loop_ = false;
 	int64_t last_pio_ns_ = -1;
+	std::function<uint64_t()> emulated_;
 };
 
 const char *kvm_exit_reason_name(uint32_t reason);

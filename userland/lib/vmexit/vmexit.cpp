@@ -203,6 +203,22 @@ nlohmann::json loop_detail(const PayloadRun &pr, const GuestRecord &rec)
 			       "round trips (interrupts, preemption, a timer that traps) counted" } };
 }
 
+// What KVM's instruction emulator ran per round trip, in the back-to-back
+// loop and in the timed samples; null where it was not counted.
+nlohmann::json emulated_detail(const HostRecordView &h, const GuestRecord &rec)
+{
+	const auto &at = h.emulated_at;
+	if (at[XPERF_MARK_LOOP] < 0 || at[XPERF_MARK_TIMED] < 0 || at[XPERF_MARK_END] < 0 ||
+	    !rec.loop_count || rec.samples.empty())
+		return nullptr;
+	const auto loop = static_cast<double>(at[XPERF_MARK_TIMED] - at[XPERF_MARK_LOOP]);
+	const auto timed = static_cast<double>(at[XPERF_MARK_END] - at[XPERF_MARK_TIMED]);
+	return { { "per_loop_round_trip", loop / rec.loop_count },
+		 { "per_timed_round_trip", timed / static_cast<double>(rec.samples.size()) },
+		 { "counted_by", "the kvm:kvm_emulate_insn tracepoint on the vCPU thread, read "
+				 "at the guest's phase marks" } };
+}
+
 nlohmann::json payload_detail(const PayloadRun &pr, std::size_t i, const GuestRecord &rec)
 {
 	nlohmann::json d = {
@@ -229,6 +245,7 @@ nlohmann::json payload_detail(const PayloadRun &pr, std::size_t i, const GuestRe
 				   { "expected_io_debugcon_loop", to_vmm ? rec.loop_count : 0 } };
 		// Every exit to userspace of the whole run, by KVM exit reason.
 		d["vmm_exits_in_run"] = pr.run.exit_counts;
+		d["kvm_emulated_instructions"] = emulated_detail(pr.run.host[i], rec);
 	}
 	return d;
 }
@@ -249,6 +266,23 @@ std::optional<std::string> loop_note(const Result &r)
 			   "cycles, {:.2f} times this median (detail.loop): the loop counts what "
 			   "the per-round-trip timer leaves out or subtracts",
 			   back_to_back, ratio);
+}
+
+// Where KVM ran the loop's instructions in its emulator: the figures are the
+// emulator's, not a hardware exit's.
+std::optional<std::string> emulation_note(const Result &r)
+{
+	const nlohmann::json &e = r.detail["kvm_emulated_instructions"];
+	if (!e.is_object() || e["per_loop_round_trip"].get<double>() < 1)
+		return std::nullopt;
+	return fmt::format(
+		"KVM emulated {:.1f} instructions per back-to-back round trip and {:.1f} per timed "
+		"one (kvm:kvm_emulate_insn): this KVM runs the guest kernel deprivileged and "
+		"emulates the instructions after a trap (PVM-style), so the figures are its "
+		"emulator's cost of the loop's instructions, not a hardware exit's, and a loop "
+		"of other instructions (kvm-unit-tests') costs another figure "
+		"(Documentation/vmexit.rst)",
+		e["per_loop_round_trip"].get<double>(), e["per_timed_round_trip"].get<double>());
 }
 
 // The result of guest record i: its cycles net of the empty region.
@@ -381,6 +415,10 @@ std::vector<Result> run_vmexit(const RunContext &ctx)
 void finish_vmexit(std::vector<Result> &results)
 {
 	add_comparison_notes(results);
+	// From the merged detail: one note, not one per part.
+	for (Result &r : results)
+		if (auto note = emulation_note(r))
+			r.notes.push_back(*note);
 }
 
 namespace {
