@@ -146,7 +146,9 @@ TEST_F(BuiltinVmm, TheVmmSawEveryPioExitAndNoFastPathOne)
 		uint64_t loop = r.detail["vmm_exits"]["io_debugcon_loop"];
 		if (r.detail["exit"] == "pio") {
 			EXPECT_EQ(seen, ctx.opt.warmup + ctx.opt.samples * ctx.opt.rounds) << r.variant;
-			EXPECT_EQ(loop, ctx.opt.samples * ctx.opt.rounds) << r.variant;
+			EXPECT_EQ(loop, r.detail["loop"]["round_trips"].get<uint64_t>()) << r.variant;
+			EXPECT_EQ(loop, std::max<std::size_t>(1, ctx.opt.samples * ctx.opt.rounds / 4))
+				<< r.variant;
 		} else {
 			EXPECT_EQ(seen, 0u) << r.variant << " reached the VMM";
 			EXPECT_EQ(loop, 0u) << r.variant << " reached the VMM back to back";
@@ -161,7 +163,8 @@ TEST_F(BuiltinVmm, EachVariantIsAlsoTimedBackToBack)
 	for (const auto &r : results) {
 		const auto &loop = r.detail["loop"];
 		ASSERT_TRUE(loop.is_object()) << r.variant << " " << r.detail.dump();
-		EXPECT_EQ(loop["round_trips"], ctx.opt.samples * ctx.opt.rounds) << r.variant;
+		const std::size_t timed = ctx.opt.samples * ctx.opt.rounds;
+		EXPECT_EQ(loop["round_trips"], std::max<std::size_t>(1, timed / 4)) << r.variant;
 		EXPECT_GT(loop["cycles_per_round_trip"].get<double>(), 0) << r.variant;
 		EXPECT_GT(r.method["host"]["loop_wall_ns_per_round_trip"].get<double>(), 0)
 			<< r.variant;
