@@ -585,8 +585,17 @@ def lmbench_table():
             rows.append([entry, command, p, fmt(lv, unit) if lv is not None else value,
                          variant, fmt(xv, unit),
                          f"±{half:.1f}%" if half is not None and math.isfinite(half) else "",
-                         f"{ratio:.2f}" if ratio is not None else "—", verdict(ratio)])
+                         f"{ratio:.2f}" if ratio is not None else "—", verdict(ratio),
+                     f"{loop:.0f}" if loop is not None else "—",
+                     f"{loop / kv:.2f}" if loop is not None and kv else "—"])
     table(header, rows)
+    print("xperf loop: the same exit back to back, timed as kvm-unit-tests times its loop "
+          "(detail.loop)")
+    if os.path.isdir("/sys/module/kvm_pvm"):
+        print("this KVM is PVM-style (kvm_pvm loaded): it runs both loops' instructions in its "
+              "instruction emulator, and kvm-unit-tests' loop has more of them "
+              "(Documentation/vmexit.rst; --vmm builtin counts them: "
+              "detail.kvm_emulated_instructions)")
     for d in docs:
         for s in d.get("skipped", []):
             print(f"xperf skipped {s['crossing']}: {s['reason']}")
@@ -619,7 +628,8 @@ def kut_table():
     print("TSC cycles per exit; kvm-unit-tests: the median of its boots (min-max), "
           "each a loop of 2^30 cycles timed with rdtsc")
     header = ["exit", "kvm-unit-tests test", "boots", "its cycles", "xperf variant",
-              "xperf cycles", "±95%", "xperf/kvm-unit-tests", "in 0.75-1.33"]
+              "xperf cycles", "±95%", "xperf/kvm-unit-tests", "in 0.75-1.33",
+              "xperf loop", "loop/kvm-unit-tests"]
     rows = []
     for test, exit in (("cpuid", "cpuid"), ("inl_from_qemu", "pio")):
         figures = boots[test]
@@ -630,9 +640,10 @@ def kut_table():
         if docs[exit]:
             r = next((x for x in docs[exit]["results"]
                       if x["crossing"] == "vmexit" and x["variant"] == f"{exit}/kernel"), None)
-        xv = half = None
+        xv = half = loop = None
         if r:
             xv = r["stats"]["median"]
+            loop = (r.get("detail", {}).get("loop") or {}).get("cycles_per_round_trip")
             ci = r.get("median_ci", {})
             half = (ci["hi"] - ci["lo"]) / 2 / xv * 100 if xv and "hi" in ci else None
         ratio = xv / kv if xv is not None and kv else None
@@ -640,8 +651,17 @@ def kut_table():
                      f"{kv:.0f} ({min(figures)}-{max(figures)})" if figures else "failed",
                      f"{exit}/kernel", f"{xv:.0f}" if xv is not None else "—",
                      f"±{half:.1f}%" if half is not None else "",
-                     f"{ratio:.2f}" if ratio is not None else "—", verdict(ratio)])
+                     f"{ratio:.2f}" if ratio is not None else "—", verdict(ratio),
+                     f"{loop:.0f}" if loop is not None else "—",
+                     f"{loop / kv:.2f}" if loop is not None and kv else "—"])
     table(header, rows)
+    print("xperf loop: the same exit back to back, timed as kvm-unit-tests times its loop "
+          "(detail.loop)")
+    if os.path.isdir("/sys/module/kvm_pvm"):
+        print("this KVM is PVM-style (kvm_pvm loaded): it runs both loops' instructions in its "
+              "instruction emulator, and kvm-unit-tests' loop has more of them "
+              "(Documentation/vmexit.rst; --vmm builtin counts them: "
+              "detail.kvm_emulated_instructions)")
 
 
 with open(f"{tmp}/load") as f:
