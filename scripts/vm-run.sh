@@ -102,15 +102,18 @@ qemu_boot() {
 reported_status() { grep -ao 'XPERF-EXIT [0-9]\+' "$1" | tail -n 1 | cut -d' ' -f2 || true; }
 
 # Can QEMU with KVM boot a Linux guest here? Some hosts' KVM runs simple
-# payloads but not Linux, so ask by booting this kernel once; the answer is
-# cached per host kernel, QEMU version and CPU model.
+# payloads but not Linux (a PVM-style KVM waits at the firmware until the
+# probe's 60 s run out), so ask by booting this kernel once; the answer is
+# cached per host kernel, QEMU version and CPU model, beside the kernels in
+# the kernel home, so that every clone of the machine asks once.
 kvm_boots_linux() {
 	[[ -r /dev/kvm && -w /dev/kvm ]] || { KVM_WHY="no usable /dev/kvm"; return 1; }
-	local key cache=$BUILD_DIR/vm/kvm-probe.cache probe_log=$BUILD_DIR/vm/kvm-probe.log
+	link_kernel_home
+	local key cache=$BUILD_DIR/kernel/kvm-probe.cache probe_log=$BUILD_DIR/kernel/kvm-probe.log
 	key="$(uname -r -v) | $("$QEMU" --version | head -n 1) | $KVM_CPU"
 	# Guests may start side by side (ctest -j): one probe, the others wait
 	# for its answer.
-	mkdir -p "$BUILD_DIR/vm"
+	mkdir -p "$BUILD_DIR/kernel"
 	exec {probe_lock}>"$cache.lock"
 	flock "$probe_lock"
 	if [[ -f $cache && $(head -n 1 "$cache") == "$key" ]]; then
