@@ -75,6 +75,14 @@ void leaves(const json &j, const std::string &at, std::vector<std::pair<std::str
 	out.emplace_back(at, j);
 }
 
+std::string read_file(const fs::path &path)
+{
+	std::ifstream in(path);
+	std::ostringstream text;
+	text << in.rdbuf();
+	return text.str();
+}
+
 TEST(Conditions, RealCaptureCpuKernelAndKpti)
 {
 	json c = xperf::read_conditions(kReal);
@@ -191,6 +199,23 @@ TEST(Conditions, KptiForcedOnAnUnaffectedCpuIsOn)
 
 	EXPECT_EQ(kpti["enabled"], true);
 	EXPECT_EQ(kpti["source"], "cpuinfo flag pti");
+}
+
+// The conditions object of every captured tree, byte for byte as the code
+// before the machine snapshot wrote it (tests/fixtures/conditions/*.json):
+// the same keys in the same order, the same values and the same nulls.
+TEST(Conditions, CapturedTreesGiveTheRecordedObject)
+{
+	const fs::path doctor = fs::path(XPERF_FIXTURES) / "doctor";
+	for (const auto &[root, name] : { std::pair{ kReal, "amd-epyc-6.18" },
+					  std::pair{ kKptiOn, "amd-epyc-6.18-kpti-on" },
+					  std::pair{ doctor / "noisy", "doctor-noisy" },
+					  std::pair{ doctor / "isolated", "doctor-isolated" },
+					  std::pair{ doctor / "isolated-guest", "doctor-isolated-guest" } }) {
+		std::string expected = read_file(kFixtures / (std::string(name) + ".json"));
+		ASSERT_FALSE(expected.empty()) << name;
+		EXPECT_EQ(xperf::read_conditions(root).dump(1, '\t') + "\n", expected) << name;
+	}
 }
 
 TEST(Conditions, DiffOfKptiOnAgainstRealListsExactlyTheEdits)
