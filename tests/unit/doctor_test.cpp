@@ -56,7 +56,8 @@ struct TempDir {
 
 std::vector<Finding> doctor(const fs::path &root, int cpu)
 {
-	return xperf::run_doctor(xperf::read_machine(root, cpu));
+	const xperf::MachineSnapshot machine = xperf::read_machine(root);
+	return xperf::run_doctor(xperf::doctor_input(machine, cpu));
 }
 
 std::map<std::string, Finding> by_check(const std::vector<Finding> &findings)
@@ -181,7 +182,8 @@ TEST(Doctor, NoisyTreeSaysWhatAndHow)
 
 TEST(Doctor, BusyTasksLeaveOutTheDoctorItself)
 {
-	xperf::Machine m = xperf::read_machine(kNoisy, 1);
+	const xperf::MachineSnapshot machine = xperf::read_machine(kNoisy);
+	xperf::DoctorInput m = xperf::doctor_input(machine, 1);
 	m.self_pid = 29906;
 
 	auto f = by_check(xperf::run_doctor(m));
@@ -271,8 +273,9 @@ TEST(Doctor, EmptyTreeIsUnknownEverywhere)
 
 TEST(Doctor, ACpuTheTreeDoesNotHaveIsBadInput)
 {
+	const xperf::MachineSnapshot machine = xperf::read_machine(kNoisy);
 	try {
-		xperf::read_machine(kNoisy, 2);
+		xperf::doctor_input(machine, 2);
 		FAIL() << "CPU 2 accepted";
 	} catch (const xperf::Error &e) {
 		EXPECT_EQ(e.kind(), xperf::ErrorKind::bad_input);
