@@ -207,9 +207,9 @@ TEST(Conditions, KptiForcedOnAnUnaffectedCpuIsOn)
 	EXPECT_EQ(kpti["source"], "cpuinfo flag pti");
 }
 
-// The conditions object of every captured tree, byte for byte as the code
-// before the machine snapshot wrote it (tests/fixtures/conditions/*.json):
-// the same keys in the same order, the same values and the same nulls.
+// The conditions object of every captured tree, byte for byte as recorded
+// (tests/fixtures/conditions/*.json): the same keys in the same order, the
+// same values and the same nulls.
 TEST(Conditions, CapturedTreesGiveTheRecordedObject)
 {
 	const fs::path doctor = fs::path(XPERF_FIXTURES) / "doctor";

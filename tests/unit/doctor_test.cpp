@@ -369,8 +369,7 @@ void replace_all(std::string &text, const std::string &from, const std::string &
 		text.replace(at, from.size(), to), at += to.size();
 }
 
-// The doctor on captured trees, in every form, byte for byte as it was
-// before its checks became judgments on a machine snapshot
+// The doctor on captured trees, in every form, byte for byte as recorded
 // (tests/fixtures/doctor/expected; the tree's path and the version stand
 // as ROOT and VERSION there).
 TEST(DoctorCli, CapturedTreesGiveTheRecordedOutput)

@@ -30,8 +30,8 @@ struct Finding {
 	std::string fix;   // what to do; empty when there is nothing to do
 };
 
-// What the checks judge: the machine, the CPU that measures, and what only a
-// live system can say.
+// What the checks judge: the machine (which must outlive this), the CPU that
+// measures, and what only a live system can say.
 struct DoctorInput {
 	const MachineSnapshot &machine;
 	int cpu = 0;
