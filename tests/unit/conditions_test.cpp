@@ -1,4 +1,4 @@
-// read_conditions against real captures of /proc and /sys, diff_conditions
+// The conditions of machines read from real captures of /proc and /sys, diff_conditions
 // between them. The expected values were checked by hand against the files
 // under tests/fixtures/conditions/.
 #include "test_paths.h"
@@ -56,6 +56,12 @@ struct TempDir {
 	TempDir &operator=(const TempDir &) = delete;
 };
 
+// The conditions object of the machine read below root.
+json read_conditions(const fs::path &root)
+{
+	return xperf::conditions_json(xperf::read_machine(root));
+}
+
 std::vector<std::string> keys_of(const std::vector<xperf::ConditionDiff> &diffs)
 {
 	std::vector<std::string> keys;
@@ -75,9 +81,17 @@ void leaves(const json &j, const std::string &at, std::vector<std::pair<std::str
 	out.emplace_back(at, j);
 }
 
+std::string read_file(const fs::path &path)
+{
+	std::ifstream in(path);
+	std::ostringstream text;
+	text << in.rdbuf();
+	return text.str();
+}
+
 TEST(Conditions, RealCaptureCpuKernelAndKpti)
 {
-	json c = xperf::read_conditions(kReal);
+	json c = read_conditions(kReal);
 
 	EXPECT_EQ(c["cpu"], json::parse(R"({
 		"vendor": "AuthenticAMD", "model_name": "AMD EPYC",
@@ -98,7 +112,7 @@ TEST(Conditions, RealCaptureCpuKernelAndKpti)
 
 TEST(Conditions, RealCaptureVulnerabilities)
 {
-	json v = xperf::read_conditions(kReal)["vulnerabilities"];
+	json v = read_conditions(kReal)["vulnerabilities"];
 
 	ASSERT_TRUE(v.is_object());
 	EXPECT_EQ(v.size(), 19u);
@@ -114,7 +128,7 @@ TEST(Conditions, RealCaptureVulnerabilities)
 
 TEST(Conditions, RealCaptureSmtFreqIsolationTsc)
 {
-	json c = xperf::read_conditions(kReal);
+	json c = read_conditions(kReal);
 
 	EXPECT_EQ(c["smt"], json::parse(R"({"active": false, "control": "notsupported"})"));
 	// That machine has no cpufreq driver and no DMI table.
@@ -133,7 +147,7 @@ TEST(Conditions, RealCaptureSmtFreqIsolationTsc)
 
 TEST(Conditions, RealCaptureKvmParams)
 {
-	json kvm = xperf::read_conditions(kReal)["kvm"];
+	json kvm = read_conditions(kReal)["kvm"];
 
 	EXPECT_EQ(kvm["present"], true);
 	ASSERT_TRUE(kvm["params"].is_object());
@@ -150,7 +164,7 @@ TEST(Conditions, RealCaptureKvmParams)
 
 TEST(Conditions, KptiOnCaptureIsDetected)
 {
-	json c = xperf::read_conditions(kKptiOn);
+	json c = read_conditions(kKptiOn);
 
 	EXPECT_EQ(c["kpti"], json::parse(R"({"enabled": true,
 		"source": "cpuinfo flag pti",
@@ -165,7 +179,7 @@ TEST(Conditions, KptiFallsBackToCpuinfoFlagWithoutMeltdownFile)
 	fs::copy(kKptiOn, root.path, fs::copy_options::recursive);
 	ASSERT_TRUE(fs::remove(root.path / "sys/devices/system/cpu/vulnerabilities/meltdown"));
 
-	json kpti = xperf::read_conditions(root.path)["kpti"];
+	json kpti = read_conditions(root.path)["kpti"];
 
 	EXPECT_EQ(kpti["enabled"], true);
 	EXPECT_EQ(kpti["source"], "cpuinfo flag pti");
@@ -187,16 +201,33 @@ TEST(Conditions, KptiForcedOnAnUnaffectedCpuIsOn)
 		s.insert(s.find('\n', at + 1), " pti");
 	std::ofstream(cpuinfo) << s;
 
-	json kpti = xperf::read_conditions(root.path)["kpti"];
+	json kpti = read_conditions(root.path)["kpti"];
 
 	EXPECT_EQ(kpti["enabled"], true);
 	EXPECT_EQ(kpti["source"], "cpuinfo flag pti");
 }
 
+// The conditions object of every captured tree, byte for byte as recorded
+// (tests/fixtures/conditions/*.json): the same keys in the same order, the
+// same values and the same nulls.
+TEST(Conditions, CapturedTreesGiveTheRecordedObject)
+{
+	const fs::path doctor = fs::path(XPERF_FIXTURES) / "doctor";
+	for (const auto &[root, name] : { std::pair{ kReal, "amd-epyc-6.18" },
+					  std::pair{ kKptiOn, "amd-epyc-6.18-kpti-on" },
+					  std::pair{ doctor / "noisy", "doctor-noisy" },
+					  std::pair{ doctor / "isolated", "doctor-isolated" },
+					  std::pair{ doctor / "isolated-guest", "doctor-isolated-guest" } }) {
+		std::string expected = read_file(kFixtures / (std::string(name) + ".json"));
+		ASSERT_FALSE(expected.empty()) << name;
+		EXPECT_EQ(read_conditions(root).dump(1, '\t') + "\n", expected) << name;
+	}
+}
+
 TEST(Conditions, DiffOfKptiOnAgainstRealListsExactlyTheEdits)
 {
-	auto diffs = xperf::diff_conditions(xperf::read_conditions(kReal),
-					    xperf::read_conditions(kKptiOn));
+	auto diffs = xperf::diff_conditions(read_conditions(kReal),
+					    read_conditions(kKptiOn));
 
 	ASSERT_EQ(keys_of(diffs), (std::vector<std::string>{ "/cpu/flags/pti", "/kernel/cmdline",
 							      "/kpti/enabled",
@@ -214,7 +245,7 @@ TEST(Conditions, DiffOfKptiOnAgainstRealListsExactlyTheEdits)
 TEST(Conditions, DiffOfCaptureWithItselfIsEmpty)
 {
 	for (const fs::path &root : { kReal, kKptiOn }) {
-		json c = xperf::read_conditions(root);
+		json c = read_conditions(root);
 		EXPECT_TRUE(xperf::diff_conditions(c, c).empty()) << root;
 	}
 }
@@ -224,7 +255,7 @@ TEST(Conditions, EmptyRootGivesNullsWithoutThrowing)
 	TempDir empty;
 	for (const fs::path &root : { empty.path, empty.path / "does-not-exist" }) {
 		json c;
-		ASSERT_NO_THROW(c = xperf::read_conditions(root)) << root;
+		ASSERT_NO_THROW(c = read_conditions(root)) << root;
 
 		for (const char *section : { "cpu", "kernel", "kpti", "vulnerabilities", "smt",
 					     "cpufreq", "isolation", "tsc", "kvm", "virtualization" })
@@ -240,8 +271,8 @@ TEST(Conditions, EmptyRootGivesNullsWithoutThrowing)
 TEST(Conditions, DiffCountsAbsentOnOneSide)
 {
 	TempDir empty;
-	auto diffs = xperf::diff_conditions(xperf::read_conditions(kReal),
-					    xperf::read_conditions(empty.path));
+	auto diffs = xperf::diff_conditions(read_conditions(kReal),
+					    read_conditions(empty.path));
 
 	auto find = [&](const std::string &key) {
 		for (const auto &d : diffs)
@@ -278,7 +309,7 @@ TEST(Conditions, LiveSystemKernelReleaseMatchesUname)
 	utsname uts{};
 	ASSERT_EQ(uname(&uts), 0);
 
-	json c = xperf::read_conditions("/");
+	json c = read_conditions("/");
 
 	ASSERT_TRUE(c["kernel"]["release"].is_string());
 	EXPECT_EQ(c["kernel"]["release"], uts.release);

@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -55,7 +56,8 @@ struct TempDir {
 
 std::vector<Finding> doctor(const fs::path &root, int cpu)
 {
-	return xperf::run_doctor(xperf::read_machine(root, cpu));
+	const xperf::MachineSnapshot machine = xperf::read_machine(root);
+	return xperf::run_doctor(xperf::doctor_input(machine, cpu));
 }
 
 std::map<std::string, Finding> by_check(const std::vector<Finding> &findings)
@@ -180,7 +182,8 @@ TEST(Doctor, NoisyTreeSaysWhatAndHow)
 
 TEST(Doctor, BusyTasksLeaveOutTheDoctorItself)
 {
-	xperf::Machine m = xperf::read_machine(kNoisy, 1);
+	const xperf::MachineSnapshot machine = xperf::read_machine(kNoisy);
+	xperf::DoctorInput m = xperf::doctor_input(machine, 1);
 	m.self_pid = 29906;
 
 	auto f = by_check(xperf::run_doctor(m));
@@ -270,8 +273,9 @@ TEST(Doctor, EmptyTreeIsUnknownEverywhere)
 
 TEST(Doctor, ACpuTheTreeDoesNotHaveIsBadInput)
 {
+	const xperf::MachineSnapshot machine = xperf::read_machine(kNoisy);
 	try {
-		xperf::read_machine(kNoisy, 2);
+		xperf::doctor_input(machine, 2);
 		FAIL() << "CPU 2 accepted";
 	} catch (const xperf::Error &e) {
 		EXPECT_EQ(e.kind(), xperf::ErrorKind::bad_input);
@@ -349,6 +353,46 @@ TEST(DoctorCli, CsvAndMarkdownHoldEveryCheck)
 	EXPECT_EQ(md.rfind("| status | check | found |", 0), 0u) << md;
 	EXPECT_NE(md.find("| warn | kpti |"), std::string::npos) << md;
 	EXPECT_EQ(run({ "doctor", "--csv", "--markdown" }, md, err), 2);
+}
+
+std::string read_file(const fs::path &path)
+{
+	std::ifstream in(path);
+	std::ostringstream text;
+	text << in.rdbuf();
+	return text.str();
+}
+
+void replace_all(std::string &text, const std::string &from, const std::string &to)
+{
+	for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at))
+		text.replace(at, from.size(), to), at += to.size();
+}
+
+// The doctor on captured trees, in every form, byte for byte as recorded
+// (tests/fixtures/doctor/expected; the tree's path and the version stand
+// as ROOT and VERSION there).
+TEST(DoctorCli, CapturedTreesGiveTheRecordedOutput)
+{
+	ASSERT_EQ(setenv("COLUMNS", "100", 1), 0);
+	const fs::path expected = kFixtures / "expected";
+	for (const auto &[tree, form, file] : {
+		     std::tuple{ kNoisy, "", "noisy.txt" },
+		     std::tuple{ kNoisy, "--json", "noisy.json" },
+		     std::tuple{ kNoisy, "--markdown", "noisy.md" },
+		     std::tuple{ kNoisy, "--csv", "noisy.csv" },
+		     std::tuple{ kIsolated, "--json", "isolated.json" },
+		     std::tuple{ kIsolatedGuest, "--json", "isolated-guest.json" },
+	     }) {
+		std::vector<std::string> args = { "doctor", "--root", tree.string(), "--cpu", "1" };
+		if (*form)
+			args.emplace_back(form);
+		std::string out, err;
+		ASSERT_EQ(run(args, out, err), 0) << file << ": " << err;
+		replace_all(out, tree.string(), "ROOT");
+		replace_all(out, "\"version\": \"" XPERF_VERSION "\"", "\"version\": \"VERSION\"");
+		EXPECT_EQ(out, read_file(expected / file)) << file;
+	}
 }
 
 TEST(DoctorCli, BadRootOrCpuIsStatusTwo)

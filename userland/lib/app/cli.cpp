@@ -169,7 +169,9 @@ void fill_meta(const Args &a, RunContext &ctx, const std::string &locked, Report
 	if (!ctx.tsc.invariant)
 		warnings.push_back("TSC is not invariant (CPUID 0x80000007 EDX[8]): cycle counts "
 				   "may not be time");
-	rep.meta["conditions"] = read_conditions();
+	// One reading of the machine, for the conditions and the doctor's checks.
+	const MachineSnapshot machine = read_machine();
+	rep.meta["conditions"] = conditions_json(machine);
 	rep.meta["run"] = { { "cpu", ctx.cpu },
 			    { "placement", a.opt.placement },
 			    { "samples_per_round", a.opt.samples },
@@ -187,7 +189,7 @@ void fill_meta(const Args &a, RunContext &ctx, const std::string &locked, Report
 	// it beside the figures, never hidden.
 	nlohmann::json warned = nlohmann::json::array();
 	try {
-		for (const Finding &f : run_doctor(read_machine("/", ctx.cpu)))
+		for (const Finding &f : run_doctor(doctor_input(machine, ctx.cpu)))
 			if (f.verdict == Verdict::warn)
 				warned.push_back(
 					{ { "check", f.check }, { "found", f.found }, { "fix", f.fix } });
@@ -494,8 +496,9 @@ int run_report(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &
 int run_doctor_cli(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
 {
 	Sink sink(a.output, out, err);
-	Machine m = read_machine(a.doctor_root,
-				 a.doctor_cpu >= 0 ? std::optional(a.doctor_cpu) : std::nullopt);
+	const MachineSnapshot machine = read_machine(a.doctor_root);
+	DoctorInput m = doctor_input(machine, a.doctor_cpu >= 0 ? std::optional(a.doctor_cpu)
+								: std::nullopt);
 	std::vector<Finding> findings = run_doctor(m);
 	std::string table = a.markdown ? doctor_table(findings).write(TableForm::markdown, 0)
 				       : render_doctor_table(m, findings);

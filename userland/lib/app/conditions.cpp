@@ -1,6 +1,6 @@
 #include "app/conditions.h"
 
-#include "core/sysroot.h"
+#include "core/machine.h"
 
 #include <charconv>
 #include <optional>
@@ -12,8 +12,6 @@ namespace xperf {
 namespace {
 
 using nlohmann::json;
-namespace fs = std::filesystem;
-
 json or_null(const std::optional<std::string> &text)
 {
 	return text ? json(*text) : json(nullptr);
@@ -52,8 +50,9 @@ json flag_or_null(const std::optional<CpuInfo> &cpu, std::string_view name)
 	return flag ? json(*flag) : json(nullptr);
 }
 
-json cpu_section(const fs::path &root, const std::optional<CpuInfo> &cpu)
+json cpu_section(const MachineSnapshot &m)
 {
+	const std::optional<CpuInfo> &cpu = m.cpuinfo;
 	json flags = nullptr;
 	if (cpu && cpu->has_flags)
 		for (std::string_view name : kCpuFlagsOfInterest)
@@ -69,7 +68,7 @@ json cpu_section(const fs::path &root, const std::optional<CpuInfo> &cpu)
 		{ "stepping", int_or_null(field("stepping")) },
 		{ "microcode", or_null(field("microcode")) },
 		{ "logical_cpus", cpu ? json(cpu->processors) : json(nullptr) },
-		{ "online", or_null(read_text(root, "sys/devices/system/cpu/online")) },
+		{ "online", or_null(m.cpus_online) },
 		{ "flags", flags },
 	};
 }
@@ -79,12 +78,12 @@ json cmdline_value_or_null(const std::optional<std::string> &cmdline, std::strin
 	return cmdline ? or_null(cmdline_param(*cmdline, name)) : json(nullptr);
 }
 
-json kernel_section(const fs::path &root, const std::optional<std::string> &cmdline)
+json kernel_section(const MachineSnapshot &m)
 {
 	return {
-		{ "release", or_null(read_text(root, "proc/sys/kernel/osrelease")) },
-		{ "version", or_null(read_text(root, "proc/version")) },
-		{ "cmdline", or_null(cmdline) },
+		{ "release", or_null(m.kernel_release) },
+		{ "version", or_null(m.kernel_version) },
+		{ "cmdline", or_null(m.cmdline) },
 	};
 }
 
@@ -98,102 +97,88 @@ json kpti_section(const KptiState &kpti)
 		 { "cmdline", options } };
 }
 
-json vulnerabilities_section(const fs::path &root)
+json texts_object(const FileTexts &texts)
 {
-	constexpr std::string_view dir = "sys/devices/system/cpu/vulnerabilities";
-	auto names = list_dir(root, dir);
-	if (!names)
-		return nullptr;
-	json vulnerabilities = json::object();
-	for (const std::string &name : *names)
-		vulnerabilities[name] = or_null(read_text(root, std::string(dir) + "/" + name));
-	return vulnerabilities;
+	json object = json::object();
+	for (const auto &[name, text] : texts)
+		object[name] = or_null(text);
+	return object;
 }
 
-json smt_section(const fs::path &root)
+json texts_or_null(const std::optional<FileTexts> &texts)
+{
+	return texts ? texts_object(*texts) : json(nullptr);
+}
+
+json smt_section(const MachineSnapshot &m)
 {
 	return {
-		{ "active", bool_or_null(read_text(root, "sys/devices/system/cpu/smt/active")) },
-		{ "control", or_null(read_text(root, "sys/devices/system/cpu/smt/control")) },
+		{ "active", bool_or_null(m.smt_active) },
+		{ "control", or_null(m.smt_control) },
 	};
 }
 
-json cpufreq_section(const fs::path &root)
+json cpufreq_section(const MachineSnapshot &m)
 {
 	return {
-		{ "driver", or_null(read_text(root, "sys/devices/system/cpu/cpu0/cpufreq/scaling_driver")) },
-		{ "governor",
-		  or_null(read_text(root, "sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")) },
-		{ "boost", bool_or_null(read_text(root, "sys/devices/system/cpu/cpufreq/boost")) },
-		{ "no_turbo", bool_or_null(read_text(root, "sys/devices/system/cpu/intel_pstate/no_turbo")) },
+		{ "driver", or_null(m.cpu(0).scaling_driver) },
+		{ "governor", or_null(m.cpu(0).scaling_governor) },
+		{ "boost", bool_or_null(m.cpufreq_boost) },
+		{ "no_turbo", bool_or_null(m.intel_no_turbo) },
 	};
 }
 
-json isolation_section(const fs::path &root, const std::optional<std::string> &cmdline)
+json isolation_section(const MachineSnapshot &m)
 {
 	return {
-		{ "isolated", or_null(read_text(root, "sys/devices/system/cpu/isolated")) },
-		{ "nohz_full", or_null(read_text(root, "sys/devices/system/cpu/nohz_full")) },
-		{ "cmdline_isolcpus", cmdline_value_or_null(cmdline, "isolcpus") },
-		{ "cmdline_nohz_full", cmdline_value_or_null(cmdline, "nohz_full") },
+		{ "isolated", or_null(m.isolated) },
+		{ "nohz_full", or_null(m.nohz_full) },
+		{ "cmdline_isolcpus", cmdline_value_or_null(m.cmdline, "isolcpus") },
+		{ "cmdline_nohz_full", cmdline_value_or_null(m.cmdline, "nohz_full") },
 	};
 }
 
-json tsc_section(const fs::path &root, const std::optional<CpuInfo> &cpu)
+json tsc_section(const MachineSnapshot &m)
 {
-	constexpr std::string_view dir = "sys/devices/system/clocksource/clocksource0/";
 	json available = nullptr;
-	if (auto text = read_text(root, std::string(dir) + "available_clocksource")) {
+	if (m.clocksources_available) {
 		available = json::array();
-		for (std::string_view name : split_words(*text))
+		for (std::string_view name : split_words(*m.clocksources_available))
 			available.emplace_back(name);
 	}
 	// Every flag that names the TSC, so that ones we did not think of
 	// (tsc_reliable under VMware, tsc_scale) show up too.
 	json flags = nullptr;
-	if (cpu && cpu->has_flags) {
+	if (m.cpuinfo && m.cpuinfo->has_flags) {
 		flags = json::array();
-		for (const std::string &flag : cpu->flags)
+		for (const std::string &flag : m.cpuinfo->flags)
 			if (flag.find("tsc") != std::string::npos)
 				flags.push_back(flag);
 	}
 	return {
-		{ "clocksource", or_null(read_text(root, std::string(dir) + "current_clocksource")) },
+		{ "clocksource", or_null(m.clocksource) },
 		{ "available", available },
 		{ "flags", flags },
 	};
 }
 
-// kvm and its vendor modules: kvm_amd, kvm_intel, and others such as kvm_pvm.
-json kvm_section(const fs::path &root)
+json kvm_section(const MachineSnapshot &m)
 {
-	auto modules = list_dir(root, "sys/module");
 	json params = nullptr;
-	if (modules) {
-		for (const std::string &module : *modules) {
-			if (module != "kvm" && !module.starts_with("kvm_"))
-				continue;
-			std::string dir = "sys/module/" + module + "/parameters";
-			auto names = list_dir(root, dir);
-			if (!names)
-				continue;
-			json &values = params[module] = json::object();
-			for (const std::string &name : *names)
-				values[name] = or_null(read_text(root, dir + "/" + name));
-		}
-	}
+	for (const auto &[module, values] : m.kvm_params)
+		params[module] = texts_object(values);
 	json present = nullptr;
-	if (modules)
-		present = modules->contains("kvm");
+	if (m.modules)
+		present = m.modules->contains("kvm");
 	return { { "present", present }, { "params", params } };
 }
 
-json virtualization_section(const fs::path &root, const std::optional<CpuInfo> &cpu)
+json virtualization_section(const MachineSnapshot &m)
 {
 	return {
-		{ "hypervisor", flag_or_null(cpu, "hypervisor") },
-		{ "product_name", or_null(read_text(root, "sys/class/dmi/id/product_name")) },
-		{ "sys_vendor", or_null(read_text(root, "sys/class/dmi/id/sys_vendor")) },
+		{ "hypervisor", flag_or_null(m.cpuinfo, "hypervisor") },
+		{ "product_name", or_null(m.dmi_product_name) },
+		{ "sys_vendor", or_null(m.dmi_sys_vendor) },
 	};
 }
 
@@ -279,13 +264,17 @@ void diff_below(const json *a, const json *b, const std::string &key, std::vecto
 		diff_below(child(va, name), child(vb, name), key + "/" + escape_token(name), out);
 }
 
+} // namespace
+
 // The cpuinfo flag pti is set exactly when KPTI runs, also when pti=on
 // forces it on a CPU whose meltdown file says "Not affected"; without the
 // flag, the meltdown file is the kernel's word.
-KptiState kpti_state(const std::optional<std::string> &meltdown, const std::optional<CpuInfo> &cpu,
-		     const std::optional<std::string> &cmdline)
+KptiState kpti_state(const MachineSnapshot &m)
 {
 	KptiState kpti;
+	const std::optional<CpuInfo> &cpu = m.cpuinfo;
+	const std::optional<std::string> &cmdline = m.cmdline;
+	auto meltdown = m.vulnerability("meltdown");
 	auto pti_flag = cpu ? cpu->flag("pti") : std::nullopt;
 	if (pti_flag == true) {
 		kpti.enabled = true;
@@ -310,13 +299,6 @@ KptiState kpti_state(const std::optional<std::string> &meltdown, const std::opti
 	return kpti;
 }
 
-} // namespace
-
-KptiState kpti_state(const std::filesystem::path &root)
-{
-	return kpti_state(read_text(root, "sys/devices/system/cpu/vulnerabilities/meltdown"),
-			  read_cpuinfo(root), read_text(root, "proc/cmdline"));
-}
 
 std::optional<std::string> cmdline_param(std::string_view cmdline, std::string_view name)
 {
@@ -327,23 +309,19 @@ std::optional<std::string> cmdline_param(std::string_view cmdline, std::string_v
 	return value;
 }
 
-nlohmann::json read_conditions(const std::filesystem::path &root)
+nlohmann::json conditions_json(const MachineSnapshot &m)
 {
-	std::optional<CpuInfo> cpu = read_cpuinfo(root);
-	auto cmdline = read_text(root, "proc/cmdline");
-	auto meltdown = read_text(root, "sys/devices/system/cpu/vulnerabilities/meltdown");
-
 	return {
-		{ "cpu", cpu_section(root, cpu) },
-		{ "kernel", kernel_section(root, cmdline) },
-		{ "kpti", kpti_section(kpti_state(meltdown, cpu, cmdline)) },
-		{ "vulnerabilities", vulnerabilities_section(root) },
-		{ "smt", smt_section(root) },
-		{ "cpufreq", cpufreq_section(root) },
-		{ "isolation", isolation_section(root, cmdline) },
-		{ "tsc", tsc_section(root, cpu) },
-		{ "kvm", kvm_section(root) },
-		{ "virtualization", virtualization_section(root, cpu) },
+		{ "cpu", cpu_section(m) },
+		{ "kernel", kernel_section(m) },
+		{ "kpti", kpti_section(kpti_state(m)) },
+		{ "vulnerabilities", texts_or_null(m.vulnerabilities) },
+		{ "smt", smt_section(m) },
+		{ "cpufreq", cpufreq_section(m) },
+		{ "isolation", isolation_section(m) },
+		{ "tsc", tsc_section(m) },
+		{ "kvm", kvm_section(m) },
+		{ "virtualization", virtualization_section(m) },
 	};
 }
 

@@ -1,9 +1,11 @@
-// The conditions a result was taken under, read from /proc and /sys.
+// The conditions a result was taken under: the machine snapshot written as
+// the "conditions" object of the output, and what it says of KPTI.
 #pragma once
+
+#include "core/machine.h"
 
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,9 +13,8 @@
 
 namespace xperf {
 
-// Reads everything below root ("/" on a live system; a directory of
-// captured files in the tests). A file that is missing or unreadable leaves
-// its field null: conditions never fail a run. Sections:
+// The machine as the output's "conditions" object. A fact the snapshot could
+// not read is null: conditions never fail a run. Sections:
 //   cpu: vendor, model_name, family, model, stepping, microcode, logical_cpus,
 //        online, flags {constant_tsc, nonstop_tsc, tsc_known_freq, rdtscp, pti,
 //        pcid, invpcid, hypervisor, svm, vmx}
@@ -26,7 +27,7 @@ namespace xperf {
 //   tsc: clocksource, available, flags (every cpuinfo flag naming the TSC)
 //   kvm: present, params {module -> {name -> value}} for kvm and kvm_*
 //   virtualization: hypervisor (cpuinfo flag), product_name, sys_vendor (DMI)
-nlohmann::json read_conditions(const std::filesystem::path &root = "/");
+nlohmann::json conditions_json(const MachineSnapshot &m);
 
 // The value of the last kernel parameter called name on a command line ("" for
 // a bare flag such as nopti), or nothing when it is not given before "--".
@@ -41,7 +42,7 @@ struct KptiState {
 	std::optional<std::vector<std::string>> cmdline_options;
 };
 
-KptiState kpti_state(const std::filesystem::path &root);
+KptiState kpti_state(const MachineSnapshot &m);
 
 // A condition that differs between two results and can change the figures.
 struct ConditionDiff {

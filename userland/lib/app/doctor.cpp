@@ -29,13 +29,9 @@ std::string_view verdict_name(Verdict v)
 	return "unknown";
 }
 
-namespace {
-
-
-} // namespace
-
-Machine read_machine(const std::filesystem::path &root, std::optional<int> requested_cpu)
+DoctorInput doctor_input(const MachineSnapshot &machine, std::optional<int> requested_cpu)
 {
+	const std::filesystem::path &root = machine.root;
 	int cpu = requested_cpu.value_or(sched_getcpu());
 	std::error_code ec;
 	if (!std::filesystem::is_directory(root, ec))
@@ -44,23 +40,19 @@ Machine read_machine(const std::filesystem::path &root, std::optional<int> reque
 	// This machine, rather than a captured tree.
 	bool live = std::filesystem::equivalent(root, "/", ec);
 	// present lists every CPU that exists, online or not.
-	for (std::string_view list : { "sys/devices/system/cpu/present",
-				       "sys/devices/system/cpu/online" }) {
-		auto text = read_text(root, list);
-		auto cpus = text ? parse_cpu_list(*text) : std::nullopt;
+	for (const auto &[list, text] :
+	     { std::pair{ "sys/devices/system/cpu/present", &machine.cpus_present },
+	       std::pair{ "sys/devices/system/cpu/online", &machine.cpus_online } }) {
+		auto cpus = *text ? parse_cpu_list(**text) : std::nullopt;
 		if (!cpus)
 			continue;
 		if (!cpus->contains(cpu))
 			throw bad_input(fmt::format("CPU {} does not exist {}", cpu,
 						    live ? "here" : "in " + root.string()),
-					fmt::format("pass --cpu with one of {} ({})", *text, list));
+					fmt::format("pass --cpu with one of {} ({})", **text, list));
 		break;
 	}
-	Machine m;
-	m.root = root;
-	m.cpu = cpu;
-	m.cpuinfo = read_cpuinfo(root);
-	m.cmdline = read_text(root, "proc/cmdline");
+	DoctorInput m{ machine, cpu, 0, std::nullopt };
 	// What only this machine can say: CPUID, and which process is ours.
 	if (live) {
 		m.self_pid = getpid();
@@ -69,7 +61,7 @@ Machine read_machine(const std::filesystem::path &root, std::optional<int> reque
 	return m;
 }
 
-std::vector<Finding> run_doctor(const Machine &m)
+std::vector<Finding> run_doctor(const DoctorInput &m)
 {
 	std::vector<Finding> findings;
 	for (const DoctorCheck &check : doctor_checks()) {
@@ -109,18 +101,19 @@ Table doctor_table(const std::vector<Finding> &findings)
 	return t;
 }
 
-std::string render_doctor_table(const Machine &m, const std::vector<Finding> &findings,
+std::string render_doctor_table(const DoctorInput &m, const std::vector<Finding> &findings,
 				std::size_t width)
 {
 	std::string out = fmt::format("xperf doctor  CPU {}{}\n\n", m.cpu,
-				      m.root == "/" ? "" : "  root " + m.root.string());
+				      m.machine.root == "/" ? ""
+							   : "  root " + m.machine.root.string());
 	out += doctor_table(findings).write(TableForm::text, width);
 	auto counts = count_verdicts(findings);
 	out += fmt::format("\n{} ok, {} warn, {} unknown\n", counts[0], counts[1], counts[2]);
 	return out;
 }
 
-nlohmann::json doctor_to_json(const Machine &m, const std::vector<Finding> &findings)
+nlohmann::json doctor_to_json(const DoctorInput &m, const std::vector<Finding> &findings)
 {
 	nlohmann::json checks = nlohmann::json::array();
 	for (const Finding &f : findings)
@@ -133,7 +126,7 @@ nlohmann::json doctor_to_json(const Machine &m, const std::vector<Finding> &find
 		 { "version", XPERF_VERSION },
 		 { "doctor",
 		   { { "cpu", m.cpu },
-		     { "root", m.root.string() },
+		     { "root", m.machine.root.string() },
 		     { "checks", checks },
 		     { "summary", { { "ok", counts[0] }, { "warn", counts[1] }, { "unknown", counts[2] } } } } } };
 }

@@ -1,6 +1,7 @@
 // The doctor's checks: one function per condition that moves the figures,
-// and the table that names them. Each reads the tree below Machine::root and
-// says ok, warn (with the fix) or unknown (what could not be read).
+// and the table that names them. Each judges the machine snapshot, reading
+// nothing itself, and says ok, warn (with the fix) or unknown (what could
+// not be read).
 #include "app/doctor.h"
 #include "core/text_list.h"
 
@@ -19,12 +20,10 @@ namespace xperf {
 
 namespace {
 
-namespace fs = std::filesystem;
-
 constexpr int kCapIpcLock = 14;
 constexpr int kCapSysNice = 23;
 
-std::string cpu_dir(const Machine &m)
+std::string cpu_dir(const DoctorInput &m)
 {
 	return fmt::format("sys/devices/system/cpu/cpu{}", m.cpu);
 }
@@ -39,19 +38,19 @@ std::optional<long long> parse_integer(std::string_view text, int base = 10)
 	return value;
 }
 
-bool under_hypervisor(const Machine &m)
+bool under_hypervisor(const DoctorInput &m)
 {
-	return m.cpuinfo && m.cpuinfo->flag("hypervisor") == true;
+	return m.machine.cpuinfo && m.machine.cpuinfo->flag("hypervisor") == true;
 }
 
-std::optional<std::string> cmdline_value(const Machine &m, std::string_view name)
+std::optional<std::string> cmdline_value(const DoctorInput &m, std::string_view name)
 {
-	return m.cmdline ? cmdline_param(*m.cmdline, name) : std::nullopt;
+	return m.machine.cmdline ? cmdline_param(*m.machine.cmdline, name) : std::nullopt;
 }
 
 // The CPU list of isolcpus=, nohz_full= or rcu_nocbs=, past the flags
 // isolcpus takes first ("domain,managed_irq,2-3").
-std::optional<std::set<int>> cmdline_cpus(const Machine &m, std::string_view name)
+std::optional<std::set<int>> cmdline_cpus(const DoctorInput &m, std::string_view name)
 {
 	auto value = cmdline_value(m, name);
 	if (!value)
@@ -70,7 +69,7 @@ bool contains(const std::optional<std::set<int>> &cpus, int cpu)
 }
 
 // Where a frequency check cannot read cpufreq.
-Finding no_cpufreq(const Machine &m, std::string check)
+Finding no_cpufreq(const DoctorInput &m, std::string check)
 {
 	if (under_hypervisor(m))
 		return { std::move(check), Verdict::unknown,
@@ -83,10 +82,10 @@ Finding no_cpufreq(const Machine &m, std::string check)
 		 "fixed frequency in the firmware" };
 }
 
-std::vector<Finding> check_governor(const Machine &m)
+std::vector<Finding> check_governor(const DoctorInput &m)
 {
 	std::string path = cpu_dir(m) + "/cpufreq/scaling_governor";
-	auto governor = read_text(m.root, path);
+	auto governor = m.machine.cpu(m.cpu).scaling_governor;
 	if (!governor)
 		return { no_cpufreq(m, "governor") };
 	if (*governor == "performance")
@@ -99,13 +98,14 @@ std::vector<Finding> check_governor(const Machine &m)
 			       path) } };
 }
 
-std::vector<Finding> check_boost(const Machine &m)
+std::vector<Finding> check_boost(const DoctorInput &m)
 {
 	// Per-policy boost (amd-pstate), the global one (acpi-cpufreq), or
 	// intel_pstate's inverse.
-	for (std::string path : { cpu_dir(m) + "/cpufreq/boost",
-				  std::string("sys/devices/system/cpu/cpufreq/boost") }) {
-		auto boost = read_text(m.root, path);
+	for (const auto &[path, boost] :
+	     { std::pair{ cpu_dir(m) + "/cpufreq/boost", m.machine.cpu(m.cpu).boost },
+	       std::pair{ std::string("sys/devices/system/cpu/cpufreq/boost"),
+			  m.machine.cpufreq_boost } }) {
 		if (boost == "0")
 			return { { "boost", Verdict::ok, "boost off (" + path + ")", "" } };
 		if (boost == "1")
@@ -116,7 +116,7 @@ std::vector<Finding> check_boost(const Machine &m)
 					       path) } };
 	}
 	std::string path = "sys/devices/system/cpu/intel_pstate/no_turbo";
-	auto no_turbo = read_text(m.root, path);
+	const auto &no_turbo = m.machine.intel_no_turbo;
 	if (no_turbo == "1")
 		return { { "boost", Verdict::ok, "turbo off (intel_pstate/no_turbo 1)", "" } };
 	if (no_turbo == "0")
@@ -127,9 +127,9 @@ std::vector<Finding> check_boost(const Machine &m)
 	return { no_cpufreq(m, "boost") };
 }
 
-std::vector<Finding> check_smt(const Machine &m)
+std::vector<Finding> check_smt(const DoctorInput &m)
 {
-	auto text = read_text(m.root, cpu_dir(m) + "/topology/thread_siblings_list");
+	const auto &text = m.machine.cpu(m.cpu).thread_siblings;
 	auto siblings = text ? parse_cpu_list(*text) : std::nullopt;
 	if (!siblings)
 		return { { "smt", Verdict::unknown,
@@ -149,15 +149,15 @@ std::vector<Finding> check_smt(const Machine &m)
 			       list, m.cpu) } };
 }
 
-std::vector<Finding> check_isolcpus(const Machine &m)
+std::vector<Finding> check_isolcpus(const DoctorInput &m)
 {
-	auto sysfs = read_text(m.root, "sys/devices/system/cpu/isolated");
+	const auto &sysfs = m.machine.isolated;
 	auto isolated = sysfs ? parse_cpu_list(*sysfs) : std::nullopt;
 	auto cmdline = cmdline_cpus(m, "isolcpus");
 	if (contains(isolated, m.cpu) || contains(cmdline, m.cpu))
 		return { { "isolcpus", Verdict::ok,
 			   fmt::format("CPU {} is isolated from the scheduler", m.cpu), "" } };
-	if (!isolated && !m.cmdline)
+	if (!isolated && !m.machine.cmdline)
 		return { { "isolcpus", Verdict::unknown,
 			   "cannot read /sys/devices/system/cpu/isolated or /proc/cmdline", "" } };
 	return { { "isolcpus", Verdict::warn,
@@ -168,17 +168,17 @@ std::vector<Finding> check_isolcpus(const Machine &m)
 			       m.cpu) } };
 }
 
-std::vector<Finding> check_nohz_full(const Machine &m)
+std::vector<Finding> check_nohz_full(const DoctorInput &m)
 {
 	// The file exists with CONFIG_NO_HZ_FULL; "(null)" when no CPU is.
-	auto sysfs = read_text(m.root, "sys/devices/system/cpu/nohz_full");
+	const auto &sysfs = m.machine.nohz_full;
 	auto nohz = sysfs ? parse_cpu_list(*sysfs) : std::nullopt;
 	if (contains(nohz, m.cpu) || contains(cmdline_cpus(m, "nohz_full"), m.cpu))
 		return { { "nohz_full", Verdict::ok,
 			   fmt::format("CPU {} runs without the scheduler tick while it has one task",
 				       m.cpu),
 			   "" } };
-	if (!sysfs && !m.cmdline)
+	if (!sysfs && !m.machine.cmdline)
 		return { { "nohz_full", Verdict::unknown,
 			   "cannot read /sys/devices/system/cpu/nohz_full or /proc/cmdline", "" } };
 	return { { "nohz_full", Verdict::warn,
@@ -188,9 +188,9 @@ std::vector<Finding> check_nohz_full(const Machine &m)
 		   fmt::format("boot with nohz_full={} (a kernel with CONFIG_NO_HZ_FULL)", m.cpu) } };
 }
 
-std::vector<Finding> check_rcu_nocbs(const Machine &m)
+std::vector<Finding> check_rcu_nocbs(const DoctorInput &m)
 {
-	if (!m.cmdline)
+	if (!m.machine.cmdline)
 		return { { "rcu_nocbs", Verdict::unknown, "cannot read /proc/cmdline", "" } };
 	// nohz_full CPUs are rcu_nocbs CPUs too.
 	if (contains(cmdline_cpus(m, "rcu_nocbs"), m.cpu) ||
@@ -203,46 +203,12 @@ std::vector<Finding> check_rcu_nocbs(const Machine &m)
 		   fmt::format("boot with rcu_nocbs={}", m.cpu) } };
 }
 
-struct Task {
-	long pid = 0;
-	std::string comm;
-	char state = '?';
-	std::optional<int> processor;
-};
-
-// Every process below root/proc (nothing when proc cannot be listed); one
-// that exits while being read is left out.
-std::optional<std::vector<Task>> read_tasks(const fs::path &root)
+std::vector<Finding> check_irqbalance(const DoctorInput &m)
 {
-	auto names = list_dir(root, "proc");
-	if (!names)
-		return std::nullopt;
-	std::vector<Task> tasks;
-	for (const std::string &name : *names) {
-		auto pid = parse_integer(name);
-		if (!pid)
-			continue;
-		auto text = read_text(root, "proc/" + name + "/stat");
-		auto stat = text ? parse_proc_stat(*text) : std::nullopt;
-		if (!stat)
-			continue;
-		Task task;
-		task.pid = *pid;
-		task.comm = read_text(root, "proc/" + name + "/comm").value_or(stat->name);
-		if (stat->state)
-			task.state = stat->state;
-		task.processor = stat->processor;
-		tasks.push_back(std::move(task));
-	}
-	return tasks;
-}
-
-std::vector<Finding> check_irqbalance(const Machine &m)
-{
-	auto tasks = read_tasks(m.root);
+	const auto &tasks = m.machine.tasks;
 	if (!tasks)
 		return { { "irqbalance", Verdict::unknown, "cannot list /proc", "" } };
-	for (const Task &task : *tasks)
+	for (const TaskFacts &task : *tasks)
 		if (task.comm == "irqbalance")
 			return { { "irqbalance", Verdict::warn,
 				   fmt::format("irqbalance runs (pid {}): it moves IRQs back onto CPU "
@@ -259,10 +225,9 @@ struct IrqCount {
 	std::string what;
 };
 
-std::map<int, IrqCount> irq_counts(const fs::path &root, int cpu)
+std::map<int, IrqCount> irq_counts(const std::optional<std::string> &text, int cpu)
 {
 	std::map<int, IrqCount> counts;
-	auto text = read_text(root, "proc/interrupts");
 	if (!text)
 		return counts;
 	std::string_view rest = *text;
@@ -290,22 +255,21 @@ std::map<int, IrqCount> irq_counts(const fs::path &root, int cpu)
 	return counts;
 }
 
-std::vector<Finding> check_irq_affinity(const Machine &m)
+std::vector<Finding> check_irq_affinity(const DoctorInput &m)
 {
-	auto irqs = list_dir(m.root, "proc/irq");
+	const auto &irqs = m.machine.irq_affinity;
 	if (!irqs)
 		return { { "irq_affinity", Verdict::unknown, "cannot list /proc/irq", "" } };
-	std::map<int, IrqCount> counts = irq_counts(m.root, m.cpu);
+	std::map<int, IrqCount> counts = irq_counts(m.machine.interrupts, m.cpu);
 	std::vector<std::pair<int, IrqCount>> routed;
-	for (const std::string &name : *irqs) {
+	for (const auto &[name, text] : *irqs) {
 		auto irq = parse_integer(name);
-		auto text = read_text(m.root, "proc/irq/" + name + "/smp_affinity_list");
 		auto cpus = text ? parse_cpu_list(*text) : std::nullopt;
 		if (irq && contains(cpus, m.cpu))
 			routed.emplace_back(static_cast<int>(*irq), counts[static_cast<int>(*irq)]);
 	}
 	// Where an IRQ set up later goes.
-	auto default_mask = read_text(m.root, "proc/irq/default_smp_affinity");
+	const auto &default_mask = m.machine.irq_default_affinity;
 	bool new_ones = contains(default_mask ? parse_cpu_mask(*default_mask) : std::nullopt, m.cpu);
 	if (routed.empty() && !new_ones)
 		return { { "irq_affinity", Verdict::ok,
@@ -331,14 +295,15 @@ std::vector<Finding> check_irq_affinity(const Machine &m)
 		   fmt::format("scripts/isolate --cpu {} routes them to the other CPUs", m.cpu) } };
 }
 
-std::vector<Finding> check_tsc_flags(const Machine &m)
+std::vector<Finding> check_tsc_flags(const DoctorInput &m)
 {
-	if (!m.cpuinfo || !m.cpuinfo->has_flags)
+	const auto &cpuinfo = m.machine.cpuinfo;
+	if (!cpuinfo || !cpuinfo->has_flags)
 		return { { "tsc_flags", Verdict::unknown, "cannot read the flags of /proc/cpuinfo",
 			   "" } };
 	std::string missing;
 	for (std::string_view flag : { "constant_tsc", "nonstop_tsc" })
-		if (!m.cpuinfo->flags.contains(flag))
+		if (!cpuinfo->flags.contains(flag))
 			append_item(missing, " and ", flag);
 	if (missing.empty())
 		return { { "tsc_flags", Verdict::ok,
@@ -351,15 +316,14 @@ std::vector<Finding> check_tsc_flags(const Machine &m)
 		   "sample, not as time; or measure on a CPU with an invariant TSC" } };
 }
 
-std::vector<Finding> check_clocksource(const Machine &m)
+std::vector<Finding> check_clocksource(const DoctorInput &m)
 {
-	constexpr std::string_view dir = "sys/devices/system/clocksource/clocksource0/";
-	auto current = read_text(m.root, std::string(dir) + "current_clocksource");
+	const auto &current = m.machine.clocksource;
 	if (!current)
 		return { { "clocksource", Verdict::unknown, "cannot read current_clocksource", "" } };
 	if (*current == "tsc")
 		return { { "clocksource", Verdict::ok, "tsc", "" } };
-	auto available = read_text(m.root, std::string(dir) + "available_clocksource");
+	const auto &available = m.machine.clocksources_available;
 	std::string told;
 	for (std::string_view param : { "clocksource", "tsc" })
 		if (auto value = cmdline_value(m, param))
@@ -373,9 +337,9 @@ std::vector<Finding> check_clocksource(const Machine &m)
 		   "dmesg for 'TSC unstable'); the figures in cycles do not depend on it" } };
 }
 
-std::vector<Finding> check_kpti(const Machine &m)
+std::vector<Finding> check_kpti(const DoctorInput &m)
 {
-	KptiState kpti = kpti_state(m.root);
+	KptiState kpti = kpti_state(m.machine);
 	if (!kpti.enabled)
 		return { { "kpti", Verdict::unknown,
 			   "cannot tell: no cpuinfo flags and no vulnerabilities/meltdown", "" } };
@@ -386,7 +350,7 @@ std::vector<Finding> check_kpti(const Machine &m)
 			   (options.empty() ? "" : "; command line:" + options);
 	if (!*kpti.enabled)
 		return { { "kpti", Verdict::ok, "KPTI off (" + said + ")", "" } };
-	auto meltdown = read_text(m.root, "sys/devices/system/cpu/vulnerabilities/meltdown");
+	auto meltdown = m.machine.vulnerability("meltdown");
 	return { { "kpti", Verdict::warn,
 		   fmt::format("KPTI on ({}): every crossing pays two page-table switches{}", said,
 			       meltdown == "Not affected"
@@ -446,23 +410,22 @@ Finding judge_vulnerability(const std::string &name, const std::optional<std::st
 	return { check, Verdict::unknown, *text, "" };
 }
 
-std::vector<Finding> check_vulnerabilities(const Machine &m)
+std::vector<Finding> check_vulnerabilities(const DoctorInput &m)
 {
-	constexpr std::string_view dir = "sys/devices/system/cpu/vulnerabilities";
-	auto names = list_dir(m.root, dir);
-	if (!names)
-		return { { "vuln", Verdict::unknown, "cannot list /" + std::string(dir), "" } };
+	const auto &vulnerabilities = m.machine.vulnerabilities;
+	if (!vulnerabilities)
+		return { { "vuln", Verdict::unknown,
+			   "cannot list /sys/devices/system/cpu/vulnerabilities", "" } };
 	std::vector<Finding> findings;
-	for (const std::string &name : *names)
-		findings.push_back(
-			judge_vulnerability(name, read_text(m.root, std::string(dir) + "/" + name)));
+	for (const auto &[name, text] : *vulnerabilities)
+		findings.push_back(judge_vulnerability(name, text));
 	return findings;
 }
 
-std::vector<Finding> check_thp(const Machine &m)
+std::vector<Finding> check_thp(const DoctorInput &m)
 {
 	std::string path = "sys/kernel/mm/transparent_hugepage/enabled";
-	auto text = read_text(m.root, path);
+	const auto &text = m.machine.thp_enabled;
 	std::size_t open = text ? text->find('[') : std::string::npos;
 	std::size_t close = text ? text->find(']', open) : std::string::npos;
 	if (open == std::string::npos || close == std::string::npos)
@@ -500,9 +463,9 @@ std::optional<std::string> soft_limit(const std::optional<std::string> &limits,
 }
 
 // Whether the effective capabilities in /proc/self/status have cap.
-std::optional<bool> has_capability(const Machine &m, int cap)
+std::optional<bool> has_capability(const DoctorInput &m, int cap)
 {
-	auto status = read_text(m.root, "proc/self/status");
+	const auto &status = m.machine.self_status;
 	if (!status)
 		return std::nullopt;
 	std::size_t at = status->find("CapEff:");
@@ -515,9 +478,9 @@ std::optional<bool> has_capability(const Machine &m, int cap)
 	return ((static_cast<std::uint64_t>(*mask) >> cap) & 1) != 0;
 }
 
-std::vector<Finding> check_memlock(const Machine &m)
+std::vector<Finding> check_memlock(const DoctorInput &m)
 {
-	auto limit = soft_limit(read_text(m.root, "proc/self/limits"), "Max locked memory");
+	auto limit = soft_limit(m.machine.self_limits, "Max locked memory");
 	auto cap = has_capability(m, kCapIpcLock);
 	if (cap == true)
 		return { { "memlock", Verdict::ok, "CAP_IPC_LOCK: it can lock all its memory", "" } };
@@ -535,9 +498,9 @@ std::vector<Finding> check_memlock(const Machine &m)
 		   "/etc/security/limits.conf)" } };
 }
 
-std::vector<Finding> check_priority(const Machine &m)
+std::vector<Finding> check_priority(const DoctorInput &m)
 {
-	auto limits = read_text(m.root, "proc/self/limits");
+	const auto &limits = m.machine.self_limits;
 	auto rtprio = soft_limit(limits, "Max realtime priority");
 	auto nice = soft_limit(limits, "Max nice priority");
 	auto cap = has_capability(m, kCapSysNice);
@@ -560,9 +523,9 @@ std::vector<Finding> check_priority(const Machine &m)
 		   "/etc/security/limits.conf" } };
 }
 
-std::vector<Finding> check_hypervisor(const Machine &m)
+std::vector<Finding> check_hypervisor(const DoctorInput &m)
 {
-	auto flag = m.cpuinfo ? m.cpuinfo->flag("hypervisor") : std::nullopt;
+	auto flag = m.machine.cpuinfo ? m.machine.cpuinfo->flag("hypervisor") : std::nullopt;
 	if (!flag)
 		return { { "hypervisor", Verdict::unknown, "cannot read the flags of /proc/cpuinfo",
 			   "" } };
@@ -571,10 +534,10 @@ std::vector<Finding> check_hypervisor(const Machine &m)
 	std::vector<std::string> which;
 	if (m.cpuid_hypervisor)
 		which.push_back("CPUID 0x40000000 '" + *m.cpuid_hypervisor + "'");
-	if (auto type = read_text(m.root, "sys/hypervisor/type"))
+	if (const auto &type = m.machine.hypervisor_type)
 		which.push_back("/sys/hypervisor/type " + *type);
-	auto vendor = read_text(m.root, "sys/class/dmi/id/sys_vendor");
-	auto product = read_text(m.root, "sys/class/dmi/id/product_name");
+	const auto &vendor = m.machine.dmi_sys_vendor;
+	const auto &product = m.machine.dmi_product_name;
 	if (vendor || product)
 		which.push_back("DMI " + vendor.value_or("?") + " " + product.value_or("?"));
 	std::string said;
@@ -588,20 +551,20 @@ std::vector<Finding> check_hypervisor(const Machine &m)
 		   "measure on bare metal" } };
 }
 
-std::vector<Finding> check_busy_tasks(const Machine &m)
+std::vector<Finding> check_busy_tasks(const DoctorInput &m)
 {
-	auto tasks = read_tasks(m.root);
+	const auto &tasks = m.machine.tasks;
 	if (!tasks)
 		return { { "busy_tasks", Verdict::unknown, "cannot list /proc", "" } };
-	std::vector<const Task *> busy;
-	for (const Task &task : *tasks)
+	std::vector<const TaskFacts *> busy;
+	for (const TaskFacts &task : *tasks)
 		if (task.state == 'R' && task.processor == m.cpu && task.pid != m.self_pid)
 			busy.push_back(&task);
 	if (busy.empty())
 		return { { "busy_tasks", Verdict::ok,
 			   fmt::format("no other task runnable on CPU {} when read", m.cpu), "" } };
 	std::string list;
-	for (const Task *task : busy)
+	for (const TaskFacts *task : busy)
 		list += fmt::format("{}{} ({})", list.empty() ? "" : ", ", task->comm, task->pid);
 	return { { "busy_tasks", Verdict::warn,
 		   fmt::format("{} other task(s) runnable on CPU {}: {}", busy.size(), m.cpu, list),
