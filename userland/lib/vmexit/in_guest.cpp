@@ -15,7 +15,10 @@
 #include "core/stats.h"
 #include "core/unique_fd.h"
 #include "vmexit/guest_protocol.h"
-#include "vmexit/six.h"
+#include "vmexit/exit_names.h"
+#include "vmexit/exit_notes.h"
+#include "vmexit/exit_options.h"
+#include "vmexit/hypervisors.h"
 
 #include <xperf/abi.h>
 

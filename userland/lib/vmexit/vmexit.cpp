@@ -17,7 +17,10 @@
 #include "vmexit/in_guest.h"
 #include "vmexit/kvm_vm.h"
 #include "vmexit/qemu_runner.h"
-#include "vmexit/six.h"
+#include "vmexit/exit_names.h"
+#include "vmexit/exit_notes.h"
+#include "vmexit/exit_options.h"
+#include "vmexit/hypervisors.h"
 #include "vmexit/vm_run.h"
 
 #include <fmt/format.h>
