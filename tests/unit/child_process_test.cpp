@@ -134,6 +134,16 @@ TEST(ChildProcess, WaitUntilGivesUpAtTheDeadline)
 	EXPECT_GT(child.pid(), 0) << "still running: still owned";
 }
 
+TEST(ChildProcess, SeenToHaveEndedItIsStillThereToBeWaitedFor)
+{
+	ChildProcess child = ChildProcess::start("a test child", SIGKILL, [] { return 6; });
+	auto deadline = std::chrono::steady_clock::now() + 10s;
+	while (!child.ended() && std::chrono::steady_clock::now() < deadline)
+		std::this_thread::sleep_for(1ms);
+	ASSERT_TRUE(child.ended()) << "a child that returns at once ran for 10 s";
+	EXPECT_EQ(child.wait().exit_code(), 6);
+}
+
 // The child reads back the signal its parent's death sends it.
 TEST(ChildProcess, TheChildDiesWithItsParentWithTheSignalAskedFor)
 {

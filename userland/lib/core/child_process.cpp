@@ -76,6 +76,14 @@ ChildStatus ChildProcess::wait()
 	return ChildStatus(slot_.reap().value());
 }
 
+bool ChildProcess::ended() const
+{
+	siginfo_t info{};
+	// WNOWAIT: look, and leave it to be reaped.
+	return ::waitid(P_PID, static_cast<id_t>(pid()), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       info.si_pid == pid();
+}
+
 std::optional<ChildStatus> ChildProcess::poll()
 {
 	if (auto status = slot_.reap(false))

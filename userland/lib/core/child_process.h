@@ -87,6 +87,8 @@ public:
 	// Waits until it ends by itself. Throws a failed Error when waiting
 	// fails.
 	ChildStatus wait();
+	// Whether it has ended; its status stays for wait() or poll().
+	bool ended() const;
 	// Its status when it has ended, else nothing; does not block.
 	std::optional<ChildStatus> poll();
 	// Looks every interval until it ends, or the deadline passed

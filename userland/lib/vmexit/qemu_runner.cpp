@@ -92,12 +92,7 @@ public:
 			     it.increment(ec))
 				if (read_file(it->path() / "comm") == std::string(name) + "\n")
 					return static_cast<pid_t>(std::stol(it->path().filename()));
-			siginfo_t info{};
-			// WNOWAIT: look, but leave the status for wait_until.
-			bool exited = ::waitid(P_PID, static_cast<id_t>(pid()), &info,
-					       WEXITED | WNOHANG | WNOWAIT) == 0 &&
-				      info.si_pid == pid();
-			if (exited || std::chrono::steady_clock::now() > deadline)
+			if (child_.ended() || std::chrono::steady_clock::now() > deadline)
 				return std::nullopt;
 			std::this_thread::sleep_for(std::chrono::milliseconds(1));
 		}
