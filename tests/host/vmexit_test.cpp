@@ -8,7 +8,6 @@
 #include "core/tsc.h"
 #include "vmexit/guest_state.h"
 #include "vmexit/kvm_vm.h"
-#include "vmexit/six.h"
 #include "vmexit/vmexit.h"
 
 #include <gtest/gtest.h>

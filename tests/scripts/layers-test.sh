@@ -29,8 +29,8 @@ good=$tmp/good
 mkdir -p "$good"/{core,crossings,vmexit,verify,app}
 echo '#include "xperf/abi.h"' >"$good/core/tsc.h"
 echo '#include "core/tsc.h"' >"$good/crossings/pgfault.cpp"
-echo '#include "core/tsc.h"' >"$good/vmexit/six.h"
-printf '#include "vmexit/six.h"\n#include "verify.skel.h"\n' >"$good/verify/tracer.cpp"
+echo '#include "core/tsc.h"' >"$good/vmexit/exit_names.h"
+printf '#include "vmexit/exit_names.h"\n#include "verify.skel.h"\n' >"$good/verify/tracer.cpp"
 printf '#include "crossings/pgfault.cpp"\n#include "verify/tracer.cpp"\n' >"$good/app/cli.cpp"
 "$check" "$good" >/dev/null || fail "a tree that keeps every rule was refused"
 
@@ -49,7 +49,7 @@ broken() {
 	fi
 }
 broken upward core/tsc.h '#include "app/cli.cpp"' 'core/ includes app/cli.cpp'
-broken sideways vmexit/six.h '#include "crossings/pgfault.cpp"' \
+broken sideways vmexit/exit_names.h '#include "crossings/pgfault.cpp"' \
 	'vmexit/ includes crossings/pgfault.cpp'
 broken bare crossings/pgfault.cpp '#include "tsc.h"' '"tsc.h" names no layer'
 broken loose stray.cpp '// nothing' 'stray.cpp: in no layer'

@@ -6,7 +6,8 @@
 #include "core/error.h"
 #include "vmexit/exit_kinds.h"
 #include "vmexit/payload.h"
-#include "vmexit/six.h"
+#include "vmexit/exit_names.h"
+#include "vmexit/exit_options.h"
 
 #include <xperf/abi.h>
 

@@ -3,7 +3,7 @@
 
 #include "app/result_reader.h"
 #include "core/error.h"
-#include "core/signal_cleanup.h"
+#include "core/child_process.h"
 #include "core/unique_fd.h"
 
 #include <fmt/format.h>
@@ -13,7 +13,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace xperf {
@@ -88,31 +87,22 @@ std::vector<Result> run_part_process(const std::vector<const Crossing *> &to_run
 	for (auto &a : args)
 		argv.push_back(a.data());
 	argv.push_back(nullptr);
-	std::fflush(nullptr);
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0)
-		throw failed(fmt::format("fork for a part of the run: {}", std::strerror(errno)));
-	if (pid == 0) {
+	// A part outlives no run: ended with it (SIGTERM), it removes what it
+	// made (its TERM handler) and its own children end with it. Ended so
+	// by SIGINT, SIGTERM or SIGHUP of this process too, and waited for, so
+	// that nothing of it is left after.
+	ChildProcess child = ChildProcess::start("a part of the run", SIGTERM, [&] {
 		// Only async-signal-safe calls from here to exec.
-		// A part outlives no run: ended with it, it removes what it made
-		// (its TERM handler) and its own children end with it.
-		if (!die_with_parent(parent, SIGTERM))
-			_exit(127);
 		// Its standard output is the pipe; standard error stays ours.
 		if (dup2(write_end.get(), STDOUT_FILENO) < 0)
-			_exit(127);
+			return 127;
 		execv("/proc/self/exe", argv.data());
 		static const char said[] = "xperf-user: cannot execute /proc/self/exe for a part of "
 					   "the run (is /proc mounted?)\n";
 		ssize_t ignored = write(STDERR_FILENO, said, sizeof(said) - 1);
 		(void)ignored;
-		_exit(127);
-	}
-	// Ended by SIGINT, SIGTERM or SIGHUP of this process as the kernel
-	// would end it at this one's death: with SIGTERM, so that it removes
-	// its own scratch; waited for, so that nothing of it is left after.
-	ChildSlot child(pid, SIGTERM);
+		return 127;
+	});
 	write_end.reset();
 	std::string text;
 	char buf[65536];
@@ -124,15 +114,14 @@ std::vector<Result> run_part_process(const std::vector<const Crossing *> &to_run
 			break;
 		text.append(buf, static_cast<std::size_t>(n));
 	}
-	int status = child.reap().value();
-	if (WIFSIGNALED(status))
+	ChildStatus status = child.wait();
+	if (status.signal())
+		throw failed("a part of the run (xperf-user in a process of its own) " +
+			     status.text());
+	if (!status.success())
 		throw failed(fmt::format("a part of the run (xperf-user in a process of its own) "
-					 "died of signal {}",
-					 WTERMSIG(status)));
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		throw failed(fmt::format("a part of the run (xperf-user in a process of its own) "
-					 "ended with status {}: see its message above",
-					 WEXITSTATUS(status)),
+					 "{}: see its message above",
+					 status.text()),
 			     "run with --one-process to see it in this process");
 	std::vector<Result> results = read_result_text(text).report.results;
 	for (auto &r : results)

@@ -1,7 +1,8 @@
 #include "core/sampler.h"
 
+#include "core/child_process.h"
+#include "core/error.h"
 #include "core/method.h"
-#include "core/signal_cleanup.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -14,7 +15,6 @@
 
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -62,34 +62,16 @@ SharedCounters::~SharedCounters()
 
 void run_in_child(const std::function<void()> &part)
 {
-	std::fflush(nullptr); // nothing buffered is written twice
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0)
-		throw std::runtime_error(std::string("fork for a part of the measurement: ") +
-					 std::strerror(errno));
-	if (pid == 0) {
-		// It ends with its parent, with SIGTERM: its own scratch (its
-		// slots in the signal handler's table) goes with it.
-		if (!die_with_parent(parent, SIGTERM))
-			_exit(1);
-		int status = 0;
-		try {
-			part();
-		} catch (const std::exception &e) {
-			std::fprintf(stderr, "xperf-user: %s\n", e.what());
-			status = 1;
-		}
-		_exit(status);
-	}
-	int status = ChildSlot(pid, SIGTERM).reap().value();
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		throw std::runtime_error(
-			WIFSIGNALED(status)
-				? fmt::format("a part of the measurement (its own process) died of "
-					      "signal {}",
-					      WTERMSIG(status))
-				: "a part of the measurement (its own process) failed");
+	// It ends with its parent, with SIGTERM: its own scratch (its slots
+	// in the signal handler's table) goes with it.
+	ChildProcess child = ChildProcess::start("a part of the measurement", SIGTERM, [&] {
+		part();
+		return 0;
+	});
+	ChildStatus status = child.wait();
+	// A part that failed said why on standard error.
+	if (!status.success())
+		throw failed("a part of the measurement (its own process) " + status.text());
 }
 
 double median_region(const Stamps &s)

@@ -72,6 +72,12 @@ Stats describe(std::span<const double> samples)
 	return st;
 }
 
+double median_cycles(const std::vector<uint32_t> &samples)
+{
+	std::vector<double> d(samples.begin(), samples.end());
+	return d.empty() ? 0 : describe(d).median;
+}
+
 Interval median_ci_of(std::span<const double> samples)
 {
 	if (samples.empty())

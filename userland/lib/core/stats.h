@@ -25,6 +25,8 @@ struct Stats {
 double quantile_sorted(std::span<const double> sorted, double q);
 
 Stats describe(std::span<const double> samples);
+// The median of a run's 32-bit cycle samples (0 when there are none).
+double median_cycles(const std::vector<uint32_t> &samples);
 
 // Distribution-free confidence interval of the median from order
 // statistics (normal approximation to the binomial), at about 95 %.

@@ -7,7 +7,7 @@
 // goes.
 #pragma once
 
-#include "core/signal_cleanup.h"
+#include "core/child_process.h"
 
 #include <sys/types.h>
 
@@ -23,20 +23,17 @@ public:
 	// inherited from the parent (a scratch folder's) is the parent's.
 	// Throws a failed Error when fork fails.
 	explicit OsChild(const std::function<void()> &body);
-	OsChild(OsChild &&o) noexcept;
+	// Gone with its owner: SIGKILL, then reaped (ChildProcess).
+	OsChild(OsChild &&o) noexcept = default;
 	OsChild &operator=(OsChild &&) = delete;
-	OsChild(const OsChild &) = delete;
-	OsChild &operator=(const OsChild &) = delete;
-	// SIGKILL, then waits for it: no child outlives its owner.
-	~OsChild();
 
 	pid_t pid() const { return child_.pid(); }
-	// Waits until it ends by itself; returns the status waitpid gave.
+	// Waits until it ends by itself; returns its wait status.
 	// The child is gone afterwards: the destructor has nothing to do.
 	int wait();
 
 private:
-	ChildSlot child_;
+	ChildProcess child_;
 };
 
 } // namespace xperf

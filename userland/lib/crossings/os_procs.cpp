@@ -11,6 +11,7 @@
 // xperf-user's own size and linking. The dynamic-hello variants run
 // xperf-hello instead, the same program dynamically linked (LMBench's
 // default hello): the figure adds the dynamic loader and libc's start.
+#include "core/child_process.h"
 #include "core/error.h"
 #include "core/sampler.h"
 #include "crossings/crossings.h"
@@ -19,7 +20,6 @@
 
 #include <elf.h>
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -102,31 +102,18 @@ std::string write_hello(const Scratch &scratch)
 	return path;
 }
 
-// The child's first steps: it dies with the measuring process, and goes
-// at once if that one is already gone.
-void child_bound_to(pid_t parent)
-{
-	::prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (::getppid() != parent)
-		_exit(exec_failed);
-}
-
 // Waits for pid; a child that did not exit with 0 stops the run.
 void reap(pid_t pid, const char *what)
 {
-	int status = 0;
-	while (::waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			throw_errno("waitpid");
+	int status = wait_status(pid);
 	if (__builtin_expect(!WIFEXITED(status) || WEXITSTATUS(status) != 0, 0))
-		throw failed(fmt::format("{}: the child {}", what,
-					 WIFEXITED(status)
-						 ? fmt::format("exited with {}", WEXITSTATUS(status))
-						 : fmt::format("died of signal {}", WTERMSIG(status))));
+		throw failed(fmt::format("{}: the child {}", what, describe_status(status)));
 }
 
-// fork, child(), wait: one timed region. The parent's pid is read untimed,
-// in its own process (a round may run in one of its own).
+// fork, child(), wait: one timed region. The child dies with the measuring
+// process, and goes at once if that one is already gone (fork_bound). The
+// parent's pid is read untimed, in its own process (a round may run in one
+// of its own).
 template <class Child>
 Timing time_fork(const RunContext &ctx, const char *what, Child child)
 {
@@ -134,13 +121,9 @@ Timing time_fork(const RunContext &ctx, const char *what, Child child)
 	return measure(
 		ctx, 1, [&] { parent = ::getpid(); },
 		[&] {
-			pid_t pid = ::fork();
+			pid_t pid = fork_bound(parent, SIGKILL, child);
 			if (pid < 0)
 				throw_errno("fork");
-			if (pid == 0) {
-				child_bound_to(parent);
-				child();
-			}
 			reap(pid, what);
 		});
 }
@@ -250,7 +233,7 @@ Timing time_exec(const RunContext &ctx, const char *what, const std::string &pro
 	return time_fork(ctx, what, [&] {
 		::close(1);
 		::execve(program.c_str(), argv, envp);
-		_exit(exec_failed);
+		return exec_failed;
 	});
 }
 
@@ -261,7 +244,7 @@ Timing time_sh(const RunContext &ctx, const char *what, const std::string &progr
 	return time_fork(ctx, what, [&] {
 		::close(1);
 		::execl(shell, "sh", "-c", program.c_str(), static_cast<char *>(nullptr));
-		_exit(exec_failed);
+		return exec_failed;
 	});
 }
 
@@ -276,7 +259,7 @@ std::string shell_target()
 
 std::vector<Result> run_fork_exit(const RunContext &ctx)
 {
-	Timing t = time_fork(ctx, "fork-exit", [] { _exit(0); });
+	Timing t = time_fork(ctx, "fork-exit", [] { return 0; });
 	return { fork_result(ctx, "fork-exit", "exit", t,
 			     "fork(2), the child's _exit(0), the parent's waitpid (LMBench lat_proc "
 			     "fork)") };

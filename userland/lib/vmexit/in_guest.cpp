@@ -6,28 +6,31 @@
 // timed by the guest kernel itself.
 #include "vmexit/in_guest.h"
 
+#include "core/child_process.h"
 #include "core/cpu_id.h"
 #include "core/error.h"
 #include "core/method.h"
 #include "core/module_session.h"
-#include "core/signal_cleanup.h"
 #include "core/sampler.h"
 #include "core/stats.h"
 #include "core/unique_fd.h"
+#include "vmexit/exit_names.h"
+#include "vmexit/exit_notes.h"
+#include "vmexit/exit_options.h"
 #include "vmexit/guest_protocol.h"
-#include "vmexit/six.h"
+#include "vmexit/hypervisors.h"
 
 #include <xperf/abi.h>
 
 #include <fcntl.h>
 #include <sys/io.h>
 #include <sys/ioctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <optional>
@@ -152,35 +155,18 @@ inline void outb_debugcon()
 // it came back.
 std::string hypercall_probe(bool vmmcall)
 {
-	pid_t parent = ::getpid();
-	pid_t pid = ::fork();
-	if (pid < 0)
-		throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
-	if (pid == 0) {
-		// A hypercall kept for ever must not outlive the run.
-		if (!die_with_parent(parent, SIGKILL))
-			::_exit(1);
+	// A hypercall kept for ever must not outlive the run.
+	ChildProcess child = ChildProcess::start("a hypercall probe", SIGKILL, [&] {
 		hypercall(vmmcall);
-		::_exit(0);
-	}
-	ChildSlot child(pid, SIGKILL);
-	int status = 0;
-	for (int waited_ms = 0;; waited_ms += 10) {
-		if (auto ended = child.reap(false)) {
-			status = *ended;
-			break;
-		}
-		if (waited_ms >= 3000) {
-			::kill(pid, SIGKILL);
-			child.reap();
-			return "one hypercall from user mode did not come back within 3 s: the "
-			       "hypervisor keeps it (left out rather than hang the run)";
-		}
-		::usleep(10000);
-	}
-	if (WIFSIGNALED(status))
-		return fmt::format("one hypercall from user mode was killed by signal {} ({})",
-				   WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return 0;
+	});
+	auto status = child.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(3),
+				       std::chrono::milliseconds(10));
+	if (!status)
+		return "one hypercall from user mode did not come back within 3 s: the "
+		       "hypervisor keeps it (left out rather than hang the run)";
+	if (status->signal())
+		return "one hypercall from user mode " + status->text();
 	return "";
 }
 

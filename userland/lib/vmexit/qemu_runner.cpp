@@ -1,9 +1,9 @@
 #include "vmexit/qemu_runner.h"
 #include "core/text_list.h"
 
+#include "core/child_process.h"
 #include "core/error.h"
 #include "core/round_counters.h"
-#include "core/signal_cleanup.h"
 #include "core/temp_file.h"
 #include "core/unique_fd.h"
 #include "vmexit/payload.h"
@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -65,35 +64,21 @@ public:
 		if (::pipe2(fds, O_CLOEXEC) != 0)
 			throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
 		UniqueFd said(fds[0]), say(fds[1]);
-		pid_t parent = ::getpid();
-		pid_t pid = ::fork();
-		if (pid < 0)
-			throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
-		if (pid == 0)
-			exec_child(parent, args.data(), output.c_str(), say.get());
-		child_ = ChildSlot(pid, SIGKILL);
+		child_ = ChildProcess::start("QEMU", SIGKILL, [&] {
+			return exec_child(args.data(), output.c_str(), say.get());
+		});
 		say.reset();
 		int err = 0;
 		ssize_t n;
 		while ((n = ::read(said.get(), &err, sizeof(err))) < 0 && errno == EINTR)
 			;
 		if (n == sizeof(err)) {
-			child_.reap();
+			child_.wait();
 			throw std::runtime_error(fmt::format("starting {}: {}", argv[0], std::strerror(err)));
 		}
 	}
 	Child(const Child &) = delete;
 	Child &operator=(const Child &) = delete;
-	~Child()
-	{
-		if (child_.pid() > 0) {
-			::kill(child_.pid(), SIGKILL);
-			try {
-				child_.reap();
-			} catch (const std::exception &) {
-			}
-		}
-	}
 
 	// The id of the child's thread whose name (comm) is name, polled for until
 	// the deadline; nothing when the deadline passed or the child exited first.
@@ -107,58 +92,38 @@ public:
 			     it.increment(ec))
 				if (read_file(it->path() / "comm") == std::string(name) + "\n")
 					return static_cast<pid_t>(std::stol(it->path().filename()));
-			siginfo_t info{};
-			// WNOWAIT: look, but leave the status for wait_until.
-			bool exited = ::waitid(P_PID, static_cast<id_t>(pid()), &info,
-					       WEXITED | WNOHANG | WNOWAIT) == 0 &&
-				      info.si_pid == pid();
-			if (exited || std::chrono::steady_clock::now() > deadline)
+			if (child_.ended() || std::chrono::steady_clock::now() > deadline)
 				return std::nullopt;
 			std::this_thread::sleep_for(std::chrono::milliseconds(1));
 		}
 	}
 
-	// The wait status, or nothing when the deadline passed first; each_poll
+	// How it ended, or nothing when the deadline passed first; each_poll
 	// runs between two looks.
-	std::optional<int> wait_until(std::chrono::steady_clock::time_point deadline,
-				      const std::function<void()> &each_poll = {})
+	std::optional<ChildStatus> wait_until(std::chrono::steady_clock::time_point deadline,
+					      const std::function<void()> &each_poll = {})
 	{
-		for (;;) {
-			if (each_poll)
-				each_poll();
-			if (auto status = child_.reap(false))
-				return status;
-			if (std::chrono::steady_clock::now() > deadline)
-				return std::nullopt;
-			std::this_thread::sleep_for(std::chrono::milliseconds(20));
-		}
+		return child_.wait_until(deadline, std::chrono::milliseconds(20), each_poll);
 	}
 
 	pid_t pid() const { return child_.pid(); }
 
 private:
 	// In the child: only async-signal-safe calls until exec.
-	[[noreturn]] static void exec_child(pid_t parent, char *const *args, const char *output,
-					    int say)
+	static int exec_child(char *const *args, const char *output, int say)
 	{
-		if (!die_with_parent(parent, SIGKILL))
-			::_exit(127);
 		int in = ::open("/dev/null", O_RDONLY);
 		int out = ::open(output, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (in < 0 || out < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0)
-			fail(say);
-		::execv(args[0], args);
-		fail(say);
-	}
-	[[noreturn]] static void fail(int say)
-	{
+		if (in >= 0 && out >= 0 && ::dup2(in, 0) >= 0 && ::dup2(out, 1) >= 0 &&
+		    ::dup2(out, 2) >= 0)
+			::execv(args[0], args);
 		int err = errno;
 		ssize_t ignored = ::write(say, &err, sizeof(err));
 		(void)ignored;
-		::_exit(127);
+		return 127;
 	}
 
-	ChildSlot child_;
+	ChildProcess child_;
 };
 
 std::string qemu_path()
@@ -242,8 +207,9 @@ QemuVersion qemu_version(const std::string &qemu, const fs::path &dir)
 {
 	Child c({ qemu, "--version" }, dir / "version.txt");
 	auto status = c.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(10));
-	if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0)
-		throw unavailable(fmt::format("{} --version failed", qemu),
+	if (!status || !status->success())
+		throw unavailable(fmt::format("{} --version {}", qemu,
+					      status ? status->text() : "did not finish within 10 s"),
 				  "is it QEMU? point XPERF_QEMU at qemu-system-x86_64");
 	return parse_qemu_version(read_file(dir / "version.txt"));
 }
@@ -411,14 +377,13 @@ VmRun run_qemu(const QemuInstall &qemu_install, xperf_vm_params p, IterationMark
 		}
 	} catch (const std::runtime_error &e) {
 		throw std::runtime_error(fmt::format(
-			"{} (QEMU {}, exit status {}); QEMU's output ends:\n{}", e.what(), version.text,
-			WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, tail(read_file(log), 8)));
+			"{} (QEMU {} {}); QEMU's output ends:\n{}", e.what(), version.text,
+			status->text(), tail(read_file(log), 8)));
 	}
 	// isa-debug-exit makes QEMU exit with (value << 1) | 1.
-	if (!WIFEXITED(*status) || WEXITSTATUS(*status) != static_cast<int>(g.status << 1 | 1))
-		throw std::runtime_error(fmt::format(
-			"QEMU's exit status {} does not carry the guest's status {}",
-			WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, g.status));
+	if (status->exit_code() != static_cast<int>(g.status << 1 | 1))
+		throw std::runtime_error(fmt::format("QEMU {}, which does not carry the guest's status {}",
+						     status->text(), g.status));
 	out.guest = std::move(g);
 	// The command without this run's temporary directory.
 	std::string cmdline;

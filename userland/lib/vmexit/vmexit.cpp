@@ -14,10 +14,13 @@
 #include "core/stats.h"
 #include "vmexit/builtin_vmm.h"
 #include "vmexit/guest_state.h"
+#include "vmexit/exit_names.h"
+#include "vmexit/exit_notes.h"
+#include "vmexit/exit_options.h"
+#include "vmexit/hypervisors.h"
 #include "vmexit/in_guest.h"
 #include "vmexit/kvm_vm.h"
 #include "vmexit/qemu_runner.h"
-#include "vmexit/six.h"
 #include "vmexit/vm_run.h"
 
 #include <fmt/format.h>

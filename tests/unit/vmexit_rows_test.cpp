@@ -1,7 +1,9 @@
-// The six of DESIGN.md as every VMM reports them (vmexit/six.h).
+// The six round trips as every VMM reports them: rows, options, notes.
 #include "core/error.h"
 #include "vmexit/guest_protocol.h"
-#include "vmexit/six.h"
+#include "vmexit/exit_names.h"
+#include "vmexit/exit_notes.h"
+#include "vmexit/exit_options.h"
 
 #include <xperf/abi.h>
 
