@@ -1,8 +1,10 @@
 // Bad input gets a message and exit status 2, and leaves no file behind.
 #include "test_paths.h"
 #include "app/cli.h"
+#include "app/registry.h"
 #include "app/report.h"
 #include "app/result_reader.h"
+#include "app/suites.h"
 
 #include <gtest/gtest.h>
 
@@ -599,6 +601,56 @@ TEST_F(Cli, DashCapitalVPrintsTheVersion)
 	EXPECT_EQ(r.status, 0);
 	EXPECT_EQ(r.out, std::string("xperf ") + XPERF_VERSION + "\n");
 	EXPECT_EQ(r.err, "");
+}
+
+// The hidden --complete OPTION, which the bash completion offers values
+// from: its kind line, then values that the option itself takes, one by one
+// and, for a list, all together; an option without choices is status 2.
+TEST_F(Cli, CompleteOffersOnlyValuesTheOptionTakes)
+{
+	auto values_of = [this](const std::string &option, const std::string &kind) {
+		auto r = run({ "--complete=" + option });
+		EXPECT_EQ(r.status, 0) << option << ": " << r.err;
+		std::vector<std::string> lines;
+		std::istringstream in(r.out);
+		for (std::string line; std::getline(in, line);)
+			lines.push_back(line);
+		EXPECT_GE(lines.size(), 3u) << option << ": " << r.out;
+		if (lines.empty())
+			return lines;
+		EXPECT_EQ(lines.front(), kind) << option;
+		lines.erase(lines.begin());
+		return lines;
+	};
+	auto joined = [](const std::vector<std::string> &v) {
+		std::string s;
+		for (const auto &x : v)
+			s += (s.empty() ? "" : ",") + x;
+		return s;
+	};
+	for (const xperf::CrossingOption &c : xperf::crossing_options()) {
+		std::vector<std::string> values = values_of(c.flag, c.list ? "list" : "one");
+		for (const std::string &v : values)
+			EXPECT_EQ(c.problem(v), "") << c.flag << " " << v;
+		if (c.list) {
+			EXPECT_EQ(c.problem(joined(values)), "") << c.flag;
+		}
+	}
+	for (const std::string option : { "-c", "--crossing" }) {
+		std::vector<std::string> values = values_of(option, "list");
+		EXPECT_NO_THROW(xperf::select_crossings(joined(values))) << joined(values);
+		EXPECT_NE(std::find(values.begin(), values.end(), "getppid"), values.end());
+	}
+	for (const auto &[option, kind] : { std::pair{ "--suite", "one" }, { "suite", "list" } }) {
+		for (const std::string &v : values_of(option, kind))
+			EXPECT_NE(xperf::find_suite(v), nullptr) << option << " " << v;
+	}
+	EXPECT_EQ(values_of("--verify", "one"), (std::vector<std::string>{ "on", "strict" }));
+	for (const std::string option : { "--samples", "--nope", "" }) {
+		auto r = run({ "--complete=" + option });
+		EXPECT_EQ(r.status, 2) << option;
+		EXPECT_EQ(r.out, "") << option;
+	}
 }
 
 // A --dir that is no folder to make files in is status 2 before measuring,
