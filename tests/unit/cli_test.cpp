@@ -5,6 +5,7 @@
 #include "app/report.h"
 #include "app/result_reader.h"
 #include "app/suites.h"
+#include "core/version.h"
 
 #include <gtest/gtest.h>
 
@@ -591,7 +592,7 @@ TEST_F(Cli, VersionWithAnUnknownFlagIsBadInput)
 	EXPECT_NE(r.err.find("--nope"), std::string::npos) << r.err;
 	auto plain = run({ "--version" });
 	EXPECT_EQ(plain.status, 0);
-	EXPECT_EQ(plain.out, std::string("xperf ") + XPERF_VERSION + "\n");
+	EXPECT_EQ(plain.out, "xperf " + std::string(xperf::version()) + "\n");
 }
 
 // -V is --version, as perf's and bpftool's.
@@ -599,7 +600,7 @@ TEST_F(Cli, DashCapitalVPrintsTheVersion)
 {
 	auto r = run({ "-V" });
 	EXPECT_EQ(r.status, 0);
-	EXPECT_EQ(r.out, std::string("xperf ") + XPERF_VERSION + "\n");
+	EXPECT_EQ(r.out, "xperf " + std::string(xperf::version()) + "\n");
 	EXPECT_EQ(r.err, "");
 }
 

@@ -18,6 +18,7 @@
 #include "core/samples_memory.h"
 #include "core/text_list.h"
 #include "core/tsc.h"
+#include "core/version.h"
 #include "crossings/os_scratch.h"
 
 #include <CLI/CLI.hpp>
@@ -842,7 +843,7 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	Format fmt_kind = a.json ? Format::json : a.csv ? Format::csv : Format::table;
 	try {
 		if (a.version) {
-			write_stdout(out, std::string("xperf ") + XPERF_VERSION + "\n");
+			write_stdout(out, fmt::format("xperf {}\n", version()));
 			return 0;
 		}
 		if (a.complete) {

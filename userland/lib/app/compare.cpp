@@ -1,5 +1,6 @@
 #include "app/compare.h"
 #include "core/text_list.h"
+#include "core/version.h"
 
 #include "app/ratio.h"
 
@@ -768,7 +769,7 @@ nlohmann::json comparison_to_json(const Comparison &c)
 		for (const auto &d : c.within[j])
 			within.push_back({ { "label", c.labels[j] }, { "key", d.key }, { "a", d.a }, { "b", d.b } });
 	return { { "tool", "xperf" },
-		 { "version", XPERF_VERSION },
+		 { "version", std::string(version()) },
 		 { "columns", columns },
 		 { "comparison", rows },
 		 { "control", control },

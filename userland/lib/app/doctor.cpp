@@ -2,6 +2,7 @@
 
 #include "core/cpu_id.h"
 #include "core/error.h"
+#include "core/version.h"
 
 #include <sched.h>
 #include <unistd.h>
@@ -130,7 +131,7 @@ nlohmann::json doctor_to_json(const Machine &m, const std::vector<Finding> &find
 				   { "fix", f.fix } });
 	auto counts = count_verdicts(findings);
 	return { { "tool", "xperf" },
-		 { "version", XPERF_VERSION },
+		 { "version", std::string(version()) },
 		 { "doctor",
 		   { { "cpu", m.cpu },
 		     { "root", m.root.string() },
