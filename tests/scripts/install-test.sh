@@ -2,10 +2,11 @@
 # make install DESTDIR=TMP PREFIX=/usr from the build tree: every file in its
 # place; xperf-user stripped, with its debug information apart and named by
 # its debug link, and running -V from there; xperf-hello beside it, where
-# the dynamic-hello variants find it; each subcommand with its man page, and
-# each man page rendered by man without a warning; the bash completion
-# sourced without a word and completing a subcommand, an option, and the
-# values of the options that take a choice, from the installed program.
+# the dynamic-hello variants find it; its fixes naming xperf-isolate; each
+# subcommand with its man page, and each man page rendered by man without a
+# warning; the bash completion sourced without a word and completing a
+# subcommand, an option, and the values of the options that take a choice,
+# from the installed program.
 # Exit 77 (skipped), after every other check, where man (man-db) is missing.
 set -euo pipefail
 
@@ -83,6 +84,15 @@ if "$bin/xperf-user" --crossing fork-exec -n 2 --warmup 0 --rounds 1 --one-proce
 		fail "fork-exec run installed has no dynamic-hello result"
 else
 	fail "fork-exec run installed: $(cat "$tmp/fork-exec.err")"
+fi
+
+step "the installed xperf-user names the fixes by their installed names"
+noisy=$here/tests/fixtures/doctor/noisy
+if out=$("$bin/xperf-user" doctor --root "$noisy" --cpu 1 --json 2>&1); then
+	grep -q '"xperf-isolate --cpu 1' <<<"$out" || fail "doctor installed names no xperf-isolate: $out"
+	! grep -q 'scripts/' <<<"$out" || fail "doctor installed names a path of the source tree"
+else
+	fail "doctor --root installed: $out"
 fi
 
 step "a man page per program and subcommand"
