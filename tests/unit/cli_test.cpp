@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -799,4 +800,23 @@ TEST_F(Cli, ComparePlainResultsAsMarkdownAndCsv)
 	EXPECT_EQ(csv.out.rfind("crossing,variant,A median cycles,", 0), 0u) << csv.out;
 	EXPECT_NE(csv.out.find("\ngetppid,getppid,"), std::string::npos) << csv.out;
 	EXPECT_EQ(csv.out.find("±"), std::string::npos) << csv.out;
+}
+
+// compare --json gives a bandwidth row the bytes each iteration moves, as
+// its results do, and a latency row none.
+TEST_F(Cli, CompareJsonRowsCarryTheBytesOfABandwidth)
+{
+	const fs::path plot = fs::path(XPERF_FIXTURES) / "plot";
+	auto r = run({ "compare", "--json", (plot / "bandwidth-1.json").string(),
+		       (plot / "bandwidth-2.json").string() });
+	ASSERT_EQ(r.status, 0) << r.err;
+	const nlohmann::json doc = nlohmann::json::parse(r.out);
+	std::map<std::string, nlohmann::json> rows;
+	for (const auto &row : doc.at("comparison"))
+		rows[row.at("crossing").get<std::string>()] = row;
+	for (const char *bandwidth : { "bw-mem-read", "bw-file-reread" })
+		EXPECT_EQ(rows.at(bandwidth).value("bytes_per_iteration", 0.0), 65536.0)
+			<< rows.at(bandwidth);
+	for (const char *latency : { "getppid", "control" })
+		EXPECT_FALSE(rows.at(latency).contains("bytes_per_iteration")) << rows.at(latency);
 }
