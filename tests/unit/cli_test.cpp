@@ -5,6 +5,7 @@
 #include "app/report.h"
 #include "app/result_reader.h"
 #include "app/suites.h"
+#include "app/table.h"
 #include "core/version.h"
 
 #include <gtest/gtest.h>
@@ -819,4 +820,28 @@ TEST_F(Cli, CompareJsonRowsCarryTheBytesOfABandwidth)
 			<< rows.at(bandwidth);
 	for (const char *latency : { "getppid", "control" })
 		EXPECT_FALSE(rows.at(latency).contains("bytes_per_iteration")) << rows.at(latency);
+}
+
+// The default text of a run with many findings fits COLUMNS=80 on every
+// line: the header, the legend and each noise, note and warned line, wrapped
+// where longer.
+TEST_F(Cli, ReportLinesFitTheTableWidth)
+{
+	const char *old = std::getenv("COLUMNS");
+	const std::string saved = old ? old : "";
+	::setenv("COLUMNS", "80", 1);
+	const fs::path plot = fs::path(XPERF_FIXTURES) / "plot";
+	for (const char *name : { "bandwidth-1.json", "gates-baseline.json", "run1.json" }) {
+		auto r = run({ "report", (plot / name).string() });
+		ASSERT_EQ(r.status, 0) << name << ": " << r.err;
+		EXPECT_NE(r.out.find("\nnoise: "), std::string::npos) << name << ": " << r.out;
+		EXPECT_NE(r.out.find("\nwarned: "), std::string::npos) << name << ": " << r.out;
+		std::istringstream in(r.out);
+		for (std::string line; std::getline(in, line);)
+			EXPECT_LE(xperf::display_width(line), 80u) << name << ": " << line;
+	}
+	if (old)
+		::setenv("COLUMNS", saved.c_str(), 1);
+	else
+		::unsetenv("COLUMNS");
 }

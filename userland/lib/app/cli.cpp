@@ -235,8 +235,13 @@ std::string render_run(const Report &rep, const std::vector<const Suite *> &chos
 		       const std::vector<std::string> &labels, TableForm form, Detail detail)
 {
 	std::size_t width = text_width();
+	// The default text fits the table's width, the lines under it too.
+	auto fit = [&](const std::string &text) {
+		return form == TableForm::text && detail == Detail::normal ? wrap_lines(text, width)
+									   : text;
+	};
 	if (chosen.empty() && form == TableForm::text)
-		return render_table(rep, width, detail);
+		return fit(render_table(rep, width, detail));
 	std::string out;
 	if (chosen.empty() || detail == Detail::verbose)
 		out = form == TableForm::text ? render_table(rep, width, detail)
@@ -262,7 +267,7 @@ std::string render_run(const Report &rep, const std::vector<const Suite *> &chos
 	std::string findings = render_findings(rep, detail);
 	if (form == TableForm::markdown)
 		return out + "\n" + markdown_list(findings);
-	return out + findings;
+	return fit(out + findings);
 }
 
 int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
