@@ -2,10 +2,11 @@
 # make install DESTDIR=TMP PREFIX=/usr from the build tree: every file in its
 # place; xperf-user stripped, with its debug information apart and named by
 # its debug link, and running -V from there; xperf-hello beside it, where
-# the dynamic-hello variants find it; each subcommand with its man page, and
-# each man page rendered by man without a warning; the bash completion
-# sourced without a word and completing a subcommand, an option, a crossing
-# and a suite from the installed program.
+# the dynamic-hello variants find it; its fixes naming xperf-isolate; each
+# subcommand with its man page, and each man page rendered by man without a
+# warning; the bash completion sourced without a word and completing a
+# subcommand, an option, and the values of the options that take a choice,
+# from the installed program.
 # Exit 77 (skipped), after every other check, where man (man-db) is missing.
 set -euo pipefail
 
@@ -85,6 +86,15 @@ else
 	fail "fork-exec run installed: $(cat "$tmp/fork-exec.err")"
 fi
 
+step "the installed xperf-user names the fixes by their installed names"
+noisy=$here/tests/fixtures/doctor/noisy
+if out=$("$bin/xperf-user" doctor --root "$noisy" --cpu 1 --json 2>&1); then
+	grep -q '"xperf-isolate --cpu 1' <<<"$out" || fail "doctor installed names no xperf-isolate: $out"
+	! grep -q 'scripts/' <<<"$out" || fail "doctor installed names a path of the source tree"
+else
+	fail "doctor --root installed: $out"
+fi
+
 step "a man page per program and subcommand"
 subcommands=$("$bin/xperf-user" --help | sed -n '/^Subcommands:/,$s/^  \([a-z][a-z0-9-]*\).*/\1/p')
 [[ -n $subcommands ]] || fail "xperf-user --help lists no subcommand"
@@ -130,6 +140,24 @@ if [[ -f $completion ]]; then
 	expect syscall,pgfault xperf-user --crossing syscall,pgf
 	expect os xperf-user suite o
 	expect strict xperf-user --verify = st
+	expect cpuid xperf-user --crossing vmexit --exit cp
+	expect pio xperf-user --exit = p
+	expect user,user-via-kernel xperf-user --from user,user-v
+	expect other-cpu xperf-user suite os --placement oth
+	expect kvm-unit-tests xperf-user --guest-state kvm
+	expect default,x2apic xperf-user --guest-state default,x2
+	expect qemu xperf-user --vmm q
+	expect gates xperf-user compare a.json b.json --suite ga
+	expect os,syscall xperf-user suite os,sy
+	expect compare xperf-user com
+	# A value that is not a list's completes alone, and --verify's only after =.
+	expect_none() {
+		local got
+		got=$(complete_words "$@" 2>&1) || fail "completing '$*': exit status $?: $got"
+		[[ -z $got ]] || fail "completing '$*' gave '$got', not nothing"
+	}
+	expect_none xperf-user --vmm qemu,
+	expect_none xperf-user --verify st
 fi
 
 if ! command -v man >/dev/null; then

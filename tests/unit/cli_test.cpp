@@ -1,8 +1,12 @@
 // Bad input gets a message and exit status 2, and leaves no file behind.
 #include "test_paths.h"
 #include "app/cli.h"
+#include "app/registry.h"
 #include "app/report.h"
 #include "app/result_reader.h"
+#include "app/suites.h"
+#include "app/table.h"
+#include "core/version.h"
 
 #include <gtest/gtest.h>
 
@@ -15,6 +19,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -589,7 +594,7 @@ TEST_F(Cli, VersionWithAnUnknownFlagIsBadInput)
 	EXPECT_NE(r.err.find("--nope"), std::string::npos) << r.err;
 	auto plain = run({ "--version" });
 	EXPECT_EQ(plain.status, 0);
-	EXPECT_EQ(plain.out, std::string("xperf ") + XPERF_VERSION + "\n");
+	EXPECT_EQ(plain.out, "xperf " + std::string(xperf::version()) + "\n");
 }
 
 // -V is --version, as perf's and bpftool's.
@@ -597,8 +602,58 @@ TEST_F(Cli, DashCapitalVPrintsTheVersion)
 {
 	auto r = run({ "-V" });
 	EXPECT_EQ(r.status, 0);
-	EXPECT_EQ(r.out, std::string("xperf ") + XPERF_VERSION + "\n");
+	EXPECT_EQ(r.out, "xperf " + std::string(xperf::version()) + "\n");
 	EXPECT_EQ(r.err, "");
+}
+
+// The hidden --complete OPTION, which the bash completion offers values
+// from: its kind line, then values that the option itself takes, one by one
+// and, for a list, all together; an option without choices is status 2.
+TEST_F(Cli, CompleteOffersOnlyValuesTheOptionTakes)
+{
+	auto values_of = [this](const std::string &option, const std::string &kind) {
+		auto r = run({ "--complete=" + option });
+		EXPECT_EQ(r.status, 0) << option << ": " << r.err;
+		std::vector<std::string> lines;
+		std::istringstream in(r.out);
+		for (std::string line; std::getline(in, line);)
+			lines.push_back(line);
+		EXPECT_GE(lines.size(), 3u) << option << ": " << r.out;
+		if (lines.empty())
+			return lines;
+		EXPECT_EQ(lines.front(), kind) << option;
+		lines.erase(lines.begin());
+		return lines;
+	};
+	auto joined = [](const std::vector<std::string> &v) {
+		std::string s;
+		for (const auto &x : v)
+			s += (s.empty() ? "" : ",") + x;
+		return s;
+	};
+	for (const xperf::CrossingOption &c : xperf::crossing_options()) {
+		std::vector<std::string> values = values_of(c.flag, c.list ? "list" : "one");
+		for (const std::string &v : values)
+			EXPECT_EQ(c.problem(v), "") << c.flag << " " << v;
+		if (c.list) {
+			EXPECT_EQ(c.problem(joined(values)), "") << c.flag;
+		}
+	}
+	for (const std::string option : { "-c", "--crossing" }) {
+		std::vector<std::string> values = values_of(option, "list");
+		EXPECT_NO_THROW(xperf::select_crossings(joined(values))) << joined(values);
+		EXPECT_NE(std::find(values.begin(), values.end(), "getppid"), values.end());
+	}
+	for (const auto &[option, kind] : { std::pair{ "--suite", "one" }, { "suite", "list" } }) {
+		for (const std::string &v : values_of(option, kind))
+			EXPECT_NE(xperf::find_suite(v), nullptr) << option << " " << v;
+	}
+	EXPECT_EQ(values_of("--verify", "one"), (std::vector<std::string>{ "on", "strict" }));
+	for (const std::string option : { "--samples", "--nope", "" }) {
+		auto r = run({ "--complete=" + option });
+		EXPECT_EQ(r.status, 2) << option;
+		EXPECT_EQ(r.out, "") << option;
+	}
 }
 
 // A --dir that is no folder to make files in is status 2 before measuring,
@@ -746,4 +801,47 @@ TEST_F(Cli, ComparePlainResultsAsMarkdownAndCsv)
 	EXPECT_EQ(csv.out.rfind("crossing,variant,A median cycles,", 0), 0u) << csv.out;
 	EXPECT_NE(csv.out.find("\ngetppid,getppid,"), std::string::npos) << csv.out;
 	EXPECT_EQ(csv.out.find("±"), std::string::npos) << csv.out;
+}
+
+// compare --json gives a bandwidth row the bytes each iteration moves, as
+// its results do, and a latency row none.
+TEST_F(Cli, CompareJsonRowsCarryTheBytesOfABandwidth)
+{
+	const fs::path plot = fs::path(XPERF_FIXTURES) / "plot";
+	auto r = run({ "compare", "--json", (plot / "bandwidth-1.json").string(),
+		       (plot / "bandwidth-2.json").string() });
+	ASSERT_EQ(r.status, 0) << r.err;
+	const nlohmann::json doc = nlohmann::json::parse(r.out);
+	std::map<std::string, nlohmann::json> rows;
+	for (const auto &row : doc.at("comparison"))
+		rows[row.at("crossing").get<std::string>()] = row;
+	for (const char *bandwidth : { "bw-mem-read", "bw-file-reread" })
+		EXPECT_EQ(rows.at(bandwidth).value("bytes_per_iteration", 0.0), 65536.0)
+			<< rows.at(bandwidth);
+	for (const char *latency : { "getppid", "control" })
+		EXPECT_FALSE(rows.at(latency).contains("bytes_per_iteration")) << rows.at(latency);
+}
+
+// The default text of a run with many findings fits COLUMNS=80 on every
+// line: the header, the legend and each noise, note and warned line, wrapped
+// where longer.
+TEST_F(Cli, ReportLinesFitTheTableWidth)
+{
+	const char *old = std::getenv("COLUMNS");
+	const std::string saved = old ? old : "";
+	::setenv("COLUMNS", "80", 1);
+	const fs::path plot = fs::path(XPERF_FIXTURES) / "plot";
+	for (const char *name : { "bandwidth-1.json", "gates-baseline.json", "run1.json" }) {
+		auto r = run({ "report", (plot / name).string() });
+		ASSERT_EQ(r.status, 0) << name << ": " << r.err;
+		EXPECT_NE(r.out.find("\nnoise: "), std::string::npos) << name << ": " << r.out;
+		EXPECT_NE(r.out.find("\nwarned: "), std::string::npos) << name << ": " << r.out;
+		std::istringstream in(r.out);
+		for (std::string line; std::getline(in, line);)
+			EXPECT_LE(xperf::display_width(line), 80u) << name << ": " << line;
+	}
+	if (old)
+		::setenv("COLUMNS", saved.c_str(), 1);
+	else
+		::unsetenv("COLUMNS");
 }

@@ -5,7 +5,9 @@
 #include "app/cli.h"
 #include "app/doctor.h"
 #include "core/error.h"
+#include "core/isolate_command.h"
 #include "core/sysroot.h"
+#include "core/version.h"
 
 #include <algorithm>
 #include <gtest/gtest.h>
@@ -390,7 +392,8 @@ TEST(DoctorCli, CapturedTreesGiveTheRecordedOutput)
 		std::string out, err;
 		ASSERT_EQ(run(args, out, err), 0) << file << ": " << err;
 		replace_all(out, tree.string(), "ROOT");
-		replace_all(out, "\"version\": \"" XPERF_VERSION "\"", "\"version\": \"VERSION\"");
+		replace_all(out, "\"version\": \"" + std::string(xperf::version()) + "\"",
+			    "\"version\": \"VERSION\"");
 		EXPECT_EQ(out, read_file(expected / file)) << file;
 	}
 }
@@ -425,4 +428,21 @@ TEST(Sysroot, ProcStatFieldsAfterTheName)
 	EXPECT_FALSE(xperf::parse_proc_stat("").has_value());
 	EXPECT_FALSE(xperf::parse_proc_stat("7 sh S 1").has_value());
 	EXPECT_FALSE(xperf::parse_proc_stat("7 )sh( S 1").has_value());
+}
+
+// A fix names scripts/isolate as the user has it: xperf-isolate where make
+// install put it beside the program (an executable file), else the path in
+// the source tree, which is what this build tree's test has.
+TEST(Doctor, AFixNamesIsolateAsInstalledOrInTheTree)
+{
+	TempDir bin;
+	EXPECT_EQ(xperf::isolate_command(bin.path), "scripts/isolate");
+	write(bin.path / "xperf-isolate", "#!/bin/sh\n");
+	EXPECT_EQ(xperf::isolate_command(bin.path), "scripts/isolate") << "not executable";
+	fs::permissions(bin.path / "xperf-isolate", fs::perms::owner_exec, fs::perm_options::add);
+	EXPECT_EQ(xperf::isolate_command(bin.path), "xperf-isolate");
+	EXPECT_EQ(xperf::isolate_command(), "scripts/isolate");
+	auto f = by_check(doctor(kNoisy, 1));
+	EXPECT_EQ(f.at("irq_affinity").fix.rfind("scripts/isolate --cpu 1", 0), 0u)
+		<< f.at("irq_affinity").fix;
 }

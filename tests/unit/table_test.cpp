@@ -236,3 +236,15 @@ TEST(Table, CsvOfRealResultsParsesWithPythonWithoutMarks)
 		GTEST_SKIP() << "python3 is not installed here: " << msg;
 	EXPECT_EQ(status, 0) << msg;
 }
+
+// A line wider than the width breaks at spaces, the rest indented by two;
+// a line that fits, and a word wider than the line, stay whole.
+TEST(Table, WrapLinesBreaksAtSpacesWithAHangingIndent)
+{
+	EXPECT_EQ(xperf::wrap_lines("short\nnoise: one two three four five\n", 20),
+		  "short\nnoise: one two three\n  four five\n");
+	// Columns, not bytes: ± is one.
+	EXPECT_EQ(xperf::wrap_lines("a ±95% b", 6), "a ±95%\n  b");
+	EXPECT_EQ(xperf::wrap_lines("averyveryverylongword x", 10), "averyveryverylongword\n  x");
+	EXPECT_EQ(xperf::wrap_lines("", 10), "");
+}

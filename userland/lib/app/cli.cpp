@@ -18,10 +18,12 @@
 #include "core/samples_memory.h"
 #include "core/text_list.h"
 #include "core/tsc.h"
+#include "core/version.h"
 #include "crossings/os_scratch.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -66,6 +68,7 @@ struct Args {
 	std::vector<std::string> report_files; // report FILE...
 	bool long_run = false;
 	bool version = false;
+	std::optional<std::string> complete; // the hidden --complete OPTION
 	bool dir_given = false;
 	// Options given that this run may not use: the adaptive ones, and each
 	// crossing's own with the crossing that reads it.
@@ -234,8 +237,13 @@ std::string render_run(const Report &rep, const std::vector<const Suite *> &chos
 		       const std::vector<std::string> &labels, TableForm form, Detail detail)
 {
 	std::size_t width = text_width();
+	// The default text fits the table's width, the lines under it too.
+	auto fit = [&](const std::string &text) {
+		return form == TableForm::text && detail == Detail::normal ? wrap_lines(text, width)
+									   : text;
+	};
 	if (chosen.empty() && form == TableForm::text)
-		return render_table(rep, width, detail);
+		return fit(render_table(rep, width, detail));
 	std::string out;
 	if (chosen.empty() || detail == Detail::verbose)
 		out = form == TableForm::text ? render_table(rep, width, detail)
@@ -261,7 +269,7 @@ std::string render_run(const Report &rep, const std::vector<const Suite *> &chos
 	std::string findings = render_findings(rep, detail);
 	if (form == TableForm::markdown)
 		return out + "\n" + markdown_list(findings);
-	return out + findings;
+	return fit(out + findings);
 }
 
 int run_measure(const Args &a, Format fmt_kind, std::ostream &out, std::ostream &err)
@@ -768,6 +776,36 @@ std::string list_text()
 	return text;
 }
 
+// --complete OPTION, for the bash completion: "list" when OPTION takes a
+// comma list, else "one", then every value it takes, a line each. OPTION
+// is an option that takes a choice, or suite (the subcommand's NAME).
+std::string completion_text(const std::string &option)
+{
+	std::vector<std::string> values;
+	bool list = false;
+	if (option == "-c" || option == "--crossing") {
+		for (const auto &c : crossings())
+			values.emplace_back(c.name);
+		values.emplace_back("all");
+		list = true;
+	} else if (option == "--suite" || option == "suite") {
+		for (const auto &su : suites())
+			values.emplace_back(su.name);
+		list = option == "suite";
+	} else if (option == "--verify") {
+		values = { "on", "strict" };
+	}
+	for (const CrossingOption &c : crossing_options())
+		if (option == c.flag) {
+			values = c.values();
+			list = c.list;
+		}
+	if (values.empty())
+		throw bad_input("--complete: '" + option + "' takes no choice",
+				"name an option that does, such as --exit");
+	return fmt::format("{}\n{}\n", list ? "list" : "one", fmt::join(values, "\n"));
+}
+
 } // namespace
 
 int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
@@ -783,6 +821,8 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	// A flag read after the parse (CLI11's own version flag ends the parse
 	// where it stands, so that --version --nope was status 0).
 	app.add_flag("-V,--version", a.version, "print the version and exit");
+	// Hidden: what the bash completion offers after an option.
+	app.add_option("--complete", a.complete)->group("");
 	// A later option overrides an earlier one, so that scripts can append
 	// to a default command line (the guest harness does).
 	app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -811,7 +851,11 @@ int run_cli(int argc, char **argv, std::ostream &out, std::ostream &err)
 	Format fmt_kind = a.json ? Format::json : a.csv ? Format::csv : Format::table;
 	try {
 		if (a.version) {
-			write_stdout(out, std::string("xperf ") + XPERF_VERSION + "\n");
+			write_stdout(out, fmt::format("xperf {}\n", version()));
+			return 0;
+		}
+		if (a.complete) {
+			write_stdout(out, completion_text(*a.complete));
 			return 0;
 		}
 		// suite '' names no suite (it is not --crossing's default).

@@ -1,5 +1,6 @@
 #include "app/compare.h"
 #include "core/text_list.h"
+#include "core/version.h"
 
 #include "app/ratio.h"
 
@@ -67,6 +68,18 @@ std::optional<Cell> cell_of(const Column &col, const std::string &key)
 	cell.runs_with = runs.size();
 	cell.figure = combine_runs(runs);
 	return cell;
+}
+
+std::optional<double> bytes_per_iteration(const std::vector<Column> &columns,
+					  const std::string &key)
+{
+	for (const Column &col : columns)
+		for (const Report &run : col.runs)
+			if (const Result *r = find_result(run, key))
+				if (auto b = r->detail.find("bytes_per_iteration");
+				    b != r->detail.end() && b->is_number())
+					return b->get<double>();
+	return std::nullopt;
 }
 
 // A figure of 0 cycles or less is no time: the crossing cost no more than
@@ -227,6 +240,7 @@ Comparison compare_columns(const std::vector<Column> &columns)
 		row.crossing = first->crossing;
 		row.variant = first->variant;
 		row.control = first->crossing == control_crossing_name;
+		row.bytes_per_iteration = bytes_per_iteration(columns, key);
 		std::vector<std::string> absent;
 		for (std::size_t j = 0; j < columns.size(); j++) {
 			row.cells.push_back(cell_of(columns[j], key));
@@ -741,6 +755,8 @@ nlohmann::json comparison_to_json(const Comparison &c)
 			for (const char *k : { "ratio", "diff", "diff_ns", "ci95", "known", "significant",
 					       "normalised_by_control" })
 				row[k] = against[0][k];
+		if (r.bytes_per_iteration)
+			row["bytes_per_iteration"] = *r.bytes_per_iteration;
 		if (!r.notes.empty())
 			row["notes"] = r.notes;
 		rows.push_back(row);
@@ -768,7 +784,7 @@ nlohmann::json comparison_to_json(const Comparison &c)
 		for (const auto &d : c.within[j])
 			within.push_back({ { "label", c.labels[j] }, { "key", d.key }, { "a", d.a }, { "b", d.b } });
 	return { { "tool", "xperf" },
-		 { "version", XPERF_VERSION },
+		 { "version", std::string(version()) },
 		 { "columns", columns },
 		 { "comparison", rows },
 		 { "control", control },

@@ -50,6 +50,9 @@ struct CompareRow {
 	std::vector<std::optional<Cell>> cells;	   // per column; none: not measured there
 	std::vector<std::optional<Against>> against; // per column; [0] and missing cells: none
 	std::vector<std::string> notes;
+	// A bandwidth entry's bytes moved per iteration (its results' detail,
+	// the first run that gives it); none for the other entries.
+	std::optional<double> bytes_per_iteration;
 };
 
 // The control against the first column, per column.

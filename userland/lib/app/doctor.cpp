@@ -2,6 +2,7 @@
 
 #include "core/cpu_id.h"
 #include "core/error.h"
+#include "core/version.h"
 
 #include <sched.h>
 #include <unistd.h>
@@ -123,7 +124,7 @@ nlohmann::json doctor_to_json(const DoctorInput &m, const std::vector<Finding> &
 				   { "fix", f.fix } });
 	auto counts = count_verdicts(findings);
 	return { { "tool", "xperf" },
-		 { "version", XPERF_VERSION },
+		 { "version", std::string(version()) },
 		 { "doctor",
 		   { { "cpu", m.cpu },
 		     { "root", m.machine.root.string() },

@@ -3,6 +3,7 @@
 // nothing itself, and says ok, warn (with the fix) or unknown (what could
 // not be read).
 #include "app/doctor.h"
+#include "core/isolate_command.h"
 #include "core/text_list.h"
 
 #include "app/conditions.h"
@@ -94,8 +95,8 @@ std::vector<Finding> check_governor(const DoctorInput &m)
 		   fmt::format("{} on CPU {}: the clock follows the load, so figures in ns (and "
 			       "in cycles of a core clock) move with it",
 			       *governor, m.cpu),
-		   fmt::format("scripts/isolate --cpu {0} (or: echo performance > /{1})", m.cpu,
-			       path) } };
+		   fmt::format("{} --cpu {} (or: echo performance > /{})", isolate_command(),
+			       m.cpu, path) } };
 }
 
 std::vector<Finding> check_boost(const DoctorInput &m)
@@ -112,8 +113,8 @@ std::vector<Finding> check_boost(const DoctorInput &m)
 			return { { "boost", Verdict::warn,
 				   "boost on: the clock rises while the package is cool and falls "
 				   "with heat or a busy sibling",
-				   fmt::format("scripts/isolate --cpu {} (or: echo 0 > /{})", m.cpu,
-					       path) } };
+				   fmt::format("{} --cpu {} (or: echo 0 > /{})",
+					       isolate_command(), m.cpu, path) } };
 	}
 	std::string path = "sys/devices/system/cpu/intel_pstate/no_turbo";
 	const auto &no_turbo = m.machine.intel_no_turbo;
@@ -123,7 +124,8 @@ std::vector<Finding> check_boost(const DoctorInput &m)
 		return { { "boost", Verdict::warn,
 			   "turbo on (intel_pstate/no_turbo 0): the clock rises while the package "
 			   "is cool and falls with heat or a busy sibling",
-			   fmt::format("scripts/isolate --cpu {} (or: echo 1 > /{})", m.cpu, path) } };
+			   fmt::format("{} --cpu {} (or: echo 1 > /{})", isolate_command(), m.cpu,
+				       path) } };
 	return { no_cpufreq(m, "boost") };
 }
 
@@ -164,8 +166,8 @@ std::vector<Finding> check_isolcpus(const DoctorInput &m)
 		   fmt::format("CPU {} is not isolated (isolated: {}): the scheduler puts other "
 			       "tasks on it",
 			       m.cpu, isolated && !isolated->empty() ? *sysfs : "none"),
-		   fmt::format("boot with isolcpus={} (scripts/isolate prints the whole command line)",
-			       m.cpu) } };
+		   fmt::format("boot with isolcpus={} ({} prints the whole command line)", m.cpu,
+			       isolate_command()) } };
 }
 
 std::vector<Finding> check_nohz_full(const DoctorInput &m)
@@ -214,7 +216,7 @@ std::vector<Finding> check_irqbalance(const DoctorInput &m)
 				   fmt::format("irqbalance runs (pid {}): it moves IRQs back onto CPU "
 					       "{} whatever was set",
 					       task.pid, m.cpu),
-				   "scripts/isolate stops it (systemctl stop irqbalance)" } };
+				   isolate_command() + " stops it (systemctl stop irqbalance)" } };
 	return { { "irqbalance", Verdict::ok, "irqbalance does not run", "" } };
 }
 
@@ -292,7 +294,8 @@ std::vector<Finding> check_irq_affinity(const DoctorInput &m)
 	if (new_ones)
 		found += fmt::format("; new ones may too (default_smp_affinity {})", *default_mask);
 	return { { "irq_affinity", Verdict::warn, found,
-		   fmt::format("scripts/isolate --cpu {} routes them to the other CPUs", m.cpu) } };
+		   fmt::format("{} --cpu {} routes them to the other CPUs", isolate_command(),
+			       m.cpu) } };
 }
 
 std::vector<Finding> check_tsc_flags(const DoctorInput &m)
@@ -312,8 +315,9 @@ std::vector<Finding> check_tsc_flags(const DoctorInput &m)
 	return { { "tsc_flags", Verdict::warn,
 		   "no " + missing + ": the TSC may change rate with the clock or stop in idle, "
 				     "so cycles are not time",
-		   "pin the frequency (scripts/isolate) and trust cycles only within one "
-		   "sample, not as time; or measure on a CPU with an invariant TSC" } };
+		   fmt::format("pin the frequency ({}) and trust cycles only within one sample, "
+			       "not as time; or measure on a CPU with an invariant TSC",
+			       isolate_command()) } };
 }
 
 std::vector<Finding> check_clocksource(const DoctorInput &m)
@@ -441,7 +445,7 @@ std::vector<Finding> check_thp(const DoctorInput &m)
 	return { { "thp", Verdict::warn,
 		   mode + ": a fault may map a 2 MiB page, and khugepaged collapses pages behind "
 			  "the measurement",
-		   fmt::format("scripts/isolate (or: echo never > /{})", path) } };
+		   fmt::format("{} (or: echo never > /{})", isolate_command(), path) } };
 }
 
 // A line "Max locked memory  SOFT  HARD  bytes" of /proc/self/limits: the

@@ -163,24 +163,25 @@ std::vector<Selected> select_crossings(std::string_view spec)
 std::vector<CrossingOption> crossing_options()
 {
 	return {
-		{ "--exit", "vmexit: " + vm_exit_choices(), &Options::vm_exit, vm_exit_problem, "vmexit" },
+		{ "--exit", "vmexit: " + vm_exit_choices(), &Options::vm_exit, vm_exit_problem,
+		  vm_exit_values, false, "vmexit" },
 		{ "--from",
 		  "vmexit: where round trips start, a comma list: user (guest CPL3 executes the "
 		  "instruction), user-via-kernel (CPL3 asks the guest kernel), kernel, or all",
-		  &Options::vm_from, vm_from_problem, "vmexit" },
+		  &Options::vm_from, vm_from_problem, vm_from_values, true, "vmexit" },
 		{ "--vmm",
 		  "vmexit: builtin (KVM API), qemu, or guest (xperf-user runs inside a Linux "
 		  "guest with xperf.ko: the hypervisor running it is the VMM)",
-		  &Options::vmm, vmm_problem, "vmexit" },
+		  &Options::vmm, vmm_problem, vmm_values, false, "vmexit" },
 		{ "--placement",
 		  "the OS suite's communication entries: where the peer process runs, " +
 			  placement_choices() + "; free also leaves every other OS entry unpinned",
-		  &Options::placement, placement_problem },
+		  &Options::placement, placement_problem, placement_values, false },
 		{ "--guest-state",
 		  "vmexit: the payload's guest states, one guest each, a comma list of " +
 			  guest_state_choices() +
 			  "; a state names its variants (cpuid/kernel+apic)",
-		  &Options::vm_state, guest_state_problem },
+		  &Options::vm_state, guest_state_problem, guest_state_values, true },
 	};
 }
 

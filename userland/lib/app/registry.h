@@ -68,6 +68,10 @@ struct CrossingOption {
 	std::string Options::*field;
 	// What is wrong with a value, without the option's name; "" when good.
 	std::string (*problem)(const std::string &value);
+	// Every value it takes, one each (a completion offers them), and
+	// whether it takes a comma list of them.
+	std::vector<std::string> (*values)();
+	bool list;
 	// The one crossing that reads it: given for a run without it, it is
 	// ignored, and the CLI says so. Empty: several read it.
 	std::string_view crossing = {};

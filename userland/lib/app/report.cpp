@@ -1,6 +1,7 @@
 #include "app/report.h"
 
 #include "core/text_list.h"
+#include "core/version.h"
 
 #include <fmt/format.h>
 
@@ -24,7 +25,7 @@ nlohmann::json report_to_json(const Report &r, bool include_raw)
 		skipped.push_back(
 			{ { "crossing", s.crossing }, { "reason", s.reason }, { "remedy", s.remedy } });
 	return { { "tool", "xperf" },
-		 { "version", XPERF_VERSION },
+		 { "version", std::string(version()) },
 		 { "meta", r.meta },
 		 { "results", results },
 		 { "skipped", skipped } };
@@ -143,7 +144,7 @@ void header(std::ostringstream &o, const Report &r, Detail detail)
 	std::string tsc = m.contains("tsc") ? fmt::format("{:.1f}", m["tsc"].value("hz", 0.0) / 1e6)
 					    : "?";
 	if (detail == Detail::verbose) {
-		o << fmt::format("xperf {}  cpu {} ({})  kernel {}\n", XPERF_VERSION,
+		o << fmt::format("xperf {}  cpu {} ({})  kernel {}\n", version(),
 				 meta_str(m, "/run/cpu"),
 				 meta_str(m, "/conditions/cpu/model_name"),
 				 meta_str(m, "/conditions/kernel/release"));
@@ -153,7 +154,7 @@ void header(std::ostringstream &o, const Report &r, Detail detail)
 				 meta_str(m, "/conditions/smt/active"),
 				 meta_str(m, "/conditions/cpufreq/governor"));
 	} else {
-		o << fmt::format("xperf {}  CPU {}  kernel {}  TSC {} MHz  KPTI {}\n", XPERF_VERSION,
+		o << fmt::format("xperf {}  CPU {}  kernel {}  TSC {} MHz  KPTI {}\n", version(),
 				 meta_str(m, "/run/cpu"),
 				 meta_str(m, "/conditions/kernel/release"), tsc,
 				 meta_str(m, "/conditions/kpti/enabled"));

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/stats.h"
 #include "core/unique_fd.h"
+#include "core/version.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -385,14 +386,15 @@ void read_version(const json &doc, ResultFile &out)
 	if (!v) {
 		out.warnings.push_back(fmt::format("it does not say which xperf wrote it (no "
 						   "\"version\"); this is {}: fields may differ",
-						   XPERF_VERSION));
+						   version()));
 		return;
 	}
 	out.version = Field(v->value(), "version").string();
-	if (*out.version != XPERF_VERSION)
+	// Builds of one release write the same fields.
+	if (release_of(*out.version) != release_of(version()))
 		out.warnings.push_back(fmt::format("it was written by xperf {}, this is {}: fields "
 						   "may differ",
-						   *out.version, XPERF_VERSION));
+						   *out.version, version()));
 }
 
 void read_skipped(const Field &f, Report &rep)

@@ -256,19 +256,6 @@ const Result *find_result(const Report &rep, const CompareRow &r)
 	return nullptr;
 }
 
-// Bytes each iteration moves, for a bandwidth entry: in the detail of its
-// result in any run of the columns.
-double bytes_per_iteration(const std::vector<Column> &columns, const CompareRow &r)
-{
-	for (const auto &col : columns)
-		for (const auto &run : col.runs)
-			if (const Result *res = find_result(run, r))
-				if (auto b = res->detail.find("bytes_per_iteration");
-				    b != res->detail.end() && b->is_number())
-					return b->get<double>();
-	return 0;
-}
-
 // Half the 95 % interval, in percent of the value; "~" when noise was
 // flagged in the cell.
 TableValue plus_minus(const Cell &cell)
@@ -346,8 +333,8 @@ TableValue lmbench_value(const Cell &cell, bool cycles, double bytes)
 	return ns >= 1e5 ? TableValue::number(ns / 1e3, 0) : TableValue::significant(ns / 1e3, 3);
 }
 
-Table lmbench_table(const Suite &s, const Comparison &c, const std::vector<Column> &columns,
-		    const std::vector<std::string> &labels, bool cycles)
+Table lmbench_table(const Suite &s, const Comparison &c, const std::vector<std::string> &labels,
+		    bool cycles)
 {
 	std::vector<TableColumn> heads{ { "entry", Align::left } };
 	for (std::size_t j = 0; j < labels.size(); j++)
@@ -366,7 +353,7 @@ Table lmbench_table(const Suite &s, const Comparison &c, const std::vector<Colum
 		}
 		for (const CompareRow *r : rows) {
 			std::vector<TableValue> fields{ TableValue::text(row_label(sr, *r, rows)) };
-			double bytes = cycles ? 0 : bytes_per_iteration(columns, *r);
+			double bytes = cycles ? 0 : r->bytes_per_iteration.value_or(0);
 			for (const auto &cell : r->cells) {
 				if (!cell) {
 					fields.insert(fields.end(),
@@ -449,8 +436,7 @@ std::string render_suite(const Suite &s, const Comparison &c, const std::vector<
 {
 	const std::vector<std::string> &labels = c.labels;
 	Table t = s.layout == Layout::quartiles ? quartiles_table(s, c, columns, labels)
-						: lmbench_table(s, c, columns, labels,
-								s.layout == Layout::gates);
+						: lmbench_table(s, c, labels, s.layout == Layout::gates);
 	std::string out;
 	if (f == TableForm::text)
 		out += fmt::format("{}: {}\n\n", s.name, s.description);

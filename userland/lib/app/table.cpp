@@ -246,4 +246,47 @@ std::string Table::write_csv() const
 	return out;
 }
 
+namespace {
+
+// One line, broken at spaces into pieces of at most width columns.
+void wrap_line(std::string &out, std::string_view line, std::size_t width)
+{
+	constexpr std::string_view indent = "  ";
+	std::string_view lead;
+	while (display_width(lead) + display_width(line) > width) {
+		std::size_t room = width - lead.size();
+		// The last space that leaves the piece within room, else the first.
+		std::size_t cut = std::string_view::npos;
+		for (std::size_t at = line.find(' '); at != std::string_view::npos;
+		     at = line.find(' ', at + 1)) {
+			if (cut != std::string_view::npos && display_width(line.substr(0, at)) > room)
+				break;
+			cut = at;
+		}
+		if (cut == std::string_view::npos)
+			break;
+		out += std::string(lead) + std::string(line.substr(0, cut)) + "\n";
+		line.remove_prefix(cut + 1);
+		lead = indent;
+	}
+	out += std::string(lead) + std::string(line) + "\n";
+}
+
+} // namespace
+
+std::string wrap_lines(std::string_view text, std::size_t width)
+{
+	std::string out;
+	while (!text.empty()) {
+		std::size_t end = text.find('\n');
+		wrap_line(out, text.substr(0, end), width);
+		if (end == std::string_view::npos) {
+			out.pop_back(); // the text's last line had no newline
+			break;
+		}
+		text.remove_prefix(end + 1);
+	}
+	return out;
+}
+
 } // namespace xperf

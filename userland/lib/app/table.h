@@ -100,4 +100,9 @@ std::size_t text_width();
 // Display width of UTF-8 text: one column per code point.
 std::size_t display_width(std::string_view s);
 
+// text with each line wider than width broken at spaces, the rest of it
+// indented by two: the lines under a table fit where the table does. A
+// word wider than the line is left whole.
+std::string wrap_lines(std::string_view text, std::size_t width);
+
 } // namespace xperf

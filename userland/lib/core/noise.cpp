@@ -1,5 +1,6 @@
 #include "core/noise.h"
 
+#include "core/isolate_command.h"
 #include "core/stats.h"
 
 #include <fmt/format.h>
@@ -117,8 +118,9 @@ std::optional<NoiseFlag> detect_drift(const NoiseInput &in)
 				    "load, a cache or allocator warming up, another load starting"
 				  : "the machine changed between rounds: another load, a frequency step, "
 				    "the host scheduling the vCPU elsewhere",
-		"pin the frequency (scripts/isolate), raise --warmup, and rerun; compare the "
-		"control's rounds to tell the machine from the crossing",
+		fmt::format("pin the frequency ({}), raise --warmup, and rerun; compare the "
+			    "control's rounds to tell the machine from the crossing",
+			    isolate_command()),
 	};
 }
 
@@ -159,8 +161,9 @@ std::optional<NoiseFlag> detect_frequency(const NoiseInput &in)
 				      *lo / 1000, *hi / 1000),
 			  "a governor other than performance, or boost (turbo) following heat and "
 			  "the load of the other cores",
-			  "scripts/isolate sets performance and turns boost off; cycles of the TSC "
-			  "then count the same work the same way" };
+			  fmt::format("{} sets performance and turns boost off; cycles of the TSC "
+				      "then count the same work the same way",
+				      isolate_command()) };
 }
 
 std::optional<NoiseFlag> detect_interrupts(const NoiseInput &in)
@@ -193,8 +196,9 @@ std::optional<NoiseFlag> detect_interrupts(const NoiseInput &in)
 	return NoiseFlag{ {}, rounds,
 			  "device interrupts routed to the measuring CPU (a network or disk queue), "
 			  "or the tick at a high rate",
-			  "scripts/isolate moves device IRQs off the CPU; xperf-user doctor names "
-			  "the IRQs that may go there; boot with nohz_full for the tick" };
+			  fmt::format("{} moves device IRQs off the CPU; xperf-user doctor names "
+				      "the IRQs that may go there; boot with nohz_full for the tick",
+				      isolate_command()) };
 }
 
 std::optional<NoiseFlag> detect_preemption(const NoiseInput &in)

@@ -64,6 +64,14 @@ std::string placement_choices()
 	return out;
 }
 
+std::vector<std::string> placement_values()
+{
+	std::vector<std::string> out;
+	for (const Choice &c : choices)
+		out.emplace_back(c.name);
+	return out;
+}
+
 std::string placement_problem(const std::string &value)
 {
 	for (const Choice &c : choices)

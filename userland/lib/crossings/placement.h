@@ -27,6 +27,7 @@ std::string_view placement_name(Placement p);
 
 // The values --placement takes, and what is wrong with one ("" if nothing).
 std::string placement_choices();
+std::vector<std::string> placement_values(); // the names alone, for a completion
 std::string placement_problem(const std::string &value);
 
 // Every entry of the OS suite runs with the measuring process free to go to

@@ -104,6 +104,15 @@ std::string guest_state_choices()
 	return names + ", all, or states joined by + (apic+xsave)";
 }
 
+std::vector<std::string> guest_state_values()
+{
+	std::vector<std::string> out;
+	for (const auto &n : named_states)
+		out.emplace_back(n.name);
+	out.emplace_back("all");
+	return out;
+}
+
 std::vector<GuestState> guest_states(const std::string &spec)
 {
 	std::vector<GuestState> out;

@@ -34,6 +34,8 @@ std::vector<GuestState> guest_states(const std::string &spec);
 std::string guest_state_problem(const std::string &spec);
 // "default, apic, x2apic, sti, nx, xsave, kvm-unit-tests, all, or a + list"
 std::string guest_state_choices();
+// The named sets and all, one each, for a completion.
+std::vector<std::string> guest_state_values();
 
 // The names of the bits set in bits, in table order.
 std::vector<std::string> state_bit_names(uint32_t bits);

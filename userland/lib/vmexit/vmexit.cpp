@@ -13,6 +13,7 @@
 #include "core/method.h"
 #include "core/stats.h"
 #include "vmexit/builtin_vmm.h"
+#include "vmexit/exit_kinds.h"
 #include "vmexit/guest_state.h"
 #include "vmexit/exit_names.h"
 #include "vmexit/exit_notes.h"
@@ -26,6 +27,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <iterator>
 #include <optional>
 #include <stdexcept>
@@ -455,7 +457,8 @@ std::string vm_from_problem(const std::string &value)
 
 std::string vmm_problem(const std::string &value)
 {
-	if (value == "builtin" || value == "qemu" || value == "guest")
+	std::vector<std::string> vmms = vmm_values();
+	if (std::find(vmms.begin(), vmms.end(), value) != vmms.end())
 		return {};
 	return "'" + value + "' is not builtin, qemu or guest";
 }
@@ -463,6 +466,25 @@ std::string vmm_problem(const std::string &value)
 std::string vm_exit_choices()
 {
 	return exit_options_text();
+}
+
+std::vector<std::string> vm_exit_values()
+{
+	return exit_options();
+}
+
+std::vector<std::string> vm_from_values()
+{
+	std::vector<std::string> out;
+	for (uint32_t f = 0; f < XPERF_FROMS; f++)
+		out.emplace_back(from_name(f));
+	out.emplace_back("all");
+	return out;
+}
+
+std::vector<std::string> vmm_values()
+{
+	return { "builtin", "qemu", "guest" };
 }
 
 } // namespace xperf

@@ -25,5 +25,9 @@ std::string vm_from_problem(const std::string &value);
 std::string vmm_problem(const std::string &value);
 // "cpuid, rdmsr, vmcall, pio or all"
 std::string vm_exit_choices();
+// Every value of --exit, --from and --vmm, one each, for a completion.
+std::vector<std::string> vm_exit_values();
+std::vector<std::string> vm_from_values();
+std::vector<std::string> vmm_values();
 
 } // namespace xperf
