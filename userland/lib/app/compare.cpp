@@ -22,14 +22,6 @@ std::string key_of(const Result &r)
 	return r.crossing + "/" + r.variant;
 }
 
-const Result *find_result(const Report &rep, const std::string &key)
-{
-	for (const auto &r : rep.results)
-		if (key_of(r) == key)
-			return &r;
-	return nullptr;
-}
-
 // Every key in column order: the first column's first, then what only
 // later columns have.
 std::vector<std::pair<std::string, const Result *>> all_keys(const std::vector<Column> &columns)
@@ -44,12 +36,12 @@ std::vector<std::pair<std::string, const Result *>> all_keys(const std::vector<C
 	return keys;
 }
 
-std::optional<Cell> cell_of(const Column &col, const std::string &key)
+std::optional<Cell> cell_of(const Column &col, const Result &of)
 {
 	Cell cell;
 	std::vector<Estimate> runs;
 	for (const Report &run : col.runs) {
-		const Result *r = find_result(run, key);
+		const Result *r = find_result(run, of.crossing, of.variant);
 		if (!r)
 			continue;
 		if (runs.empty())
@@ -229,7 +221,7 @@ Comparison compare_columns(const std::vector<Column> &columns)
 		row.control = first->crossing == control_crossing_name;
 		std::vector<std::string> absent;
 		for (std::size_t j = 0; j < columns.size(); j++) {
-			row.cells.push_back(cell_of(columns[j], key));
+			row.cells.push_back(cell_of(columns[j], *first));
 			if (!row.cells.back()) {
 				absent.push_back(c.labels[j]);
 				continue;

@@ -248,21 +248,13 @@ std::string row_label(const SuiteRow &sr, const CompareRow &r,
 			   same ? r.variant.substr(shared.size() + 1) : r.variant);
 }
 
-const Result *find_result(const Report &rep, const CompareRow &r)
-{
-	for (const auto &res : rep.results)
-		if (res.crossing == r.crossing && res.variant == r.variant)
-			return &res;
-	return nullptr;
-}
-
 // Bytes each iteration moves, for a bandwidth entry: in the detail of its
 // result in any run of the columns.
 double bytes_per_iteration(const std::vector<Column> &columns, const CompareRow &r)
 {
 	for (const auto &col : columns)
 		for (const auto &run : col.runs)
-			if (const Result *res = find_result(run, r))
+			if (const Result *res = find_result(run, r.crossing, r.variant))
 				if (auto b = res->detail.find("bytes_per_iteration");
 				    b != res->detail.end() && b->is_number())
 					return b->get<double>();
@@ -390,7 +382,7 @@ double column_stat(const Column &col, const CompareRow &r, double Stats::*stat, 
 {
 	std::vector<double> v;
 	for (const auto &run : col.runs)
-		if (const Result *res = find_result(run, r))
+		if (const Result *res = find_result(run, r.crossing, r.variant))
 			v.push_back((ns ? res->stats_ns : res->stats).*stat);
 	if (v.empty())
 		return std::nan("");
