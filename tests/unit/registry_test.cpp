@@ -20,6 +20,29 @@ TEST(Registry, EveryCrossingHasANameDescriptionAndFunction)
 		EXPECT_TRUE(names.count(required)) << required;
 }
 
+// --verify asks a crossing's row what its iterations must show: every
+// entry says, those "all" measures with a path to check, the OS suite's
+// entries that they have none on purpose.
+TEST(Registry, EveryCrossingHasAnExpectationOrSaysItHasNoneOnPurpose)
+{
+	for (const auto &c : crossings()) {
+		ASSERT_NE(c.expect, nullptr) << c.name << " says nothing of what --verify expects";
+		bool none = c.expect == verify::expect_nothing_known;
+		EXPECT_EQ(none, c.group == Group::os) << c.name;
+		Result r;
+		r.crossing = std::string(c.name);
+		r.variant = "v";
+		verify::Expectation x = expectation_for(r);
+		EXPECT_EQ(x.path, c.expect(r).path) << c.name << ": the row's expectation";
+		EXPECT_EQ(x.unverifiable, c.expect(r).unverifiable) << c.name;
+		if (none) {
+			EXPECT_EQ(x.unverifiable, "nothing is known to expect of " + r.crossing + " v");
+		} else if (c.name != "vmexit") { // a vmexit result must describe its run
+			EXPECT_EQ(x.unverifiable, "") << c.name;
+		}
+	}
+}
+
 // What "all" measures: the registry's crossings, not the OS suite's entries.
 std::size_t crossing_count()
 {

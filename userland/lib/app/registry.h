@@ -4,6 +4,7 @@
 
 #include "core/result.h"
 #include "core/run_context.h"
+#include "verify/expectations.h"
 
 #include <cstddef>
 #include <optional>
@@ -36,10 +37,18 @@ struct Crossing {
 	// are merged (notes that compare its variants' medians): run in the
 	// run, never in a part. nullptr: nothing.
 	void (*finish)(std::vector<Result> &results) = nullptr;
+	// What --verify expects of each of its results: every entry of the
+	// registry names one, verify::expect_nothing_known where it has none on
+	// purpose. nullptr (a crossing made up by a test): nothing is known.
+	verify::ExpectationOf expect = nullptr;
 };
 
 std::span<const Crossing> crossings();
 const Crossing *find_crossing(std::string_view name);
+
+// What --verify expects of r: the expectation of the row r's crossing
+// names; nothing known of a crossing no row has.
+verify::Expectation expectation_for(const Result &r);
 
 // A crossing to measure, and whether the user named it (rather than
 // getting it from "all"): a named crossing that cannot run here is an
