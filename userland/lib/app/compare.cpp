@@ -2,6 +2,7 @@
 #include "core/text_list.h"
 
 #include "app/ratio.h"
+#include "app/registry.h"
 
 #include <fmt/format.h>
 
@@ -14,8 +15,6 @@
 namespace xperf {
 
 namespace {
-
-constexpr const char *control_crossing_name = "control";
 
 std::string key_of(const Result &r)
 {
@@ -218,7 +217,10 @@ Comparison compare_columns(const std::vector<Column> &columns)
 		CompareRow row;
 		row.crossing = first->crossing;
 		row.variant = first->variant;
-		row.control = first->crossing == control_crossing_name;
+		// A file's crossing, of any version, takes its role from the row of
+		// that name in this registry.
+		const Crossing *entry = find_crossing(first->crossing);
+		row.control = entry && entry->role == Role::control;
 		std::vector<std::string> absent;
 		for (std::size_t j = 0; j < columns.size(); j++) {
 			row.cells.push_back(cell_of(columns[j], *first));

@@ -7,6 +7,9 @@
 #include "vmexit/guest_state.h"
 #include "vmexit/vmexit.h"
 
+#include <algorithm>
+#include <iterator>
+
 namespace xperf {
 
 namespace {
@@ -15,17 +18,26 @@ namespace {
 // (what LMBench's operations do in the kernel is described nowhere here).
 constexpr verify::ExpectationOf nothing_known = verify::expect_nothing_known;
 
+// Whether the kernel a syscall result ran on has xperf's system call.
+std::string patch_label(const Result &r)
+{
+	auto path = r.detail.value("kernel_path", std::string());
+	if (path == "enosys")
+		return "unpatched";
+	return path.empty() ? "" : "patched";
+}
+
 const Crossing table[] = {
 	{ .name = "control",
 	  .description = "4000 dependent adds in user mode: work no kernel change can move, "
 			 "in every run",
-	  .run = run_control, .expect = verify::expect_no_kernel_entry },
+	  .run = run_control, .expect = verify::expect_no_kernel_entry, .role = Role::control },
 	{ .name = "funccall",
 	  .description = "a call the compiler cannot inline or remove (batched)",
 	  .run = run_funccall, .expect = verify::expect_no_kernel_entry },
 	{ .name = "syscall",
 	  .description = "system call 500: the xperf no-op on a patched kernel, -ENOSYS elsewhere",
-	  .run = run_syscall, .expect = verify::expect_syscall_500 },
+	  .run = run_syscall, .expect = verify::expect_syscall_500, .label = patch_label },
 	{ .name = "getppid",
 	  .description = "getppid(2), the call perf bench syscall basic times",
 	  .run = run_getppid, .expect = verify::expect_getppid },
@@ -211,7 +223,8 @@ RunContext with_defaults(const Crossing &c, const RunContext &ctx)
 
 const Crossing &control_crossing()
 {
-	return *find_crossing("control");
+	return *std::find_if(std::begin(table), std::end(table),
+			     [](const Crossing &c) { return c.role == Role::control; });
 }
 
 std::vector<Selected> select_crossings(std::string_view spec)

@@ -20,6 +20,11 @@ namespace xperf {
 // named or by its suite.
 enum class Group { crossing, os };
 
+// What an entry is to a comparison: measured, or the control every run
+// carries, work no kernel change can move, by which compare tells a changed
+// machine from a changed kernel.
+enum class Role { measured, control };
+
 struct Crossing {
 	std::string_view name;
 	std::string_view description;
@@ -41,6 +46,11 @@ struct Crossing {
 	// registry names one, verify::expect_nothing_known where it has none on
 	// purpose. nullptr (a crossing made up by a test): nothing is known.
 	verify::ExpectationOf expect = nullptr;
+	Role role = Role::measured;
+	// What one of its results tells of the kernel it ran on, for the labels
+	// of compared columns ("patched"); "" when it tells nothing. nullptr:
+	// its results tell nothing.
+	std::string (*label)(const Result &r) = nullptr;
 };
 
 std::span<const Crossing> crossings();
@@ -84,7 +94,7 @@ struct CrossingOption {
 std::vector<CrossingOption> crossing_options();
 
 // The entry every run carries so that compare can tell a changed machine
-// from a changed kernel.
+// from a changed kernel: the one of Role::control.
 const Crossing &control_crossing();
 
 } // namespace xperf
