@@ -8,6 +8,7 @@
 #include "vmexit/vmexit.h"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 
 namespace xperf {
@@ -27,6 +28,47 @@ std::string patch_label(const Result &r)
 	return path.empty() ? "" : "patched";
 }
 
+// Fields of detail that count something over a part's iterations: the run
+// has the sum of its parts'.
+constexpr FieldMerge legs_counts[] = {
+	{ "iterations", Merge::sum }, { "matched", Merge::sum }, { "ambiguous", Merge::sum },
+	{ "migrated", Merge::sum },
+	// xperf.ko's ring counters
+	{ "produced", Merge::sum }, { "read", Merge::sum }, { "dropped", Merge::sum },
+	{ "queued", Merge::sum }, { "records", Merge::sum },
+};
+constexpr FieldMerge fault_counts[] = {
+	{ "minor_faults_expected", Merge::sum },
+	{ "minor_faults_counted", Merge::sum },
+};
+
+template <std::size_t A, std::size_t B>
+constexpr std::array<FieldMerge, A + B> joined(const FieldMerge (&a)[A], const FieldMerge (&b)[B])
+{
+	std::array<FieldMerge, A + B> out{};
+	std::copy(std::begin(a), std::end(a), out.begin());
+	std::copy(std::begin(b), std::end(b), out.begin() + A);
+	return out;
+}
+constexpr auto pgfault_counts = joined(fault_counts, legs_counts);
+
+constexpr FieldMerge file_fault_counts[] = {
+	{ "minor_faults_counted", Merge::sum },
+	{ "pages_counted", Merge::sum },
+};
+constexpr FieldMerge vmexit_counts[] = {
+	{ "io_debugcon", Merge::sum },
+	{ "expected_io_debugcon", Merge::sum },
+	{ "vmm_exits_in_run", Merge::sum },
+};
+
+// Fields that name something (a thread, a process, a CPU, a number of a
+// system call or a port) in any crossing's results, and those whose name
+// ends in one after an underscore (peer_last_cpu).
+constexpr std::string_view identities[] = {
+	"tid", "pid", "cpu", "cpus", "nr", "port", "name", "path", "found",
+};
+
 const Crossing table[] = {
 	{ .name = "control",
 	  .description = "4000 dependent adds in user mode: work no kernel change can move, "
@@ -37,20 +79,21 @@ const Crossing table[] = {
 	  .run = run_funccall, .expect = verify::expect_no_kernel_entry },
 	{ .name = "syscall",
 	  .description = "system call 500: the xperf no-op on a patched kernel, -ENOSYS elsewhere",
-	  .run = run_syscall, .expect = verify::expect_syscall_500, .label = patch_label },
+	  .run = run_syscall, .expect = verify::expect_syscall_500, .label = patch_label,
+	  .merge = legs_counts },
 	{ .name = "getppid",
 	  .description = "getppid(2), the call perf bench syscall basic times",
 	  .run = run_getppid, .expect = verify::expect_getppid },
 	{ .name = "pgfault",
 	  .description = "minor fault on a fresh anonymous page, re-armed with MADV_DONTNEED",
-	  .run = run_pgfault, .expect = verify::expect_one_user_fault },
+	  .run = run_pgfault, .expect = verify::expect_one_user_fault, .merge = pgfault_counts },
 	{ .name = "alloc",
 	  .description = "malloc latency for small, page and mmap-sized blocks",
 	  .run = run_alloc, .expect = verify::expect_malloc },
 	{ .name = "vmexit",
 	  .description = "VM exits from guest user and kernel: fast path in KVM vs VMM round trip",
 	  .run = run_vmexit, .check = check_vmexit, .finish = finish_vmexit,
-	  .expect = verify::expect_vm_exit },
+	  .expect = verify::expect_vm_exit, .merge = vmexit_counts },
 
 	// --- The OS suite (xperf-user suite os): LMBench's OS summary.
 	// Files, processes, signals and memory:
@@ -87,7 +130,7 @@ const Crossing table[] = {
 	  .description = "minor fault on a page of a mapped file, re-armed with MADV_DONTNEED; and "
 			 "every page of a fresh mapping read, per page (lat_pagefault)",
 	  .run = run_file_fault, .group = Group::os, .samples = 500, .warmup = 50,
-	  .expect = nothing_known },
+	  .expect = nothing_known, .merge = file_fault_counts },
 	{ .name = "fork-exit",
 	  .description = "fork(2), the child's exit and the wait (lat_proc fork)",
 	  .run = run_fork_exit, .group = Group::os, .samples = 40, .warmup = 3,
@@ -203,6 +246,22 @@ const Crossing *find_crossing(std::string_view name)
 		if (c.name == name)
 			return &c;
 	return nullptr;
+}
+
+Merge merge_of(const Crossing &c, std::string_view field)
+{
+	for (const FieldMerge &m : c.merge)
+		if (m.field == field)
+			return m.how;
+	auto listed = [](std::string_view f) {
+		return std::find(std::begin(identities), std::end(identities), f) !=
+		       std::end(identities);
+	};
+	auto underscore = field.rfind('_');
+	if (listed(field) ||
+	    (underscore != std::string_view::npos && listed(field.substr(underscore + 1))))
+		return Merge::identity;
+	return Merge::measure;
 }
 
 verify::Expectation expectation_for(const Result &r)

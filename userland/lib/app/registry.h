@@ -25,6 +25,20 @@ enum class Group { crossing, os };
 // machine from a changed kernel.
 enum class Role { measured, control };
 
+// How merge_parts joins one field (at any depth) of a crossing's detail or
+// method over the parts of a run.
+enum class Merge {
+	// Kept where the parts agree, else their median (numbers) or the list
+	// of their distinct values.
+	measure,
+	sum,	  // a count over the part's iterations: the run has the sum
+	identity, // names something (a thread, a CPU): never averaged, listed
+};
+struct FieldMerge {
+	std::string_view field;
+	Merge how;
+};
+
 struct Crossing {
 	std::string_view name;
 	std::string_view description;
@@ -51,10 +65,18 @@ struct Crossing {
 	// of compared columns ("patched"); "" when it tells nothing. nullptr:
 	// its results tell nothing.
 	std::string (*label)(const Result &r) = nullptr;
+	// Its results' fields that count over iterations (or name something),
+	// beyond the identities every crossing's fields share (merge_of).
+	std::span<const FieldMerge> merge = {};
 };
 
 std::span<const Crossing> crossings();
 const Crossing *find_crossing(std::string_view name);
+
+// How merge_parts joins field of c's results: c's own rule for it, else
+// an identity every crossing shares (tid, cpu, nr, ..., or a name ending in
+// one after an underscore: peer_last_cpu), else Merge::measure.
+Merge merge_of(const Crossing &c, std::string_view field);
 
 // What --verify expects of r: the expectation of the row r's crossing
 // names; nothing known of a crossing no row has.
