@@ -43,6 +43,27 @@ TEST(Registry, EveryCrossingHasAnExpectationOrSaysItHasNoneOnPurpose)
 	}
 }
 
+// compare checks the machine by the one entry whose row says it is the
+// control, and only syscall's results add to a column's label.
+TEST(Registry, OneControlAndSyscallLabelsThePatch)
+{
+	std::size_t controls = 0;
+	for (const auto &c : crossings())
+		controls += c.role == Role::control;
+	EXPECT_EQ(controls, 1u);
+	EXPECT_EQ(control_crossing().role, Role::control);
+	EXPECT_EQ(control_crossing().name, "control");
+	const Crossing &syscall = *find_crossing("syscall");
+	ASSERT_NE(syscall.label, nullptr);
+	Result r;
+	r.detail = { { "kernel_path", "enosys" } };
+	EXPECT_EQ(syscall.label(r), "unpatched");
+	r.detail = { { "kernel_path", "xperf-nop" } };
+	EXPECT_EQ(syscall.label(r), "patched");
+	r.detail = nlohmann::json::object();
+	EXPECT_EQ(syscall.label(r), "");
+}
+
 // What "all" measures: the registry's crossings, not the OS suite's entries.
 std::size_t crossing_count()
 {
