@@ -20,6 +20,50 @@ TEST(Registry, EveryCrossingHasANameDescriptionAndFunction)
 		EXPECT_TRUE(names.count(required)) << required;
 }
 
+// --verify asks a crossing's row what its iterations must show: every
+// entry says, those "all" measures with a path to check, the OS suite's
+// entries that they have none on purpose.
+TEST(Registry, EveryCrossingHasAnExpectationOrSaysItHasNoneOnPurpose)
+{
+	for (const auto &c : crossings()) {
+		ASSERT_NE(c.expect, nullptr) << c.name << " says nothing of what --verify expects";
+		bool none = c.expect == verify::expect_nothing_known;
+		EXPECT_EQ(none, c.group == Group::os) << c.name;
+		Result r;
+		r.crossing = std::string(c.name);
+		r.variant = "v";
+		verify::Expectation x = expectation_for(r);
+		EXPECT_EQ(x.path, c.expect(r).path) << c.name << ": the row's expectation";
+		EXPECT_EQ(x.unverifiable, c.expect(r).unverifiable) << c.name;
+		if (none) {
+			EXPECT_EQ(x.unverifiable, "nothing is known to expect of " + r.crossing + " v");
+		} else if (c.name != "vmexit") { // a vmexit result must describe its run
+			EXPECT_EQ(x.unverifiable, "") << c.name;
+		}
+	}
+}
+
+// compare checks the machine by the one entry whose row says it is the
+// control, and only syscall's results add to a column's label.
+TEST(Registry, OneControlAndSyscallLabelsThePatch)
+{
+	std::size_t controls = 0;
+	for (const auto &c : crossings())
+		controls += c.role == Role::control;
+	EXPECT_EQ(controls, 1u);
+	EXPECT_EQ(control_crossing().role, Role::control);
+	EXPECT_EQ(control_crossing().name, "control");
+	const Crossing &syscall = *find_crossing("syscall");
+	ASSERT_NE(syscall.label, nullptr);
+	Result r;
+	r.detail = { { "kernel_path", "enosys" } };
+	EXPECT_EQ(syscall.label(r), "unpatched");
+	r.detail = { { "kernel_path", "xperf-nop" } };
+	EXPECT_EQ(syscall.label(r), "patched");
+	r.detail = nlohmann::json::object();
+	EXPECT_EQ(syscall.label(r), "");
+}
+
 // What "all" measures: the registry's crossings, not the OS suite's entries.
 std::size_t crossing_count()
 {

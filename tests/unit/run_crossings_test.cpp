@@ -152,6 +152,9 @@ Result part_of(const std::string &crossing, const RunContext &ctx, double level)
 	return r;
 }
 
+// The count first_kind's results carry, as its row declares it.
+constexpr FieldMerge first_counts[] = { { "minor_faults_counted", Merge::sum } };
+
 std::vector<Result> first_kind(const RunContext &ctx)
 {
 	return { part_of("first", ctx, 100) };
@@ -169,7 +172,9 @@ std::vector<Result> second_kind(const RunContext &ctx)
 // added, constants kept, other figures the median over the parts.
 TEST(RunCrossings, RoundsInterleaveAcrossCrossingsAndMergeIntoOneResultEach)
 {
-	const Crossing first{ "first", "", first_kind }, second{ "second", "", second_kind };
+	const Crossing first{ .name = "first", .description = "", .run = first_kind,
+			      .merge = first_counts };
+	const Crossing second{ "second", "", second_kind };
 	RunContext ctx;
 	ctx.opt.samples = 5;
 	ctx.opt.rounds = 3;
@@ -527,7 +532,7 @@ TEST(RunCrossings, CountsAddUpEvenWhenEveryPartAgrees)
 {
 	Result r = three_samples("pgfault", "anon-write");
 	r.detail = { { "page_size", 4096 }, { "minor_faults_counted", 4 }, { "minor_faults_expected", 4 } };
-	Result merged = merge_parts({ r, r, r });
+	Result merged = merge_parts(*find_crossing("pgfault"), { r, r, r });
 	EXPECT_EQ(merged.detail["minor_faults_counted"], 12);
 	EXPECT_EQ(merged.detail["minor_faults_expected"], 12);
 	EXPECT_EQ(merged.detail["page_size"], 4096);
@@ -538,6 +543,7 @@ TEST(RunCrossings, CountsAddUpEvenWhenEveryPartAgrees)
 TEST(RunCrossings, IdentitiesAreListedNotAveraged)
 {
 	Result r = three_samples("vmexit", "cpuid/kernel");
+	const Crossing &vmexit = *find_crossing("vmexit");
 	std::vector<Result> parts;
 	for (int tid : { 11090, 11103, 11090 }) {
 		r.method = { { "vmm", { { "vcpu_thread", { { "tid", tid }, { "name", "CPU 0/KVM" } } },
@@ -545,7 +551,7 @@ TEST(RunCrossings, IdentitiesAreListedNotAveraged)
 			     { "overhead_cycles", tid - 11000 } };
 		parts.push_back(r);
 	}
-	Result merged = merge_parts(parts);
+	Result merged = merge_parts(vmexit, parts);
 	const auto &vcpu = merged.method["vmm"]["vcpu_thread"];
 	EXPECT_EQ(vcpu["tid"], nlohmann::json::array({ 11090, 11103 })) << vcpu.dump();
 	EXPECT_EQ(vcpu["name"], "CPU 0/KVM");
@@ -557,18 +563,47 @@ TEST(RunCrossings, IdentitiesAreListedNotAveraged)
 TEST(RunCrossings, NamesEndingInAnIdentityAreListedToo)
 {
 	Result r = three_samples("pipe", "round-trip/free");
+	const Crossing &pipe = *find_crossing("pipe");
 	std::vector<Result> parts;
 	for (int cpu : { 1, 0, 1 }) {
 		r.detail = { { "placement", { { "peer_last_cpu", cpu }, { "measuring_cpu", 0 } } },
 			     { "message_cpu_cycles", cpu * 10 } };
 		parts.push_back(r);
 	}
-	Result merged = merge_parts(parts);
+	Result merged = merge_parts(pipe, parts);
 	const auto &place = merged.detail["placement"];
 	EXPECT_EQ(place["peer_last_cpu"], nlohmann::json::array({ 1, 0 })) << place.dump();
 	EXPECT_EQ(place["measuring_cpu"], 0);
 	// "cycles" names no identity: the parts' median.
 	EXPECT_EQ(merged.detail["message_cpu_cycles"], 10);
+}
+
+// Every rule a crossing's row declares, on two parts that differ: a count
+// is their sum, an identity the list of both, wherever the field is; a
+// field no rule names (and no shared identity) their median.
+TEST(RunCrossings, MergeFollowsEachRowsDeclaredPolicy)
+{
+	for (const Crossing &c : crossings()) {
+		std::vector<FieldMerge> rules(c.merge.begin(), c.merge.end());
+		rules.push_back({ "tid", Merge::identity });
+		rules.push_back({ "peer_last_cpu", Merge::identity });
+		rules.push_back({ "round_trip_cycles", Merge::measure });
+		for (const FieldMerge &rule : rules) {
+			const std::string f(rule.field);
+			ASSERT_EQ(merge_of(c, rule.field), rule.how) << c.name << " " << f;
+			Result a = three_samples(std::string(c.name), "v"), b = a;
+			a.detail = { { f, 3 } };
+			b.detail = { { "inner", { { f, 5 } } }, { f, 5 } };
+			a.method = { { "inner", { { f, 3 } } } };
+			Result m = merge_parts(c, { a, b });
+			nlohmann::json want = rule.how == Merge::sum	  ? nlohmann::json(8)
+					      : rule.how == Merge::identity ? nlohmann::json::array({ 3, 5 })
+									    : nlohmann::json(4.0);
+			EXPECT_EQ(m.detail[f], want) << c.name << " " << f;
+			EXPECT_EQ(m.detail["inner"][f], 5) << c.name << " " << f << ": one part has it";
+			EXPECT_EQ(m.method["inner"][f], 3) << c.name << " " << f;
+		}
+	}
 }
 
 namespace {

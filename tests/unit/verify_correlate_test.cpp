@@ -1,6 +1,7 @@
 // The correlation behind --verify, fed recorded and synthetic event
 // sequences: no BPF, no root.
 #include "test_paths.h"
+#include "app/registry.h"
 #include "core/result.h"
 #include "verify/correlate.h"
 #include "verify/expectations.h"

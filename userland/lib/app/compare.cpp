@@ -16,19 +16,13 @@ namespace xperf {
 
 namespace {
 
+// The name of the registry's Role::control entry: compare builds without the
+// registry (the fuzz target links compare alone), so it knows the name.
 constexpr const char *control_crossing_name = "control";
 
 std::string key_of(const Result &r)
 {
 	return r.crossing + "/" + r.variant;
-}
-
-const Result *find_result(const Report &rep, const std::string &key)
-{
-	for (const auto &r : rep.results)
-		if (key_of(r) == key)
-			return &r;
-	return nullptr;
 }
 
 // Every key in column order: the first column's first, then what only
@@ -45,12 +39,12 @@ std::vector<std::pair<std::string, const Result *>> all_keys(const std::vector<C
 	return keys;
 }
 
-std::optional<Cell> cell_of(const Column &col, const std::string &key)
+std::optional<Cell> cell_of(const Column &col, const Result &of)
 {
 	Cell cell;
 	std::vector<Estimate> runs;
 	for (const Report &run : col.runs) {
-		const Result *r = find_result(run, key);
+		const Result *r = find_result(run, of.crossing, of.variant);
 		if (!r)
 			continue;
 		if (runs.empty())
@@ -70,12 +64,11 @@ std::optional<Cell> cell_of(const Column &col, const std::string &key)
 	return cell;
 }
 
-std::optional<double> bytes_per_iteration(const std::vector<Column> &columns,
-					  const std::string &key)
+std::optional<double> bytes_per_iteration(const std::vector<Column> &columns, const Result &of)
 {
 	for (const Column &col : columns)
 		for (const Report &run : col.runs)
-			if (const Result *r = find_result(run, key))
+			if (const Result *r = find_result(run, of.crossing, of.variant))
 				if (auto b = r->detail.find("bytes_per_iteration");
 				    b != r->detail.end() && b->is_number())
 					return b->get<double>();
@@ -240,10 +233,10 @@ Comparison compare_columns(const std::vector<Column> &columns)
 		row.crossing = first->crossing;
 		row.variant = first->variant;
 		row.control = first->crossing == control_crossing_name;
-		row.bytes_per_iteration = bytes_per_iteration(columns, key);
+		row.bytes_per_iteration = bytes_per_iteration(columns, *first);
 		std::vector<std::string> absent;
 		for (std::size_t j = 0; j < columns.size(); j++) {
-			row.cells.push_back(cell_of(columns[j], key));
+			row.cells.push_back(cell_of(columns[j], *first));
 			if (!row.cells.back()) {
 				absent.push_back(c.labels[j]);
 				continue;

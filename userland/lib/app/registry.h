@@ -4,6 +4,7 @@
 
 #include "core/result.h"
 #include "core/run_context.h"
+#include "verify/expectations.h"
 
 #include <cstddef>
 #include <optional>
@@ -18,6 +19,25 @@ namespace xperf {
 // entry (the LMBench-style operations of `xperf-user suite os`) only when
 // named or by its suite.
 enum class Group { crossing, os };
+
+// What an entry is to a comparison: measured, or the control every run
+// carries, work no kernel change can move, by which compare tells a changed
+// machine from a changed kernel.
+enum class Role { measured, control };
+
+// How merge_parts joins one field (at any depth) of a crossing's detail or
+// method over the parts of a run.
+enum class Merge {
+	// Kept where the parts agree, else their median (numbers) or the list
+	// of their distinct values.
+	measure,
+	sum,	  // a count over the part's iterations: the run has the sum
+	identity, // names something (a thread, a CPU): never averaged, listed
+};
+struct FieldMerge {
+	std::string_view field;
+	Merge how;
+};
 
 struct Crossing {
 	std::string_view name;
@@ -36,10 +56,31 @@ struct Crossing {
 	// are merged (notes that compare its variants' medians): run in the
 	// run, never in a part. nullptr: nothing.
 	void (*finish)(std::vector<Result> &results) = nullptr;
+	// What --verify expects of each of its results: every entry of the
+	// registry names one, verify::expect_nothing_known where it has none on
+	// purpose. nullptr (a crossing made up by a test): nothing is known.
+	verify::ExpectationOf expect = nullptr;
+	Role role = Role::measured;
+	// What one of its results tells of the kernel it ran on, for the labels
+	// of compared columns ("patched"); "" when it tells nothing. nullptr:
+	// its results tell nothing.
+	std::string (*label)(const Result &r) = nullptr;
+	// Its results' fields that count over iterations (or name something),
+	// beyond the identities every crossing's fields share (merge_of).
+	std::span<const FieldMerge> merge = {};
 };
 
 std::span<const Crossing> crossings();
 const Crossing *find_crossing(std::string_view name);
+
+// How merge_parts joins field of c's results: c's own rule for it, else
+// an identity every crossing shares (tid, cpu, nr, ..., or a name ending in
+// one after an underscore: peer_last_cpu), else Merge::measure.
+Merge merge_of(const Crossing &c, std::string_view field);
+
+// What --verify expects of r: the expectation of the row r's crossing
+// names; nothing known of a crossing no row has.
+verify::Expectation expectation_for(const Result &r);
 
 // A crossing to measure, and whether the user named it (rather than
 // getting it from "all"): a named crossing that cannot run here is an
@@ -79,7 +120,7 @@ struct CrossingOption {
 std::vector<CrossingOption> crossing_options();
 
 // The entry every run carries so that compare can tell a changed machine
-// from a changed kernel.
+// from a changed kernel: the one of Role::control.
 const Crossing &control_crossing();
 
 } // namespace xperf

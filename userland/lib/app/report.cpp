@@ -15,6 +15,14 @@
 
 namespace xperf {
 
+const Result *find_result(const Report &r, std::string_view crossing, std::string_view variant)
+{
+	for (const auto &res : r.results)
+		if (res.crossing == crossing && res.variant == variant)
+			return &res;
+	return nullptr;
+}
+
 nlohmann::json report_to_json(const Report &r, bool include_raw)
 {
 	nlohmann::json results = nlohmann::json::array();

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xperf {
@@ -25,6 +26,10 @@ struct Report {
 	std::vector<Result> results;
 	std::vector<Skipped> skipped;
 };
+
+// The result of crossing and variant in r (a run's, or one read from a
+// file of any version); nullptr when r has none.
+const Result *find_result(const Report &r, std::string_view crossing, std::string_view variant);
 
 // The one builder of the --json document; result_reader.h reads it back.
 nlohmann::json report_to_json(const Report &r, bool include_raw = true);

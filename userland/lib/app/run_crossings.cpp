@@ -63,40 +63,6 @@ verify::Verified measure_crossing(const Crossing &c, const RunContext &ctx, veri
 
 namespace {
 
-// Fields of detail that count something over a part's iterations: the run
-// has the sum of its parts'. Every other figure that the parts agree on is
-// the run's; where they differ, their median (a measure) or the list of the
-// distinct values (an identity, a word).
-constexpr std::string_view counts[] = {
-	"minor_faults_expected", "minor_faults_counted",	  // pgfault
-	"pages_counted",					  // file-fault per-page
-	"iterations", "matched", "ambiguous", "migrated",	  // legs
-	"produced", "read", "dropped", "queued", "records",	  // xperf.ko's counters
-	"io_debugcon", "expected_io_debugcon", "vmm_exits_in_run", // vmexit
-};
-
-// Fields that name something (a thread, a process, a CPU, a number of a
-// system call or a port), and those whose name ends in one after an
-// underscore (peer_last_cpu): never averaged. Where the parts differ, the
-// run has the list of the distinct values, in the order the parts gave them.
-constexpr std::string_view identities[] = {
-	"tid", "pid", "cpu", "cpus", "nr", "port", "name", "path", "found",
-};
-
-template <std::size_t N>
-bool listed(const std::string_view (&keys)[N], std::string_view key)
-{
-	return std::find(std::begin(keys), std::end(keys), key) != std::end(keys);
-}
-
-bool identity(std::string_view key)
-{
-	if (listed(identities, key))
-		return true;
-	auto underscore = key.rfind('_');
-	return underscore != std::string_view::npos && listed(identities, key.substr(underscore + 1));
-}
-
 bool all_objects(const std::vector<const nlohmann::json *> &values)
 {
 	return std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_object(); });
@@ -104,8 +70,8 @@ bool all_objects(const std::vector<const nlohmann::json *> &values)
 
 // Objects merged key by key: each key's values in every part that has it,
 // handed to merge.
-template <class Merge>
-nlohmann::json field_by_field(const std::vector<const nlohmann::json *> &values, Merge merge)
+template <class Join>
+nlohmann::json field_by_field(const std::vector<const nlohmann::json *> &values, Join merge)
 {
 	nlohmann::json out = nlohmann::json::object();
 	for (const auto *v : values)
@@ -137,20 +103,22 @@ nlohmann::json sum_counts(const std::vector<const nlohmann::json *> &values)
 	return *values.front();
 }
 
-nlohmann::json merge_values(const std::vector<const nlohmann::json *> &values, std::string_view key)
+nlohmann::json merge_values(const Crossing &c, const std::vector<const nlohmann::json *> &values,
+			    std::string_view key)
 {
-	if (listed(counts, key))
+	const Merge how = merge_of(c, key);
+	if (how == Merge::sum)
 		return sum_counts(values);
 	// Objects field by field, even when the parts agree: a count agreeing
 	// in every part is still added.
 	if (all_objects(values))
-		return field_by_field(values, [](const auto &field, const std::string &field_key) {
-			return merge_values(field, field_key);
+		return field_by_field(values, [&c](const auto &field, const std::string &field_key) {
+			return merge_values(c, field, field_key);
 		});
 	const nlohmann::json &first = *values.front();
 	if (std::all_of(values.begin(), values.end(), [&](const auto *v) { return *v == first; }))
 		return first;
-	if (!identity(key) &&
+	if (how != Merge::identity &&
 	    std::all_of(values.begin(), values.end(), [](const auto *v) { return v->is_number(); })) {
 		std::vector<double> x;
 		for (const auto *v : values)
@@ -164,17 +132,18 @@ nlohmann::json merge_values(const std::vector<const nlohmann::json *> &values, s
 	return list;
 }
 
-nlohmann::json merge_field(const std::vector<Result> &parts, nlohmann::json Result::*field)
+nlohmann::json merge_field(const Crossing &c, const std::vector<Result> &parts,
+			   nlohmann::json Result::*field)
 {
 	std::vector<const nlohmann::json *> values;
 	for (const auto &p : parts)
 		values.push_back(&(p.*field));
-	return merge_values(values, "");
+	return merge_values(c, values, "");
 }
 
 } // namespace
 
-Result merge_parts(const std::vector<Result> &parts)
+Result merge_parts(const Crossing &crossing, const std::vector<Result> &parts)
 {
 	if (parts.size() == 1)
 		return parts.front();
@@ -192,8 +161,8 @@ Result merge_parts(const std::vector<Result> &parts)
 			if (std::find(r.notes.begin(), r.notes.end(), n) == r.notes.end())
 				r.notes.push_back(n);
 	}
-	r.detail = merge_field(parts, &Result::detail);
-	r.method = merge_field(parts, &Result::method);
+	r.detail = merge_field(crossing, parts, &Result::detail);
+	r.method = merge_field(crossing, parts, &Result::method);
 	double tsc = 0, wall = 0;
 	for (const auto &p : parts)
 		if (auto c = p.method.find("clock_check"); c != p.method.end() && c->is_object()) {
@@ -302,7 +271,7 @@ public:
 		std::vector<Result> out;
 		for (const auto &[key, rs] : parts_)
 			if (rs.front().crossing == to_run_[i]->name)
-				out.push_back(merge_parts(rs));
+				out.push_back(merge_parts(*to_run_[i], rs));
 		return out;
 	}
 

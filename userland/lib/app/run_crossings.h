@@ -57,12 +57,12 @@ verify::Verified measure_run(const std::vector<const Crossing *> &to_run, const 
 // once the run has them whole: the run calls it, a part does not.
 void finish_crossings(const std::vector<const Crossing *> &to_run, std::vector<Result> &results);
 
-// One result from the same result of several parts, in order: samples and
-// rounds joined; in detail and method, counts over iterations (a list in
-// run_crossings.cpp) are added, what every part agrees on is kept, other
-// figures become the median over the parts, and text that differs the
-// list of what the parts said; the clock check covers all parts; notes are
-// joined without repeats.
-Result merge_parts(const std::vector<Result> &parts);
+// One result from the same result of several parts of a crossing, in
+// order: samples and rounds joined; in detail and method, each field as its
+// row says (merge_of): counts over iterations are added, identities listed,
+// what every part agrees on is kept, other figures become the median over
+// the parts, and text that differs the list of what the parts said; the
+// clock check covers all parts; notes are joined without repeats.
+Result merge_parts(const Crossing &crossing, const std::vector<Result> &parts);
 
 } // namespace xperf

@@ -161,16 +161,14 @@ std::string mitigations_text(const Report &r)
 	return m ? "mitigations=" + *m : "";
 }
 
-std::string patch_text(const Report &r)
+// What a run's results tell of its kernel, as their crossings' rows read
+// them (syscall: whether it has xperf's system call).
+std::string kernel_text(const Report &r)
 {
 	for (const auto &res : r.results)
-		if (res.crossing == "syscall") {
-			auto p = res.detail.value("kernel_path", std::string());
-			if (p == "enosys")
-				return "unpatched";
-			if (!p.empty())
-				return "patched";
-		}
+		if (const Crossing *c = find_crossing(res.crossing); c && c->label)
+			if (std::string l = c->label(res); !l.empty())
+				return l;
 	return "";
 }
 
@@ -187,7 +185,7 @@ std::vector<std::string> column_labels(const std::vector<Column> &columns,
 {
 	std::vector<std::string> out(columns.size());
 	using Part = std::string (*)(const Report &);
-	const Part parts[] = { given_label, kernel_release, patch_text, kpti_text,
+	const Part parts[] = { given_label, kernel_release, kernel_text, kpti_text,
 			       mitigations_text };
 	// A part names the columns when it tells at least two of them apart;
 	// the first run of each column speaks for it.
@@ -246,14 +244,6 @@ std::string row_label(const SuiteRow &sr, const CompareRow &r,
 	});
 	return fmt::format("{} ({})", sr.label,
 			   same ? r.variant.substr(shared.size() + 1) : r.variant);
-}
-
-const Result *find_result(const Report &rep, const CompareRow &r)
-{
-	for (const auto &res : rep.results)
-		if (res.crossing == r.crossing && res.variant == r.variant)
-			return &res;
-	return nullptr;
 }
 
 // Half the 95 % interval, in percent of the value; "~" when noise was
@@ -377,7 +367,7 @@ double column_stat(const Column &col, const CompareRow &r, double Stats::*stat, 
 {
 	std::vector<double> v;
 	for (const auto &run : col.runs)
-		if (const Result *res = find_result(run, r))
+		if (const Result *res = find_result(run, r.crossing, r.variant))
 			v.push_back((ns ? res->stats_ns : res->stats).*stat);
 	if (v.empty())
 		return std::nan("");

@@ -7,10 +7,6 @@
 
 #include <fmt/format.h>
 
-#include <functional>
-#include <stdexcept>
-#include <string_view>
-
 namespace xperf::verify {
 
 namespace {
@@ -89,9 +85,11 @@ std::optional<Match> anchor_of(const VmExitRun &run)
 	return std::nullopt;
 }
 
+} // namespace
+
 // The built-in VMM runs the vCPU on the measuring thread; QEMU on its vCPU
 // thread, which the traced run follows.
-Expectation vm_exit(const Result &r)
+Expectation expect_vm_exit(const Result &r)
 {
 	if (!r.vm_exit)
 		return unverifiable("the run that made it did not describe itself (which exit, "
@@ -145,51 +143,41 @@ Expectation vm_exit(const Result &r)
 	return x;
 }
 
-struct Entry {
-	std::string_view crossing, variant; // empty variant: any
-	std::function<Expectation(const Result &)> make;
-};
 
-const Entry table[] = {
-	{ "syscall", "",
-	  [](const Result &) {
-		  return expect("syscall 500", { syscall_nr(500, "syscall 500") });
-	  } },
-	{ "getppid", "",
-	  [](const Result &) {
-		  return expect("getppid (syscall 110)", { syscall_nr(SYS_getppid, "getppid") });
-	  } },
-	{ "pgfault", "",
-	  [](const Result &) {
-		  return expect("one user page fault", one_fault(), true);
-	  } },
-	// Anything the kernel does inside a function call is an interrupt.
-	{ "control", "",
-	  [](const Result &) { return expect("no kernel entry"); } },
-	{ "funccall", "",
-	  [](const Result &) { return expect("no kernel entry"); } },
-	// Above the mmap threshold malloc maps a fresh block and writes its chunk
-	// header there: one mmap and one fault. (free, untimed, unmaps it.)
-	{ "alloc", "malloc-262144",
-	  [](const Result &) {
-		  auto ev = one_fault();
-		  ev.insert(ev.begin(), syscall_nr(SYS_mmap, "mmap"));
-		  return expect("mmap and one page fault", ev);
-	  } },
-	{ "alloc", "",
-	  [](const Result &) {
-		  return expect("the heap, no kernel entry");
-	  } },
-	{ "vmexit", "", vm_exit },
-};
-
-} // namespace
-
-Expectation expectation_for(const Result &r)
+Expectation expect_syscall_500(const Result &)
 {
-	for (const auto &e : table)
-		if (e.crossing == r.crossing && (e.variant.empty() || e.variant == r.variant))
-			return e.make(r);
+	return expect("syscall 500", { syscall_nr(500, "syscall 500") });
+}
+
+Expectation expect_getppid(const Result &)
+{
+	return expect("getppid (syscall 110)", { syscall_nr(SYS_getppid, "getppid") });
+}
+
+Expectation expect_one_user_fault(const Result &)
+{
+	return expect("one user page fault", one_fault(), true);
+}
+
+// Anything the kernel does inside a function call is an interrupt.
+Expectation expect_no_kernel_entry(const Result &)
+{
+	return expect("no kernel entry");
+}
+
+// Above the mmap threshold malloc maps a fresh block and writes its chunk
+// header there: one mmap and one fault. (free, untimed, unmaps it.)
+Expectation expect_malloc(const Result &r)
+{
+	if (r.variant != "malloc-262144")
+		return expect("the heap, no kernel entry");
+	auto ev = one_fault();
+	ev.insert(ev.begin(), syscall_nr(SYS_mmap, "mmap"));
+	return expect("mmap and one page fault", ev);
+}
+
+Expectation expect_nothing_known(const Result &r)
+{
 	return unverifiable(fmt::format("nothing is known to expect of {} {}", r.crossing,
 					r.variant));
 }
