@@ -585,17 +585,8 @@ def lmbench_table():
             rows.append([entry, command, p, fmt(lv, unit) if lv is not None else value,
                          variant, fmt(xv, unit),
                          f"±{half:.1f}%" if half is not None and math.isfinite(half) else "",
-                         f"{ratio:.2f}" if ratio is not None else "—", verdict(ratio),
-                     f"{loop:.0f}" if loop is not None else "—",
-                     f"{loop / kv:.2f}" if loop is not None and kv else "—"])
+                         f"{ratio:.2f}" if ratio is not None else "—", verdict(ratio)])
     table(header, rows)
-    print("xperf loop: the same exit back to back, timed as kvm-unit-tests times its loop "
-          "(detail.loop)")
-    if os.path.isdir("/sys/module/kvm_pvm"):
-        print("this KVM is PVM-style (kvm_pvm loaded): it runs both loops' instructions in its "
-              "instruction emulator, and kvm-unit-tests' loop has more of them "
-              "(Documentation/vmexit.rst; --vmm builtin counts them: "
-              "detail.kvm_emulated_instructions)")
     for d in docs:
         for s in d.get("skipped", []):
             print(f"xperf skipped {s['crossing']}: {s['reason']}")
