@@ -1,6 +1,7 @@
 #include "vmexit/exit_options.h"
 
 #include "core/error.h"
+#include "core/text_list.h"
 #include "vmexit/exit_kinds.h"
 
 #include <fmt/format.h>
@@ -33,20 +34,16 @@ uint32_t exits_mask(const std::string &spec)
 	for (const ExitKind &k : measured_exit_kinds())
 		all |= 1u << k.id;
 	uint32_t mask = 0;
-	std::size_t at = 0;
-	for (;;) {
-		std::size_t comma = spec.find(',', at);
-		std::string one = spec.substr(at, comma == std::string::npos ? comma : comma - at);
+	for (std::string_view one : comma_items(spec)) {
 		if (const ExitKind *k = measured_exit_kind(one))
 			mask |= 1u << k->id;
 		else if (one == "all")
 			mask |= all;
 		else
-			throw bad_input("--exit: '" + one + "' is not " + exit_options_text());
-		if (comma == std::string::npos)
-			return mask;
-		at = comma + 1;
+			throw bad_input("--exit: '" + std::string(one) + "' is not " +
+					exit_options_text());
 	}
+	return mask;
 }
 
 std::string exits_spec(uint32_t mask)
@@ -54,29 +51,24 @@ std::string exits_spec(uint32_t mask)
 	std::string spec;
 	for (const ExitKind &k : measured_exit_kinds())
 		if (mask >> k.id & 1)
-			spec += (spec.empty() ? "" : ",") + std::string(k.name);
+			append_item(spec, ",", k.name);
 	return spec;
 }
 
 uint32_t froms_mask(const std::string &spec)
 {
 	uint32_t mask = 0;
-	std::size_t at = 0;
-	for (;;) {
-		std::size_t comma = spec.find(',', at);
-		std::string one = spec.substr(at, comma == std::string::npos ? comma : comma - at);
+	for (std::string_view one : comma_items(spec)) {
 		std::optional<uint32_t> from = from_by_name(one);
 		if (one == "all")
 			mask |= (1u << XPERF_FROMS) - 1;
 		else if (from)
 			mask |= 1u << *from;
 		else
-			throw bad_input("--from: '" + one +
+			throw bad_input("--from: '" + std::string(one) +
 					"' is not user, user-via-kernel, kernel or all");
-		if (comma == std::string::npos)
-			return mask;
-		at = comma + 1;
 	}
+	return mask;
 }
 
 } // namespace xperf
